@@ -1,0 +1,1 @@
+//! UniFFI bindings (placeholder until the uniffi crate lands).

@@ -1,0 +1,328 @@
+//! The façade: commands are checked, become events, and are folded into the state (C4).
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::account::{Permission, UserId};
+use crate::catalog::{App, AppId, AppLevel};
+use crate::command::{Actor, Command, InstallRequest, Outcome};
+use crate::connection::{ConnectionKey, ConnectionState};
+use crate::error::LifecycleError;
+use crate::event::{Event, EventId, EventKind};
+use crate::state::{Directory, State, check_connection_user};
+
+/// The word a user must type to confirm an uninstall (I5).
+pub const UNINSTALL_CONFIRMATION: &str = "uninstall";
+
+/// The account's directory, its event log and the state folded from it.
+///
+/// Every change to connections goes through [`Engine::execute`] (commands) or
+/// [`Engine::append`] (events from elsewhere); both validate first and change nothing on error.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    directory: Directory,
+    events: Vec<Event>,
+    ids: HashSet<EventId>,
+    state: State,
+    next_id: u64,
+}
+
+impl Engine {
+    /// An engine with an empty log.
+    #[must_use]
+    pub fn new(directory: Directory) -> Self {
+        Self { directory, events: Vec::new(), ids: HashSet::new(), state: State::default(), next_id: 1 }
+    }
+
+    /// The directory (account, users, teams, apps).
+    #[must_use]
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The directory, to add users, teams or apps; its methods validate every change.
+    pub fn directory_mut(&mut self) -> &mut Directory {
+        &mut self.directory
+    }
+
+    /// The log, oldest first.
+    #[must_use]
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The current state (the fold of the whole log).
+    #[must_use]
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The state as of `at`: the fold of every event at or before that instant.
+    #[must_use]
+    pub fn state_as_of(&self, at: DateTime<Utc>) -> State {
+        let end = self.events.partition_point(|e| e.at <= at);
+        let mut state = State::default();
+        for event in self.events.get(..end).unwrap_or_default() {
+            // Every logged event was validated against exactly this prefix when appended.
+            let _ = state.apply(&self.directory, event);
+        }
+        state
+    }
+
+    /// Checks `command` taken by `actor` at `now` and logs its event.
+    ///
+    /// # Errors
+    /// A [`LifecycleError`]; the engine is then unchanged.
+    pub fn execute(&mut self, actor: &Actor, command: Command, now: DateTime<Utc>) -> Result<Outcome, LifecycleError> {
+        self.check_time(now)?;
+        let app = self.directory.app(command.app()).ok_or_else(|| LifecycleError::UnknownApp(command.app().clone()))?;
+        let acting = match actor {
+            Actor::User(id) => Some(self.active_user(id)?),
+            Actor::System if command.needs_user() => {
+                return Err(LifecycleError::ActorRequired { command: command.name() });
+            }
+            Actor::System => None,
+        };
+        let actor_id = acting.map(|u| u.id.clone());
+        let may_manage_apps = acting.is_some_and(|u| u.has(Permission::AppMarketplaceAccess));
+
+        let (user, kind) = match command {
+            Command::Install { app: app_id, scopes, expires_at, request_admin } => {
+                let user = self.connection_user(app, None, actor_id.as_ref())?;
+                let key = ConnectionKey { app: app_id.clone(), user: user.clone() };
+                let previous = self.state.connection(&key);
+                if previous.is_some_and(|c| c.is_installed()) {
+                    return Err(LifecycleError::AlreadyInstalled { app: app_id, user });
+                }
+                let requester = actor_id.clone().ok_or(LifecycleError::ActorRequired { command: "install" })?;
+                if !may_manage_apps {
+                    return self.install_request(app, requester, request_admin, now).map(Outcome::InstallRequested);
+                }
+                let scopes = consented_scopes(app, scopes)?;
+                let kind = if previous.is_some() {
+                    EventKind::Reinstalled { scopes, expires_at }
+                } else {
+                    EventKind::Installed { scopes, expires_at }
+                };
+                (user, kind)
+            }
+            Command::Uninstall { user, confirmation, .. } => {
+                if confirmation != UNINSTALL_CONFIRMATION {
+                    return Err(LifecycleError::WrongConfirmation(confirmation));
+                }
+                let user = self.managed_connection(app, user, acting, may_manage_apps)?;
+                (user, EventKind::Uninstalled)
+            }
+            Command::Reconnect { user, expires_at, .. } => {
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::Reconnected { expires_at })
+            }
+            Command::Reauthenticate { user, scopes, expires_at, .. } => {
+                let user = self.managed_connection(app, user, acting, may_manage_apps)?;
+                let key = ConnectionKey { app: app.id.clone(), user: user.clone() };
+                let granted = self.state.connection(&key).map(|c| c.granted_scopes.clone()).unwrap_or_default();
+                let scopes = match scopes {
+                    Some(s) => s,
+                    None => {
+                        app.required_scopes(&granted).filter(|s| !granted.contains(*s)).map(str::to_owned).collect()
+                    }
+                };
+                (user, EventKind::Reauthenticated { scopes, expires_at })
+            }
+            Command::Disconnect { user, .. } => {
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::Disconnected)
+            }
+            Command::SetSyncSetting { user, setting, on, .. } => (
+                self.managed_connection(app, user, acting, may_manage_apps)?,
+                EventKind::SyncSettingChanged { setting, on },
+            ),
+            Command::ReportConnected { user, .. } => (self.connection_user(app, user, None)?, EventKind::Connected),
+            Command::ReportExpired { user, .. } => {
+                (self.connection_user(app, user, None)?, EventKind::ConnectionExpired)
+            }
+            Command::ReportError { user, error, .. } => {
+                (self.connection_user(app, user, None)?, EventKind::ConnectionError(error))
+            }
+            Command::ReportActivity { user, .. } => (self.connection_user(app, user, None)?, EventKind::AppActivity),
+            Command::ReportUpdateAvailability { user, available, .. } => {
+                (self.connection_user(app, user, None)?, EventKind::UpdateAvailability { available })
+            }
+        };
+        let post_uninstall_steps = app.post_uninstall_steps.clone();
+        let event = Event { id: EventId(self.next_id), at: now, app: app.id.clone(), user, actor: actor_id, kind };
+        let uninstalled = matches!(event.kind, EventKind::Uninstalled);
+        let id = event.id;
+        self.push(event)?;
+        Ok(if uninstalled {
+            Outcome::Uninstalled { event: id, post_uninstall_steps }
+        } else {
+            Outcome::Applied { event: id }
+        })
+    }
+
+    /// Appends an event from elsewhere (an import, a replica) after checking its id, its time
+    /// order and the transition it makes.
+    ///
+    /// # Errors
+    /// [`LifecycleError::DuplicateEventId`], [`LifecycleError::OutOfOrder`] or the transition's
+    /// error; the engine is then unchanged.
+    pub fn append(&mut self, event: Event) -> Result<(), LifecycleError> {
+        if self.ids.contains(&event.id) {
+            return Err(LifecycleError::DuplicateEventId(event.id));
+        }
+        self.check_time(event.at).map_err(|e| match e {
+            LifecycleError::OutOfOrder { newest, .. } => {
+                LifecycleError::OutOfOrder { id: event.id, at: event.at, newest }
+            }
+            other => other,
+        })?;
+        self.push(event)
+    }
+
+    /// Appends events all or nothing: on the first refused event, the engine is left as it was.
+    ///
+    /// # Errors
+    /// The first refused event's error, with its position in `events`.
+    pub fn append_all(&mut self, events: impl IntoIterator<Item = Event>) -> Result<usize, (usize, LifecycleError)> {
+        let mark = (self.events.len(), self.next_id);
+        let saved = self.state.clone();
+        let mut count = 0;
+        for event in events {
+            if let Err(e) = self.append(event) {
+                let appended: Vec<Event> = self.events.drain(mark.0..).collect();
+                for ev in &appended {
+                    self.ids.remove(&ev.id);
+                }
+                self.next_id = mark.1;
+                self.state = saved;
+                return Err((count, e));
+            }
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
+        self.state.apply(&self.directory, &event)?;
+        self.next_id = self.next_id.max(event.id.0.saturating_add(1));
+        self.ids.insert(event.id);
+        self.events.push(event);
+        Ok(())
+    }
+
+    fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
+        match self.events.last() {
+            Some(newest) if at < newest.at => {
+                Err(LifecycleError::OutOfOrder { id: EventId(self.next_id), at, newest: newest.at })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn active_user(&self, id: &UserId) -> Result<&crate::account::User, LifecycleError> {
+        let user = self.directory.user(id).ok_or_else(|| LifecycleError::UnknownUser(id.clone()))?;
+        if !user.active {
+            return Err(LifecycleError::InactiveActor(id.clone()));
+        }
+        Ok(user)
+    }
+
+    /// Resolves whose connection a command means: for user-level apps the named user, else the
+    /// actor; for other apps nobody.
+    fn connection_user(
+        &self,
+        app: &App,
+        named: Option<UserId>,
+        actor: Option<&UserId>,
+    ) -> Result<Option<UserId>, LifecycleError> {
+        let user = match (app.level, named) {
+            (AppLevel::UserLevel, None) => actor.cloned(),
+            (_, named) => named,
+        };
+        check_connection_user(app, user.as_ref())?;
+        if let Some(u) = user.as_ref().filter(|u| self.directory.user(u).is_none()) {
+            return Err(LifecycleError::UnknownUser(u.clone()));
+        }
+        Ok(user)
+    }
+
+    /// Like [`Self::connection_user`], for commands a user takes on an installed connection:
+    /// the actor needs App Marketplace Access (I1), and only super admins act on another
+    /// user's connection of a user-level app.
+    fn managed_connection(
+        &self,
+        app: &App,
+        named: Option<UserId>,
+        acting: Option<&crate::account::User>,
+        may_manage_apps: bool,
+    ) -> Result<Option<UserId>, LifecycleError> {
+        let actor = acting.ok_or(LifecycleError::ActorRequired { command: "this command" })?;
+        let user = self.connection_user(app, named, Some(&actor.id))?;
+        let key = ConnectionKey { app: app.id.clone(), user: user.clone() };
+        if !self.state.connection(&key).is_some_and(|c| c.is_installed()) {
+            return Err(LifecycleError::NotInstalled { app: key.app, user });
+        }
+        let owns = user.as_ref().is_some_and(|u| *u == actor.id);
+        if !may_manage_apps || (user.is_some() && !owns && !actor.super_admin) {
+            return Err(LifecycleError::PermissionDenied {
+                user: actor.id.clone(),
+                permission: Permission::AppMarketplaceAccess,
+            });
+        }
+        Ok(user)
+    }
+
+    fn install_request(
+        &self,
+        app: &App,
+        requested_by: UserId,
+        admin: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<InstallRequest, LifecycleError> {
+        let admin = match admin {
+            Some(id) => {
+                let user = self.directory.user(&id).ok_or_else(|| LifecycleError::UnknownUser(id.clone()))?;
+                if !(user.active && user.super_admin) {
+                    return Err(LifecycleError::NotAnAdmin(id));
+                }
+                user
+            }
+            None => self
+                .directory
+                .active_super_admins()
+                .next()
+                .ok_or_else(|| LifecycleError::NoAdminAvailable(app.id.clone()))?,
+        };
+        Ok(InstallRequest {
+            app: app.id.clone(),
+            app_name: app.name.clone(),
+            requested_by,
+            admin: admin.id.clone(),
+            admin_email: admin.email.clone(),
+            requested_at: now,
+        })
+    }
+
+    /// The state of a connection at `now`, if it was ever made.
+    #[must_use]
+    pub fn connection_state(&self, app: &AppId, user: Option<&UserId>, now: DateTime<Utc>) -> Option<ConnectionState> {
+        let key = ConnectionKey { app: app.clone(), user: user.cloned() };
+        self.state.connection(&key).map(|c| c.state_at(now))
+    }
+}
+
+/// The scopes an install grants (I4): `None` means the required ones; a given set must contain
+/// every required scope and only declared ones.
+fn consented_scopes(app: &App, requested: Option<BTreeSet<String>>) -> Result<BTreeSet<String>, LifecycleError> {
+    let Some(requested) = requested else {
+        let none = BTreeSet::new();
+        return Ok(app.required_scopes(&none).map(str::to_owned).collect());
+    };
+    if let Some(scope) = requested.iter().find(|s| !app.declares(s)) {
+        return Err(LifecycleError::UndeclaredScope { app: app.id.clone(), scope: scope.clone() });
+    }
+    if let Some(missing) = app.required_scopes(&requested).find(|s| !requested.contains(*s)) {
+        return Err(LifecycleError::MissingRequiredScope { app: app.id.clone(), scope: missing.to_owned() });
+    }
+    Ok(requested)
+}

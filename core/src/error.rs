@@ -1,0 +1,266 @@
+//! Error enums, one per area, and the crate-wide [`Error`] that hosts map in one place.
+//!
+//! Messages are lowercase, carry no trailing period and name the offending value.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::account::{Permission, TeamId, UserId};
+use crate::catalog::AppId;
+use crate::event::EventId;
+
+/// The broad kind of an error, which hosts turn into one exception class or error variant each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// An id names nothing known.
+    NotFound,
+    /// The actor may not do this (inactive, missing permission, not a super admin).
+    PermissionDenied,
+    /// The change collides with what exists (already connected, duplicate id).
+    Conflict,
+    /// The change is not possible in the current state (e.g. the app is not installed).
+    InvalidState,
+    /// The input itself is malformed or out of bounds.
+    InvalidInput,
+}
+
+/// Errors while building the account's directory: users, teams, apps.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DirectoryError {
+    /// A user with this id already exists.
+    #[error("duplicate user id {0:?}")]
+    DuplicateUser(UserId),
+    /// A team with this id already exists.
+    #[error("duplicate team id {0:?}")]
+    DuplicateTeam(TeamId),
+    /// An app with this id already exists.
+    #[error("duplicate app id {0:?}")]
+    DuplicateApp(AppId),
+    /// No user has this id.
+    #[error("unknown user {0:?}")]
+    UnknownUser(UserId),
+    /// No team has this id.
+    #[error("unknown team {0:?}")]
+    UnknownTeam(TeamId),
+    /// No app has this id.
+    #[error("unknown app {0:?}")]
+    UnknownApp(AppId),
+    /// The app entry is malformed.
+    #[error("invalid app {app:?}: {reason}")]
+    InvalidApp {
+        /// The app.
+        app: AppId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The user entry is malformed.
+    #[error("invalid user {user:?}: {reason}")]
+    InvalidUser {
+        /// The user.
+        user: UserId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The team entry is malformed.
+    #[error("invalid team {team:?}: {reason}")]
+    InvalidTeam {
+        /// The team.
+        team: TeamId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The account entry is malformed.
+    #[error("invalid account: {0}")]
+    InvalidAccount(String),
+}
+
+/// Errors of lifecycle commands and of events appended to the log (I1–I9, C4).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LifecycleError {
+    /// No app has this id.
+    #[error("unknown app {0:?}")]
+    UnknownApp(AppId),
+    /// No user has this id.
+    #[error("unknown user {0:?}")]
+    UnknownUser(UserId),
+    /// The acting user is deactivated.
+    #[error("user {0:?} is deactivated")]
+    InactiveActor(UserId),
+    /// The acting user lacks a permission.
+    #[error("user {user:?} lacks the {permission} permission")]
+    PermissionDenied {
+        /// The acting user.
+        user: UserId,
+        /// The missing permission.
+        permission: Permission,
+    },
+    /// This command must be taken by a user, not the system.
+    #[error("{command} needs an acting user")]
+    ActorRequired {
+        /// The command.
+        command: &'static str,
+    },
+    /// The user to whom an install request would go is not an active super admin.
+    #[error("user {0:?} is not an active super admin and cannot approve install requests")]
+    NotAnAdmin(UserId),
+    /// An install request needs an admin, and the account has no active super admin.
+    #[error("no active super admin can receive an install request for app {0:?}")]
+    NoAdminAvailable(AppId),
+    /// The app (or this user's connection of it) is already connected (I3).
+    #[error("app {app:?} is already installed{}", for_user(user.as_ref()))]
+    AlreadyInstalled {
+        /// The app.
+        app: AppId,
+        /// The connection's user, for user-level apps.
+        user: Option<UserId>,
+    },
+    /// The app (or this user's connection of it) is not installed.
+    #[error("app {app:?} is not installed{}", for_user(user.as_ref()))]
+    NotInstalled {
+        /// The app.
+        app: AppId,
+        /// The connection's user, for user-level apps.
+        user: Option<UserId>,
+    },
+    /// The change would not change the connection's state (e.g. disconnecting a disconnected app).
+    #[error("app {app:?} is already {state}")]
+    AlreadyInState {
+        /// The app.
+        app: AppId,
+        /// The state it is already in.
+        state: &'static str,
+    },
+    /// The uninstall confirmation was not exactly `uninstall` (I5).
+    #[error("confirmation must be exactly \"uninstall\", got {0:?}")]
+    WrongConfirmation(String),
+    /// A granted scope is not declared by the app.
+    #[error("app {app:?} does not declare scope {scope:?}")]
+    UndeclaredScope {
+        /// The app.
+        app: AppId,
+        /// The scope.
+        scope: String,
+    },
+    /// A required scope was not consented to (I4).
+    #[error("install of app {app:?} must grant required scope {scope:?}")]
+    MissingRequiredScope {
+        /// The app.
+        app: AppId,
+        /// The scope.
+        scope: String,
+    },
+    /// A sync setting name is empty.
+    #[error("sync setting name must not be empty")]
+    EmptySyncSetting,
+    /// A user-level app's connection was targeted without naming its user.
+    #[error("app {0:?} is user-level: name the connection's user")]
+    ConnectionUserRequired(AppId),
+    /// A user was named for an app that is not user-level.
+    #[error("app {app:?} is not user-level: it has no connection of user {user:?}")]
+    ConnectionUserNotAllowed {
+        /// The app.
+        app: AppId,
+        /// The user named.
+        user: UserId,
+    },
+    /// An event is older than the newest one in the log.
+    #[error("event {id} at {at} is older than the newest logged event at {newest}")]
+    OutOfOrder {
+        /// The event.
+        id: EventId,
+        /// Its timestamp.
+        at: DateTime<Utc>,
+        /// The newest logged timestamp.
+        newest: DateTime<Utc>,
+    },
+    /// An event id is already in the log.
+    #[error("duplicate event id {0}")]
+    DuplicateEventId(EventId),
+}
+
+fn for_user(user: Option<&UserId>) -> String {
+    user.map(|u| format!(" for user {u:?}")).unwrap_or_default()
+}
+
+/// Errors reading or writing snapshots and NDJSON event streams.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SnapshotError {
+    /// The text is not valid JSON of the expected shape (also: bad timestamps, unknown enum values).
+    #[error("malformed json{}: {message}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Json {
+        /// 1-based line of an NDJSON stream, when reading one.
+        line: Option<usize>,
+        /// What the parser reported.
+        message: String,
+    },
+    /// The snapshot's format version is not one this library reads.
+    #[error("unsupported snapshot version {0}")]
+    UnsupportedVersion(u32),
+}
+
+/// Any error of the library, for hosts that handle them in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Error {
+    /// See [`DirectoryError`].
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// See [`LifecycleError`].
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    /// See [`SnapshotError`].
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+impl DirectoryError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::DuplicateUser(_) | Self::DuplicateTeam(_) | Self::DuplicateApp(_) => ErrorKind::Conflict,
+            Self::UnknownUser(_) | Self::UnknownTeam(_) | Self::UnknownApp(_) => ErrorKind::NotFound,
+            Self::InvalidApp { .. } | Self::InvalidUser { .. } | Self::InvalidTeam { .. } | Self::InvalidAccount(_) => {
+                ErrorKind::InvalidInput
+            }
+        }
+    }
+}
+
+impl LifecycleError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownApp(_) | Self::UnknownUser(_) => ErrorKind::NotFound,
+            Self::InactiveActor(_)
+            | Self::PermissionDenied { .. }
+            | Self::ActorRequired { .. }
+            | Self::NotAnAdmin(_) => ErrorKind::PermissionDenied,
+            Self::AlreadyInstalled { .. } | Self::DuplicateEventId(_) => ErrorKind::Conflict,
+            Self::NotInstalled { .. } | Self::AlreadyInState { .. } | Self::NoAdminAvailable(_) => {
+                ErrorKind::InvalidState
+            }
+            Self::WrongConfirmation(_)
+            | Self::UndeclaredScope { .. }
+            | Self::MissingRequiredScope { .. }
+            | Self::EmptySyncSetting
+            | Self::ConnectionUserRequired(_)
+            | Self::ConnectionUserNotAllowed { .. }
+            | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
+        }
+    }
+}
+
+impl Error {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Directory(e) => e.kind(),
+            Self::Lifecycle(e) => e.kind(),
+            Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
+                ErrorKind::InvalidInput
+            }
+        }
+    }
+}

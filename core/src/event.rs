@@ -1,0 +1,210 @@
+//! Events (C4, L1): the only way state changes. Each has a stable id, a UTC timestamp, the app,
+//! the connection's user for user-level apps, and the acting user (none for system events).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::UserId;
+use crate::catalog::AppId;
+
+/// A stable event id, unique within a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(pub u64);
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Error details reported for a connection (C3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionErrorInfo {
+    /// Machine-readable error code.
+    pub code: String,
+    /// Message for humans.
+    pub message: String,
+    /// Steps that resolve the error.
+    #[serde(default)]
+    pub resolution_steps: Vec<String>,
+}
+
+/// What happened. The variants are the activity types of the log (L1), plus app activity
+/// (last-activity updates) and update availability, which change state without being user-facing
+/// lifecycle steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventKind {
+    /// First install of the app (or of this user's connection of a user-level app).
+    Installed {
+        /// Scopes consented to at install (I4).
+        scopes: BTreeSet<String>,
+        /// When the grant expires, if it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// Install after an earlier uninstall.
+    Reinstalled {
+        /// Scopes consented to.
+        scopes: BTreeSet<String>,
+        /// When the grant expires, if it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The app was uninstalled.
+    Uninstalled,
+    /// The connection became healthy again on its own (reported by the app or platform).
+    Connected,
+    /// The connection was disconnected.
+    Disconnected,
+    /// A user reconnected the app.
+    Reconnected {
+        /// New grant expiry, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// A user reauthenticated the app, granting the listed scopes (I8).
+    Reauthenticated {
+        /// Scopes newly granted by this reauthentication.
+        scopes: BTreeSet<String>,
+        /// New grant expiry, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// A sync setting was turned on or off.
+    SyncSettingChanged {
+        /// Setting name.
+        setting: String,
+        /// New value.
+        on: bool,
+    },
+    /// The platform reported that the connection expired.
+    ConnectionExpired,
+    /// The connection reported an error.
+    ConnectionError(ConnectionErrorInfo),
+    /// The app sent or received data (updates last activity).
+    AppActivity,
+    /// An update for the app became available, or stopped being available.
+    UpdateAvailability {
+        /// Whether an update is available now.
+        available: bool,
+    },
+}
+
+/// The activity type of an event, for filters and facets (L1, L2, L4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityType {
+    /// See [`EventKind::Installed`].
+    Installed,
+    /// See [`EventKind::Reinstalled`].
+    Reinstalled,
+    /// See [`EventKind::Uninstalled`].
+    Uninstalled,
+    /// See [`EventKind::Connected`].
+    Connected,
+    /// See [`EventKind::Disconnected`].
+    Disconnected,
+    /// See [`EventKind::Reconnected`].
+    Reconnected,
+    /// See [`EventKind::Reauthenticated`].
+    Reauthenticated,
+    /// See [`EventKind::SyncSettingChanged`].
+    SyncSettingChanged,
+    /// See [`EventKind::ConnectionExpired`].
+    ConnectionExpired,
+    /// See [`EventKind::ConnectionError`].
+    ConnectionError,
+    /// See [`EventKind::AppActivity`].
+    AppActivity,
+    /// See [`EventKind::UpdateAvailability`].
+    UpdateAvailability,
+}
+
+impl ActivityType {
+    /// Every activity type, in declaration order.
+    pub const ALL: [Self; 12] = [
+        Self::Installed,
+        Self::Reinstalled,
+        Self::Uninstalled,
+        Self::Connected,
+        Self::Disconnected,
+        Self::Reconnected,
+        Self::Reauthenticated,
+        Self::SyncSettingChanged,
+        Self::ConnectionExpired,
+        Self::ConnectionError,
+        Self::AppActivity,
+        Self::UpdateAvailability,
+    ];
+
+    /// The type's snake-case name, as in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Installed => "installed",
+            Self::Reinstalled => "reinstalled",
+            Self::Uninstalled => "uninstalled",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+            Self::Reconnected => "reconnected",
+            Self::Reauthenticated => "reauthenticated",
+            Self::SyncSettingChanged => "sync_setting_changed",
+            Self::ConnectionExpired => "connection_expired",
+            Self::ConnectionError => "connection_error",
+            Self::AppActivity => "app_activity",
+            Self::UpdateAvailability => "update_availability",
+        }
+    }
+}
+
+impl fmt::Display for ActivityType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl EventKind {
+    /// The activity type of this event.
+    #[must_use]
+    pub fn activity_type(&self) -> ActivityType {
+        match self {
+            Self::Installed { .. } => ActivityType::Installed,
+            Self::Reinstalled { .. } => ActivityType::Reinstalled,
+            Self::Uninstalled => ActivityType::Uninstalled,
+            Self::Connected => ActivityType::Connected,
+            Self::Disconnected => ActivityType::Disconnected,
+            Self::Reconnected { .. } => ActivityType::Reconnected,
+            Self::Reauthenticated { .. } => ActivityType::Reauthenticated,
+            Self::SyncSettingChanged { .. } => ActivityType::SyncSettingChanged,
+            Self::ConnectionExpired => ActivityType::ConnectionExpired,
+            Self::ConnectionError(_) => ActivityType::ConnectionError,
+            Self::AppActivity => ActivityType::AppActivity,
+            Self::UpdateAvailability { .. } => ActivityType::UpdateAvailability,
+        }
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Stable id.
+    pub id: EventId,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// The app concerned.
+    pub app: AppId,
+    /// For user-level apps, whose connection it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserId>,
+    /// Who acted; `None` for system events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<UserId>,
+    /// What happened.
+    pub kind: EventKind,
+}

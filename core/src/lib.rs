@@ -1,0 +1,25 @@
+#![doc = include_str!("../../README.md")]
+#![deny(missing_docs)]
+
+pub mod account;
+pub mod catalog;
+pub mod command;
+pub mod connection;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod snapshot;
+pub mod state;
+pub mod time;
+pub mod views;
+
+pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
+pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeRequirement, WorkflowAction};
+pub use command::{Actor, Command, InstallRequest, Outcome};
+pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
+pub use engine::{Engine, UNINSTALL_CONFIRMATION};
+pub use error::{DirectoryError, Error, ErrorKind, LifecycleError, SnapshotError};
+pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
+pub use snapshot::{events_from_ndjson, events_to_ndjson};
+pub use state::{Directory, State};
+pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

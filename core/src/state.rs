@@ -1,0 +1,313 @@
+//! The directory (who and what exists) and the state folded from events (C4).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, Team, TeamId, User, UserId};
+use crate::catalog::{App, AppId, AppLevel};
+use crate::connection::{Connection, ConnectionKey, ConnectionState, Health};
+use crate::error::{DirectoryError, LifecycleError};
+use crate::event::{Event, EventKind};
+
+/// The account, its users and teams, and the apps it can connect. Lifecycle events refer to it;
+/// it is set up by the host and changed only through its validating methods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    account: Account,
+    users: BTreeMap<UserId, User>,
+    teams: BTreeMap<TeamId, Team>,
+    apps: BTreeMap<AppId, App>,
+}
+
+impl Directory {
+    /// A directory for `account`, with no users, teams or apps yet.
+    ///
+    /// # Errors
+    /// [`DirectoryError::InvalidAccount`] for an empty id, a language that is not a two-letter
+    /// lowercase code, an empty time zone, or more than two API-limit increases.
+    pub fn new(account: Account) -> Result<Self, DirectoryError> {
+        validate_account(&account)?;
+        Ok(Self { account, users: BTreeMap::new(), teams: BTreeMap::new(), apps: BTreeMap::new() })
+    }
+
+    /// The account.
+    #[must_use]
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// Replaces the account settings (subscriptions, language, …).
+    ///
+    /// # Errors
+    /// As [`Directory::new`].
+    pub fn set_account(&mut self, account: Account) -> Result<(), DirectoryError> {
+        validate_account(&account)?;
+        self.account = account;
+        Ok(())
+    }
+
+    /// Adds a user.
+    ///
+    /// # Errors
+    /// [`DirectoryError::DuplicateUser`] or [`DirectoryError::InvalidUser`] (empty id or name).
+    pub fn add_user(&mut self, user: User) -> Result<(), DirectoryError> {
+        if user.id.0.trim().is_empty() || user.name.trim().is_empty() {
+            return Err(DirectoryError::InvalidUser { user: user.id, reason: "empty id or name".into() });
+        }
+        if self.users.contains_key(&user.id) {
+            return Err(DirectoryError::DuplicateUser(user.id));
+        }
+        self.users.insert(user.id.clone(), user);
+        Ok(())
+    }
+
+    /// Activates or deactivates a user.
+    ///
+    /// # Errors
+    /// [`DirectoryError::UnknownUser`].
+    pub fn set_user_active(&mut self, user: &UserId, active: bool) -> Result<(), DirectoryError> {
+        let entry = self.users.get_mut(user).ok_or_else(|| DirectoryError::UnknownUser(user.clone()))?;
+        entry.active = active;
+        Ok(())
+    }
+
+    /// Adds a team; every member must be a known user.
+    ///
+    /// # Errors
+    /// [`DirectoryError::DuplicateTeam`], [`DirectoryError::UnknownUser`] or
+    /// [`DirectoryError::InvalidTeam`] (empty id or name).
+    pub fn add_team(&mut self, team: Team) -> Result<(), DirectoryError> {
+        if team.id.0.trim().is_empty() || team.name.trim().is_empty() {
+            return Err(DirectoryError::InvalidTeam { team: team.id, reason: "empty id or name".into() });
+        }
+        if self.teams.contains_key(&team.id) {
+            return Err(DirectoryError::DuplicateTeam(team.id));
+        }
+        if let Some(unknown) = team.members.iter().find(|m| !self.users.contains_key(*m)) {
+            return Err(DirectoryError::UnknownUser(unknown.clone()));
+        }
+        self.teams.insert(team.id.clone(), team);
+        Ok(())
+    }
+
+    /// Adds an app entry.
+    ///
+    /// # Errors
+    /// [`DirectoryError::DuplicateApp`] or [`DirectoryError::InvalidApp`].
+    pub fn add_app(&mut self, app: App) -> Result<(), DirectoryError> {
+        app.validate()?;
+        if self.apps.contains_key(&app.id) {
+            return Err(DirectoryError::DuplicateApp(app.id));
+        }
+        self.apps.insert(app.id.clone(), app);
+        Ok(())
+    }
+
+    /// A user by id.
+    #[must_use]
+    pub fn user(&self, id: &UserId) -> Option<&User> {
+        self.users.get(id)
+    }
+
+    /// A team by id.
+    #[must_use]
+    pub fn team(&self, id: &TeamId) -> Option<&Team> {
+        self.teams.get(id)
+    }
+
+    /// An app by id.
+    #[must_use]
+    pub fn app(&self, id: &AppId) -> Option<&App> {
+        self.apps.get(id)
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> impl ExactSizeIterator<Item = &User> {
+        self.users.values()
+    }
+
+    /// Every team, by id.
+    pub fn teams(&self) -> impl ExactSizeIterator<Item = &Team> {
+        self.teams.values()
+    }
+
+    /// Every app, by id.
+    pub fn apps(&self) -> impl ExactSizeIterator<Item = &App> {
+        self.apps.values()
+    }
+
+    /// Active super admins, by id: who may receive install requests (I2).
+    pub fn active_super_admins(&self) -> impl Iterator<Item = &User> {
+        self.users.values().filter(|u| u.active && u.super_admin)
+    }
+}
+
+fn validate_account(account: &Account) -> Result<(), DirectoryError> {
+    let invalid = |reason: String| Err(DirectoryError::InvalidAccount(reason));
+    if account.id.trim().is_empty() {
+        return invalid("empty account id".into());
+    }
+    let lang = account.default_language.as_bytes();
+    if lang.len() != 2 || !lang.iter().all(u8::is_ascii_lowercase) {
+        return invalid(format!("default language {:?} is not a two-letter iso 639-1 code", account.default_language));
+    }
+    if account.time_zone.trim().is_empty() {
+        return invalid("empty time zone".into());
+    }
+    if account.api_limit_increases > 2 {
+        return invalid(format!("at most two api limit increases, got {}", account.api_limit_increases));
+    }
+    Ok(())
+}
+
+/// The connections of the account, as the fold of the log leaves them (C4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    connections: BTreeMap<ConnectionKey, Connection>,
+}
+
+impl State {
+    /// A connection by key.
+    #[must_use]
+    pub fn connection(&self, key: &ConnectionKey) -> Option<&Connection> {
+        self.connections.get(key)
+    }
+
+    /// Every connection ever made (uninstalled ones included), ordered by app then user.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.connections.values()
+    }
+
+    /// The connections of one app (uninstalled ones included), ordered by user.
+    pub fn connections_of<'a>(&'a self, app: &'a AppId) -> impl Iterator<Item = &'a Connection> + 'a {
+        let start = ConnectionKey { app: app.clone(), user: None };
+        self.connections.range(start..).take_while(move |(k, _)| &k.app == app).map(|(_, c)| c)
+    }
+
+    /// Checks that `event` may follow the current state, then folds it in. On error nothing
+    /// changes.
+    ///
+    /// # Errors
+    /// A [`LifecycleError`] naming the unknown id or the impossible transition.
+    pub fn apply(&mut self, directory: &Directory, event: &Event) -> Result<(), LifecycleError> {
+        let app = directory.app(&event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
+        check_connection_user(app, event.user.as_ref())?;
+        if let Some(user) = event.user.iter().chain(event.actor.iter()).find(|u| directory.user(u).is_none()) {
+            return Err(LifecycleError::UnknownUser(user.clone()));
+        }
+        let key = ConnectionKey { app: event.app.clone(), user: event.user.clone() };
+        let at = event.at;
+        let not_installed = || LifecycleError::NotInstalled { app: key.app.clone(), user: key.user.clone() };
+        let undeclared = |scopes: &BTreeSet<String>| {
+            scopes
+                .iter()
+                .find(|s| !app.declares(s))
+                .map(|s| LifecycleError::UndeclaredScope { app: app.id.clone(), scope: s.clone() })
+        };
+
+        if let EventKind::Installed { scopes, expires_at } | EventKind::Reinstalled { scopes, expires_at } = &event.kind
+        {
+            if let Some(e) = undeclared(scopes) {
+                return Err(e);
+            }
+            let previous = self.connections.get(&key);
+            if previous.is_some_and(Connection::is_installed) {
+                return Err(LifecycleError::AlreadyInstalled { app: key.app.clone(), user: key.user.clone() });
+            }
+            let (first_installed_at, first_installed_by) =
+                previous.map_or((at, event.actor.clone()), |p| (p.first_installed_at, p.first_installed_by.clone()));
+            let connection = Connection {
+                key: key.clone(),
+                first_installed_at,
+                first_installed_by,
+                installed_at: at,
+                installed_by: event.actor.clone(),
+                granted_scopes: scopes.clone(),
+                expires_at: *expires_at,
+                sync_settings: BTreeMap::new(),
+                last_activity_at: None,
+                health: Health::Connected,
+                health_since: at,
+                update_available: false,
+            };
+            self.connections.insert(key, connection);
+            return Ok(());
+        }
+
+        let connection = self.connections.get_mut(&key).filter(|c| c.is_installed()).ok_or_else(not_installed)?;
+        let state = connection.state_at(at);
+        let already = |state: &'static str| LifecycleError::AlreadyInState { app: key.app.clone(), state };
+        let new_health = match &event.kind {
+            EventKind::Installed { .. } | EventKind::Reinstalled { .. } => None,
+            EventKind::Uninstalled => Some(Health::Uninstalled),
+            EventKind::Connected => {
+                if state == ConnectionState::Connected {
+                    return Err(already("connected"));
+                }
+                Some(Health::Connected)
+            }
+            EventKind::Reconnected { expires_at } => {
+                if state == ConnectionState::Connected {
+                    return Err(already("connected"));
+                }
+                connection.expires_at = *expires_at;
+                Some(Health::Connected)
+            }
+            EventKind::Disconnected => {
+                if state == ConnectionState::Disconnected {
+                    return Err(already("disconnected"));
+                }
+                Some(Health::Disconnected)
+            }
+            EventKind::ConnectionExpired => {
+                if state == ConnectionState::Expired {
+                    return Err(already("expired"));
+                }
+                Some(Health::Expired)
+            }
+            EventKind::ConnectionError(info) => Some(Health::Error(info.clone())),
+            EventKind::Reauthenticated { scopes, expires_at } => {
+                if let Some(e) = undeclared(scopes) {
+                    return Err(e);
+                }
+                connection.granted_scopes.extend(scopes.iter().cloned());
+                connection.expires_at = *expires_at;
+                Some(Health::Connected)
+            }
+            EventKind::SyncSettingChanged { setting, on } => {
+                if setting.trim().is_empty() {
+                    return Err(LifecycleError::EmptySyncSetting);
+                }
+                connection.sync_settings.insert(setting.clone(), *on);
+                None
+            }
+            EventKind::AppActivity => {
+                connection.last_activity_at = Some(connection.last_activity_at.map_or(at, |l| l.max(at)));
+                None
+            }
+            EventKind::UpdateAvailability { available } => {
+                connection.update_available = *available;
+                None
+            }
+        };
+        if let Some(health) = new_health {
+            if std::mem::discriminant(&health) != std::mem::discriminant(&connection.health) {
+                connection.health_since = at;
+            }
+            connection.health = health;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that a connection's user is named exactly for user-level apps.
+pub(crate) fn check_connection_user(app: &App, user: Option<&UserId>) -> Result<(), LifecycleError> {
+    match (app.level, user) {
+        (AppLevel::UserLevel, None) => Err(LifecycleError::ConnectionUserRequired(app.id.clone())),
+        (AppLevel::AccountLevel | AppLevel::MultiAccount, Some(u)) => {
+            Err(LifecycleError::ConnectionUserNotAllowed { app: app.id.clone(), user: u.clone() })
+        }
+        _ => Ok(()),
+    }
+}

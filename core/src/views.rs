@@ -1,0 +1,388 @@
+//! The Connections home (H1–H3, H5, H6) and one app's overview (O1, O2): pure functions of the
+//! directory, the state, the log and the caller's clock.
+//!
+//! # Rules
+//! - **Whose connections.** The home is seen by one user (the viewer). Account-level and
+//!   multi-account apps have one connection for the account; for user-level apps the viewer's
+//!   own connection is "theirs", the other users' connections are listed under H3.
+//! - **Status.** Only apps that report their status show one; multi-account apps show none on
+//!   the home (read it on their own page). Without a status an app never needs attention.
+//! - **Needs attention order (H1)**, most urgent first: connection error (data is failing now,
+//!   with known steps), then expired (the grant lapsed: every call fails until reauthenticated),
+//!   then disconnected (an explicit, usually deliberate state); within a kind, the longest-standing
+//!   problem first; then app name, app id and user id.
+//! - **My apps (H2)** lists installed apps by name. For user-level apps with several connected
+//!   users, install date and installed by are those of the first install of any user; user-level
+//!   and multi-account apps show no last activity date.
+//! - **Summary (H5)** counts the rows of My apps except multi-account apps.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Permission, UserId};
+use crate::catalog::{App, AppId, AppLevel, Distribution};
+use crate::connection::{Connection, ConnectionState};
+use crate::engine::Engine;
+use crate::event::{ActivityType, Event};
+
+/// What a user should do about a connection that needs attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredAction {
+    /// Reconnect the app (disconnected).
+    Reconnect,
+    /// Reauthenticate the app (expired grant).
+    Reauthenticate,
+    /// Follow the resolution steps of the error.
+    FollowResolutionSteps,
+}
+
+/// A connection that needs attention (H1), with what to show and do (H6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttentionItem {
+    /// The app.
+    pub app: AppId,
+    /// The app's name.
+    pub app_name: String,
+    /// The connection's user, for user-level apps.
+    pub user: Option<UserId>,
+    /// Error, expired or disconnected.
+    pub state: ConnectionState,
+    /// Since when.
+    pub since: DateTime<Utc>,
+    /// What to do.
+    pub action: RequiredAction,
+    /// The error code, for connection errors.
+    pub error_code: Option<String>,
+    /// Message for humans.
+    pub message: String,
+    /// Steps that resolve the problem.
+    pub resolution_steps: Vec<String>,
+}
+
+/// A row of My apps (H2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAppRow {
+    /// The app.
+    pub app: AppId,
+    /// The app's name.
+    pub name: String,
+    /// The provider.
+    pub provider: String,
+    /// Its level.
+    pub level: AppLevel,
+    /// Its status; `None` for apps that do not report one and for multi-account apps.
+    pub status: Option<ConnectionState>,
+    /// Install date (the first install of any user, for user-level apps).
+    pub installed_at: DateTime<Utc>,
+    /// Who installed it (the first installer, for user-level apps).
+    pub installed_by: Option<UserId>,
+    /// Last activity; `None` for user-level and multi-account apps.
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// An update is available.
+    pub update_available: bool,
+    /// Installed connections of the app (users, for user-level apps).
+    pub connections: usize,
+}
+
+/// A row of Other apps installed by users in my organisation (H3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherAppRow {
+    /// The app.
+    pub app: AppId,
+    /// The app's name.
+    pub name: String,
+    /// The number of connections.
+    pub connections: usize,
+    /// The users behind them, by id.
+    pub users: Vec<UserId>,
+    /// The app has a marketplace listing to open.
+    pub can_open_listing: bool,
+    /// The viewer may install it for themselves (I1).
+    pub can_install_yourself: bool,
+}
+
+/// The app summary (H5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Apps counted (My apps without multi-account apps).
+    pub total: usize,
+    /// Connected.
+    pub connected: usize,
+    /// Disconnected.
+    pub disconnected: usize,
+    /// Expired.
+    pub expired: usize,
+    /// In error.
+    pub error: usize,
+    /// Not reporting a status.
+    pub without_status: usize,
+    /// With an update or upgrade available.
+    pub update_available: usize,
+}
+
+/// The Connections home for one viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsHome {
+    /// Who sees it.
+    pub viewer: UserId,
+    /// When.
+    pub as_of: DateTime<Utc>,
+    /// H1 and H6: what needs attention, most urgent first.
+    pub needs_attention: Vec<AttentionItem>,
+    /// H2.
+    pub my_apps: Vec<MyAppRow>,
+    /// H3.
+    pub other_users_apps: Vec<OtherAppRow>,
+    /// H5.
+    pub summary: Summary,
+}
+
+/// One connection on an app's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    /// The connection's user, for user-level apps.
+    pub user: Option<UserId>,
+    /// State at the view's instant.
+    pub state: ConnectionState,
+    /// Latest install.
+    pub installed_at: DateTime<Utc>,
+    /// Who made the latest install.
+    pub installed_by: Option<UserId>,
+    /// Granted scopes.
+    pub granted_scopes: BTreeSet<String>,
+    /// Sync settings.
+    pub sync_settings: Vec<(String, bool)>,
+    /// Last activity.
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// Grant expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Update available.
+    pub update_available: bool,
+}
+
+/// Filter of an app's log (O2): empty lists match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppLogFilter {
+    /// Activity types to keep.
+    #[serde(default)]
+    pub types: Vec<ActivityType>,
+    /// Acting users to keep.
+    #[serde(default)]
+    pub users: Vec<UserId>,
+}
+
+/// One app's overview page (O1, O2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppOverview {
+    /// The app's entry.
+    pub app: App,
+    /// Status: the account's connection, or the viewer's for user-level apps; `None` when the
+    /// app does not report status or has no such connection.
+    pub status: Option<ConnectionState>,
+    /// Installed connections.
+    pub connections: Vec<ConnectionView>,
+    /// O1: the alerts and errors of this app, most urgent first.
+    pub alerts: Vec<AttentionItem>,
+    /// O2: the app's log, newest first, filtered.
+    pub log: Vec<Event>,
+}
+
+fn urgency(state: ConnectionState) -> u8 {
+    match state {
+        ConnectionState::Error => 0,
+        ConnectionState::Expired => 1,
+        ConnectionState::Disconnected => 2,
+        ConnectionState::Connected | ConnectionState::Uninstalled => 3,
+    }
+}
+
+/// The attention item for a connection, if its state needs one. Apps that do not report status
+/// never need attention.
+fn attention(app: &App, connection: &Connection, now: DateTime<Utc>) -> Option<AttentionItem> {
+    if !app.reports_status {
+        return None;
+    }
+    let state = connection.state_at(now);
+    let (action, message, steps, code) = match state {
+        ConnectionState::Error => {
+            let info = connection.error()?;
+            (
+                RequiredAction::FollowResolutionSteps,
+                info.message.clone(),
+                info.resolution_steps.clone(),
+                Some(info.code.clone()),
+            )
+        }
+        ConnectionState::Expired => (
+            RequiredAction::Reauthenticate,
+            format!("the connection to {} expired", app.name),
+            vec![format!("reauthenticate {} to renew its access", app.name)],
+            None,
+        ),
+        ConnectionState::Disconnected => (
+            RequiredAction::Reconnect,
+            format!("{} is disconnected", app.name),
+            vec![format!("reconnect {} to resume syncing", app.name)],
+            None,
+        ),
+        ConnectionState::Connected | ConnectionState::Uninstalled => return None,
+    };
+    Some(AttentionItem {
+        app: app.id.clone(),
+        app_name: app.name.clone(),
+        user: connection.key.user.clone(),
+        state,
+        since: connection.state_since(now),
+        action,
+        error_code: code,
+        message,
+        resolution_steps: steps,
+    })
+}
+
+fn sort_by_urgency(items: &mut [AttentionItem]) {
+    items.sort_by(|a, b| {
+        (urgency(a.state), a.since, &a.app_name, &a.app, &a.user).cmp(&(
+            urgency(b.state),
+            b.since,
+            &b.app_name,
+            &b.app,
+            &b.user,
+        ))
+    });
+}
+
+/// The Connections home seen by `viewer` at `now`.
+///
+/// # Errors
+/// [`crate::LifecycleError::UnknownUser`] when the viewer is unknown.
+pub fn connections_home(
+    engine: &Engine,
+    viewer: &UserId,
+    now: DateTime<Utc>,
+) -> Result<ConnectionsHome, crate::LifecycleError> {
+    let directory = engine.directory();
+    let viewer_user = directory.user(viewer).ok_or_else(|| crate::LifecycleError::UnknownUser(viewer.clone()))?;
+    let viewer_may_install = viewer_user.active && viewer_user.has(Permission::AppMarketplaceAccess);
+    let state = engine.state();
+
+    let mut needs_attention = Vec::new();
+    let mut my_apps = Vec::new();
+    let mut other_users_apps = Vec::new();
+    let mut summary = Summary::default();
+
+    for app in directory.apps() {
+        let installed: Vec<&Connection> = state.connections_of(&app.id).filter(|c| c.is_installed()).collect();
+        let Some(first) = installed.iter().min_by_key(|c| (c.first_installed_at, &c.key.user)) else {
+            continue;
+        };
+        let own = match app.level {
+            AppLevel::UserLevel => installed.iter().find(|c| c.key.user.as_ref() == Some(viewer)).copied(),
+            AppLevel::AccountLevel | AppLevel::MultiAccount => Some(*first),
+        };
+        let Some(own) = own else {
+            let users: Vec<UserId> = installed.iter().filter_map(|c| c.key.user.clone()).collect();
+            other_users_apps.push(OtherAppRow {
+                app: app.id.clone(),
+                name: app.name.clone(),
+                connections: users.len(),
+                users,
+                can_open_listing: app.distribution == Distribution::Marketplace,
+                can_install_yourself: viewer_may_install,
+            });
+            continue;
+        };
+        let status = (app.reports_status && app.level != AppLevel::MultiAccount).then(|| own.state_at(now));
+        if app.level != AppLevel::MultiAccount {
+            needs_attention.extend(attention(app, own, now));
+            summary.total += 1;
+            match status {
+                None => summary.without_status += 1,
+                Some(ConnectionState::Connected) => summary.connected += 1,
+                Some(ConnectionState::Disconnected) => summary.disconnected += 1,
+                Some(ConnectionState::Expired) => summary.expired += 1,
+                Some(ConnectionState::Error) => summary.error += 1,
+                Some(ConnectionState::Uninstalled) => {}
+            }
+            summary.update_available += usize::from(own.update_available);
+        }
+        let (installed_at, installed_by) = match app.level {
+            AppLevel::UserLevel => (first.first_installed_at, first.first_installed_by.clone()),
+            AppLevel::AccountLevel | AppLevel::MultiAccount => (own.installed_at, own.installed_by.clone()),
+        };
+        my_apps.push(MyAppRow {
+            app: app.id.clone(),
+            name: app.name.clone(),
+            provider: app.provider.clone(),
+            level: app.level,
+            status,
+            installed_at,
+            installed_by,
+            last_activity_at: (app.level == AppLevel::AccountLevel).then_some(own.last_activity_at).flatten(),
+            update_available: own.update_available,
+            connections: installed.len(),
+        });
+    }
+    sort_by_urgency(&mut needs_attention);
+    my_apps.sort_by(|a, b| (&a.name, &a.app).cmp(&(&b.name, &b.app)));
+    other_users_apps.sort_by(|a, b| (&a.name, &a.app).cmp(&(&b.name, &b.app)));
+    Ok(ConnectionsHome { viewer: viewer.clone(), as_of: now, needs_attention, my_apps, other_users_apps, summary })
+}
+
+/// The events of one app, newest first, filtered by activity type and acting user (O2).
+#[must_use]
+pub fn app_log(engine: &Engine, app: &AppId, filter: &AppLogFilter) -> Vec<Event> {
+    engine
+        .events()
+        .iter()
+        .rev()
+        .filter(|e| &e.app == app)
+        .filter(|e| filter.types.is_empty() || filter.types.contains(&e.kind.activity_type()))
+        .filter(|e| filter.users.is_empty() || e.actor.as_ref().is_some_and(|a| filter.users.contains(a)))
+        .cloned()
+        .collect()
+}
+
+/// One app's overview at `now`; for user-level apps the status is the viewer's connection.
+///
+/// # Errors
+/// [`crate::LifecycleError::UnknownApp`] or [`crate::LifecycleError::UnknownUser`].
+pub fn app_overview(
+    engine: &Engine,
+    app: &AppId,
+    viewer: Option<&UserId>,
+    filter: &AppLogFilter,
+    now: DateTime<Utc>,
+) -> Result<AppOverview, crate::LifecycleError> {
+    let directory = engine.directory();
+    let entry = directory.app(app).ok_or_else(|| crate::LifecycleError::UnknownApp(app.clone()))?;
+    if let Some(v) = viewer {
+        directory.user(v).ok_or_else(|| crate::LifecycleError::UnknownUser(v.clone()))?;
+    }
+    let installed: Vec<&Connection> = engine.state().connections_of(app).filter(|c| c.is_installed()).collect();
+    let status_connection = match entry.level {
+        AppLevel::UserLevel => installed.iter().find(|c| c.key.user.as_ref() == viewer),
+        AppLevel::AccountLevel | AppLevel::MultiAccount => installed.first(),
+    };
+    let status = status_connection.filter(|_| entry.reports_status).map(|c| c.state_at(now));
+    let mut alerts: Vec<AttentionItem> = installed.iter().filter_map(|c| attention(entry, c, now)).collect();
+    sort_by_urgency(&mut alerts);
+    let connections = installed
+        .iter()
+        .map(|c| ConnectionView {
+            user: c.key.user.clone(),
+            state: c.state_at(now),
+            installed_at: c.installed_at,
+            installed_by: c.installed_by.clone(),
+            granted_scopes: c.granted_scopes.clone(),
+            sync_settings: c.sync_settings.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            last_activity_at: c.last_activity_at,
+            expires_at: c.expires_at,
+            update_available: c.update_available,
+        })
+        .collect();
+    Ok(AppOverview { app: entry.clone(), status, connections, alerts, log: app_log(engine, app, filter) })
+}
