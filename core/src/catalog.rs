@@ -9,7 +9,7 @@ use crate::account::{HubTier, id_conversions};
 use crate::error::DirectoryError;
 
 /// Identifies an app.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AppId(pub String);
 id_conversions!(AppId);
