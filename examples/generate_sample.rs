@@ -159,6 +159,10 @@ fn apps() -> Vec<App> {
     apps
 }
 
+fn pick_app<'a>(rng: &mut Rng, apps: &'a [App]) -> Option<&'a App> {
+    apps.get(usize::try_from(rng.below(apps.len() as u64)).unwrap_or(0))
+}
+
 fn build() -> Result<Engine, Error> {
     let mut directory = Directory::new(Account {
         id: "20261128".into(),
@@ -255,9 +259,12 @@ fn build() -> Result<Engine, Error> {
             }
         }
         if rng.below(6) == 0 {
-            let a = &apps[usize::try_from(rng.below(apps.len() as u64)).unwrap_or(0)];
-            if a.level == AppLevel::AccountLevel {
-                let setting = ["contact sync", "deal sync", "task sync"][usize::try_from(rng.below(3)).unwrap_or(0)];
+            let a = pick_app(&mut rng, &apps);
+            if let Some(a) = a.filter(|a| a.level == AppLevel::AccountLevel) {
+                let setting = ["contact sync", "deal sync", "task sync"]
+                    .get(usize::try_from(rng.below(3)).unwrap_or(0))
+                    .copied()
+                    .unwrap_or("contact sync");
                 let _ = engine.execute(
                     &admin,
                     Command::SetSyncSetting {

@@ -95,7 +95,7 @@ fn build() -> Engine {
             1 => engine.execute(&actor, Command::Reconnect { app, user, expires_at: None }, at),
             2 => engine.execute(
                 &actor,
-                Command::SetSyncSetting { app, user, setting: "contacts".into(), on: i % 3 == 0 },
+                Command::SetSyncSetting { app, user, setting: "contacts".into(), on: i.is_multiple_of(3) },
                 at,
             ),
             _ => engine.execute(&Actor::System, Command::ReportActivity { app, user }, at),
