@@ -99,7 +99,8 @@ fn duplicates_and_unknown_members_are_refused_without_change() {
 
 #[test]
 fn malformed_app_entries_are_refused() {
-    let cases: Vec<(Box<dyn Fn(&mut App)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut App)>;
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|a| a.name = " ".into()), "invalid app \"sf\": empty name"),
         (Box::new(|a| a.provider = String::new()), "invalid app \"sf\": empty provider"),
         (
