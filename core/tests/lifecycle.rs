@@ -3,71 +3,18 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use connected_apps::{
-    Account, ActivityType, Actor, App, AppLevel, Command, ConnectionErrorInfo, ConnectionKey, ConnectionState,
-    Directory, Distribution, Engine, ErrorKind, EventKind, Hub, LifecycleError, Outcome, Permission, ScopeDecl,
-    ScopeRequirement, Team, Tier, User, UserId,
+    ActivityType, Actor, AppLevel, Command, ConnectionErrorInfo, ConnectionKey, ConnectionState, Directory, Engine,
+    ErrorKind, EventKind, LifecycleError, Outcome, Permission, Team, UserId,
 };
 
-fn t(h: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap() + Duration::hours(h)
-}
-
-fn user(id: &str, super_admin: bool, marketplace: bool, active: bool) -> User {
-    User {
-        id: id.into(),
-        name: format!("User {id}"),
-        email: format!("{id}@example.com"),
-        active,
-        super_admin,
-        permissions: if marketplace { [Permission::AppMarketplaceAccess].into() } else { BTreeSet::new() },
-    }
-}
-
-fn app(id: &str, level: AppLevel) -> App {
-    App {
-        id: id.into(),
-        name: id.to_uppercase(),
-        provider: "Vendor".into(),
-        built_by_vendor_platform: false,
-        distribution: Distribution::Marketplace,
-        level,
-        reports_status: true,
-        scopes: vec![
-            ScopeDecl {
-                name: "crm.objects.contacts.read".into(),
-                requirement: ScopeRequirement::Required,
-                requires: None,
-            },
-            ScopeDecl {
-                name: "crm.objects.contacts.write".into(),
-                requirement: ScopeRequirement::ConditionallyRequired,
-                requires: None,
-            },
-            ScopeDecl {
-                name: "crm.objects.deals.read".into(),
-                requirement: ScopeRequirement::Optional,
-                requires: None,
-            },
-        ],
-        features: vec![],
-        workflow_actions: vec![],
-        post_uninstall_steps: vec![],
-    }
-}
+mod common;
+use common::{account, app, t, user};
 
 /// admin (super admin), mia (marketplace access), bob (no permission), zed (deactivated).
 fn engine() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Acme".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: [(Hub::Sales, Tier::Professional)].into(),
-        api_limit_increases: 0,
-    })
-    .unwrap();
+    let mut d = Directory::new(account()).unwrap();
     d.add_user(user("admin", true, false, true)).unwrap();
     d.add_user(user("mia", false, true, true)).unwrap();
     d.add_user(user("bob", false, false, true)).unwrap();

@@ -3,43 +3,21 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use connected_apps::views::{AppLogFilter, RequiredAction};
 use connected_apps::{
-    Account, ActivityType, Actor, App, AppLevel, Command, ConnectionErrorInfo, ConnectionState, Directory,
-    Distribution, Engine, LifecycleError, Permission, User, UserId, app_log, app_overview, connections_home,
+    ActivityType, Actor, App, AppLevel, Command, ConnectionErrorInfo, ConnectionState, Directory, Engine,
+    LifecycleError, Permission, User, UserId, app_log, app_overview, connections_home,
 };
 
-fn t(h: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap() + Duration::hours(h)
-}
+mod common;
+use common::{account, t};
 
 fn app(id: &str, level: AppLevel, reports_status: bool) -> App {
-    App {
-        id: id.into(),
-        name: id.to_string(),
-        provider: "Vendor".into(),
-        built_by_vendor_platform: false,
-        distribution: Distribution::Marketplace,
-        level,
-        reports_status,
-        scopes: vec![],
-        features: vec![],
-        workflow_actions: vec![],
-        post_uninstall_steps: vec![],
-    }
+    App { reports_status, ..common::app(id, level) }
 }
 
 fn engine() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Acme".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: Default::default(),
-        api_limit_increases: 0,
-    })
-    .unwrap();
+    let mut d = Directory::new(account()).unwrap();
     for (id, admin) in [("ann", true), ("ben", false), ("cid", false), ("dee", false)] {
         d.add_user(User {
             id: id.into(),
