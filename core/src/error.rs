@@ -210,6 +210,9 @@ pub enum Error {
     /// See [`SnapshotError`].
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// See [`crate::activity::ActivityError`].
+    #[error(transparent)]
+    Activity(#[from] crate::activity::ActivityError),
 }
 
 impl DirectoryError {
@@ -258,6 +261,7 @@ impl Error {
         match self {
             Self::Directory(e) => e.kind(),
             Self::Lifecycle(e) => e.kind(),
+            Self::Activity(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

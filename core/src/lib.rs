@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod account;
+pub mod activity;
 pub mod catalog;
 pub mod command;
 pub mod connection;
@@ -14,6 +15,9 @@ pub mod time;
 pub mod views;
 
 pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
+pub use activity::{
+    ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, FacetCount, MAX_PAGE_SIZE,
+};
 pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeRequirement, WorkflowAction};
 pub use command::{Actor, Command, InstallRequest, Outcome};
 pub use connection::{Connection, ConnectionKey, ConnectionState, Health};

@@ -1,0 +1,816 @@
+//! Activity-log queries (L2–L4): an index over the engine's log, filtered pages with a keyset
+//! cursor, and facet counts.
+//!
+//! [`ActivityIndex`] keeps, per logged event, its time, interned app, interned acting user and
+//! activity type (17 bytes of columns), plus three posting lists of log positions (per app ×
+//! type, per acting user, per type: 12 bytes): 29 bytes per event in all, independent of the
+//! events' own size. Positions grow with time because the engine appends in time order, so a
+//! posting list restricted to a time range is two binary searches away, and newest first is
+//! walking lists backwards. A query picks the smallest candidate source the filter allows, so a
+//! selective query never scans the whole log, and a cursor resumes with binary searches: page 50
+//! costs what page 1 costs.
+//!
+//! The user filter and the user facet are about the *acting* user (as in the app log, O2); system
+//! events (no actor) are counted apart in [`ActivityFacets::system`].
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::account::UserId;
+use crate::catalog::AppId;
+use crate::error::ErrorKind;
+use crate::event::{ActivityType, Event, EventId};
+
+/// The largest page a query returns; larger requests are refused rather than silently cut.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+const TYPES: usize = ActivityType::ALL.len();
+const NO_USER: u32 = u32::MAX;
+const CURSOR_VERSION: u8 = 1;
+const TIME_SAMPLE: usize = 256;
+/// Above this many candidate lists, the merge keeps its heads in a heap instead of scanning them.
+const LINEAR_MERGE_MAX_LISTS: usize = 8;
+
+/// Errors of activity-log queries.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ActivityError {
+    /// The page size is 0 or above [`MAX_PAGE_SIZE`].
+    #[error("page size must be between 1 and {max}, got {size}")]
+    PageSize {
+        /// The requested size.
+        size: usize,
+        /// The largest allowed.
+        max: usize,
+    },
+    /// The cursor is not one this library issued, or it was altered.
+    #[error("malformed or tampered cursor {0:?}")]
+    MalformedCursor(String),
+    /// The cursor was issued for a different filter.
+    #[error("cursor {0:?} belongs to another query")]
+    ForeignCursor(String),
+    /// The cursor names an event that is not at its place in this log (another log, or a log
+    /// that was replaced).
+    #[error("cursor names event {id} at position {position}, which is not in this log")]
+    UnknownCursorEvent {
+        /// The event id in the cursor.
+        id: EventId,
+        /// The log position in the cursor.
+        position: u32,
+    },
+    /// The time range ends before it starts.
+    #[error("time range is inverted: since {since} is after until {until}")]
+    InvertedRange {
+        /// Start of the range.
+        since: DateTime<Utc>,
+        /// End of the range.
+        until: DateTime<Utc>,
+    },
+    /// The index does not cover exactly the log it is queried with: call [`ActivityIndex::sync`].
+    #[error("index covers {indexed} events but the log has {logged}")]
+    OutOfSync {
+        /// Events indexed.
+        indexed: usize,
+        /// Events in the log.
+        logged: usize,
+    },
+    /// An event appended to the index is older than the newest indexed one.
+    #[error("event {id} at {at} is older than the newest indexed event at {newest}")]
+    OutOfOrder {
+        /// The event.
+        id: EventId,
+        /// Its time.
+        at: DateTime<Utc>,
+        /// The newest indexed time.
+        newest: DateTime<Utc>,
+    },
+    /// The log holds more events than positions can address (4,294,967,295).
+    #[error("log of {0} events is too large to index")]
+    TooManyEvents(usize),
+}
+
+impl ActivityError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OutOfSync { .. } => ErrorKind::InvalidState,
+            Self::PageSize { .. }
+            | Self::MalformedCursor(_)
+            | Self::ForeignCursor(_)
+            | Self::UnknownCursorEvent { .. }
+            | Self::InvertedRange { .. }
+            | Self::OutOfOrder { .. }
+            | Self::TooManyEvents(_) => ErrorKind::InvalidInput,
+        }
+    }
+}
+
+/// Which events a query keeps (L2): each non-empty part must hold, and an empty list means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFilter {
+    /// Activity types to keep.
+    #[serde(default)]
+    pub types: Vec<ActivityType>,
+    /// Acting users to keep (system events have none and never match a user filter).
+    #[serde(default)]
+    pub users: Vec<UserId>,
+    /// Apps to keep.
+    #[serde(default)]
+    pub apps: Vec<AppId>,
+    /// Keep events at or after this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// Keep events strictly before this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ActivityFilter {
+    /// Whether `event` passes the filter (the rule the index implements, spelled out).
+    #[must_use]
+    pub fn matches(&self, event: &Event) -> bool {
+        (self.types.is_empty() || self.types.contains(&event.kind.activity_type()))
+            && (self.users.is_empty() || event.actor.as_ref().is_some_and(|a| self.users.contains(a)))
+            && (self.apps.is_empty() || self.apps.contains(&event.app))
+            && self.since.is_none_or(|s| event.at >= s)
+            && self.until.is_none_or(|u| event.at < u)
+    }
+
+    /// A fingerprint of the filter that ignores the order and repetition of its lists.
+    fn fingerprint(&self) -> u64 {
+        let mut types: Vec<u8> = self.types.iter().map(|t| type_index(*t)).collect();
+        types.sort_unstable();
+        types.dedup();
+        let mut apps: Vec<&str> = self.apps.iter().map(AppId::as_str).collect();
+        apps.sort_unstable();
+        apps.dedup();
+        let mut users: Vec<&str> = self.users.iter().map(UserId::as_str).collect();
+        users.sort_unstable();
+        users.dedup();
+        let mut h = Fnv::default();
+        h.bytes(&types);
+        h.u64(u64::MAX);
+        for s in apps.iter().chain([&"\u{0}"]).chain(users.iter()) {
+            h.u64(s.len() as u64);
+            h.bytes(s.as_bytes());
+        }
+        for bound in [self.since, self.until] {
+            match bound {
+                Some(t) => {
+                    h.u64(1);
+                    h.u64(t.timestamp().cast_unsigned());
+                    h.u64(u64::from(t.timestamp_subsec_nanos()));
+                }
+                None => h.u64(0),
+            }
+        }
+        h.finish()
+    }
+}
+
+/// One page of a query, newest first (L3), borrowing the events from the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActivityPage<'a> {
+    /// The matching events, newest first (ties in time: later-logged first).
+    pub events: Vec<&'a Event>,
+    /// Pass this to get the next (older) page; `None` when this page is the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A facet value and how many matching events carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount<T> {
+    /// The value (type, user or app).
+    pub value: T,
+    /// Matching events with that value.
+    pub count: u64,
+}
+
+/// Counts of the events matching a filter, per type, acting user and app (L4); each list is
+/// ordered by count, largest first, then by value. Values with no matching event are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFacets {
+    /// Events matching the filter.
+    pub total: u64,
+    /// Per activity type.
+    pub by_type: Vec<FacetCount<ActivityType>>,
+    /// Per acting user.
+    pub by_user: Vec<FacetCount<UserId>>,
+    /// Matching system events (no acting user).
+    pub system: u64,
+    /// Per app.
+    pub by_app: Vec<FacetCount<AppId>>,
+}
+
+/// An index over an event log, for filtered, paged, faceted queries (L2–L4).
+///
+/// Build it with [`ActivityIndex::from_events`], keep it current with [`ActivityIndex::sync`]
+/// (or [`ActivityIndex::append`]) as the log grows, and query it together with the log it
+/// indexes; a query against a log it does not cover is refused with
+/// [`ActivityError::OutOfSync`].
+#[derive(Debug, Clone, Default)]
+pub struct ActivityIndex {
+    /// Event time in microseconds since the epoch (floor); exact ties are settled on the log.
+    at: Vec<i64>,
+    /// Every [`TIME_SAMPLE`]-th entry of `at`: a small first level for time searches, so that
+    /// finding a time range touches a few cache lines instead of ~24 spread over the column.
+    at_sample: Vec<i64>,
+    app: Vec<u32>,
+    actor: Vec<u32>,
+    kind: Vec<u8>,
+    /// Positions per (app × type), at `app * TYPES + type`.
+    by_app_type: Vec<Vec<u32>>,
+    by_user: Vec<Vec<u32>>,
+    by_type: [Vec<u32>; TYPES],
+    apps: Vec<AppId>,
+    app_ids: HashMap<AppId, u32>,
+    users: Vec<UserId>,
+    user_ids: HashMap<UserId, u32>,
+    last: Option<(EventId, DateTime<Utc>)>,
+}
+
+/// Where a query's candidates come from: disjoint position lists, or a plain position range.
+enum Source<'a> {
+    /// Lists cut at the range's end (not its start).
+    Lists(Vec<&'a [u32]>),
+    Range(usize, usize),
+}
+
+/// The checks left after the source, on interned ids.
+struct Residual {
+    types: Option<u16>,
+    users: Option<Vec<u32>>,
+    apps: Option<Vec<u32>>,
+}
+
+impl Residual {
+    /// Whether the event at `pos` passes the checks; reads only the columns it must, since
+    /// each read is likely a cache miss on a large log.
+    fn keeps(&self, index: &ActivityIndex, pos: usize) -> bool {
+        self.types.is_none_or(|mask| index.kind.get(pos).is_some_and(|&ty| ty < 16 && mask & (1 << ty) != 0))
+            && self.users.as_ref().is_none_or(|u| index.actor.get(pos).is_some_and(|a| u.binary_search(a).is_ok()))
+            && self.apps.as_ref().is_none_or(|a| index.app.get(pos).is_some_and(|x| a.binary_search(x).is_ok()))
+    }
+}
+
+impl ActivityIndex {
+    /// An empty index.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Indexes `events` (a log, oldest first).
+    ///
+    /// # Errors
+    /// [`ActivityError::OutOfOrder`] when the log is not in time order,
+    /// [`ActivityError::TooManyEvents`] beyond 2³² − 1 events.
+    pub fn from_events(events: &[Event]) -> Result<Self, ActivityError> {
+        let mut index = Self::new();
+        index.reserve(events.len());
+        for event in events {
+            index.append(event)?;
+        }
+        index.shrink_to_fit();
+        Ok(index)
+    }
+
+    /// Events indexed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Whether no event is indexed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// Heap bytes held for the per-event columns and posting lists (capacity, not length), so a
+    /// host can check the per-event budget; the interned id tables are not included.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        let lists = self.by_app_type.iter().chain(&self.by_user).chain(&self.by_type);
+        (self.at.capacity() + self.at_sample.capacity()) * 8
+            + (self.app.capacity() + self.actor.capacity()) * 4
+            + self.kind.capacity()
+            + lists.map(|l| l.capacity() * 4).sum::<usize>()
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.at.reserve(additional);
+        self.app.reserve(additional);
+        self.actor.reserve(additional);
+        self.kind.reserve(additional);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.at.shrink_to_fit();
+        self.at_sample.shrink_to_fit();
+        self.app.shrink_to_fit();
+        self.actor.shrink_to_fit();
+        self.kind.shrink_to_fit();
+        for list in self.by_app_type.iter_mut().chain(&mut self.by_user).chain(&mut self.by_type) {
+            list.shrink_to_fit();
+        }
+    }
+
+    /// Indexes one more event, the next one of the log.
+    ///
+    /// # Errors
+    /// [`ActivityError::OutOfOrder`] when it is older than the newest indexed event,
+    /// [`ActivityError::TooManyEvents`] when the index is full; the index is then unchanged.
+    pub fn append(&mut self, event: &Event) -> Result<(), ActivityError> {
+        if let Some((_, newest)) = self.last.filter(|(_, newest)| event.at < *newest) {
+            return Err(ActivityError::OutOfOrder { id: event.id, at: event.at, newest });
+        }
+        let pos = u32::try_from(self.len())
+            .ok()
+            .filter(|p| *p < u32::MAX)
+            .ok_or(ActivityError::TooManyEvents(self.len().saturating_add(1)))?;
+        let app = intern(&mut self.apps, &mut self.app_ids, &event.app);
+        let actor = event.actor.as_ref().map_or(NO_USER, |u| intern(&mut self.users, &mut self.user_ids, u));
+        let ty = type_index(event.kind.activity_type());
+        let slot = app as usize * TYPES + usize::from(ty);
+        if self.by_app_type.len() <= slot {
+            self.by_app_type.resize_with(self.apps.len() * TYPES, Vec::new);
+        }
+        if let Some(list) = self.by_app_type.get_mut(slot) {
+            list.push(pos);
+        }
+        if actor != NO_USER {
+            if self.by_user.len() <= actor as usize {
+                self.by_user.resize_with(self.users.len(), Vec::new);
+            }
+            if let Some(list) = self.by_user.get_mut(actor as usize) {
+                list.push(pos);
+            }
+        }
+        if let Some(list) = self.by_type.get_mut(usize::from(ty)) {
+            list.push(pos);
+        }
+        let micros = event.at.timestamp_micros();
+        if self.at.len().is_multiple_of(TIME_SAMPLE) {
+            self.at_sample.push(micros);
+        }
+        self.at.push(micros);
+        self.app.push(app);
+        self.actor.push(actor);
+        self.kind.push(ty);
+        self.last = Some((event.id, event.at));
+        Ok(())
+    }
+
+    /// Brings the index up to date with `events`, the log it indexes after some appends: indexes
+    /// the new tail, or rebuilds when the log is not an extension of what was indexed. Returns
+    /// how many events were indexed.
+    ///
+    /// # Errors
+    /// As [`ActivityIndex::from_events`]; the index is then unchanged.
+    pub fn sync(&mut self, events: &[Event]) -> Result<usize, ActivityError> {
+        if !self.covers_prefix_of(events) {
+            *self = Self::from_events(events)?;
+            return Ok(events.len());
+        }
+        let tail = events.get(self.len()..).unwrap_or_default();
+        self.check_tail(tail)?;
+        self.reserve(tail.len());
+        for event in tail {
+            self.append(event)?;
+        }
+        Ok(tail.len())
+    }
+
+    /// Checks a tail before indexing it, so that a sync is all or nothing.
+    fn check_tail(&self, tail: &[Event]) -> Result<(), ActivityError> {
+        let mut newest = self.last.map(|(_, at)| at);
+        for event in tail {
+            if let Some(n) = newest.filter(|n| event.at < *n) {
+                return Err(ActivityError::OutOfOrder { id: event.id, at: event.at, newest: n });
+            }
+            newest = Some(event.at);
+        }
+        if self.len().saturating_add(tail.len()) >= u32::MAX as usize {
+            return Err(ActivityError::TooManyEvents(self.len().saturating_add(tail.len())));
+        }
+        Ok(())
+    }
+
+    fn covers_prefix_of(&self, events: &[Event]) -> bool {
+        match self.last {
+            None => true,
+            Some((id, at)) => {
+                events.len() >= self.len()
+                    && self.len().checked_sub(1).and_then(|i| events.get(i)).is_some_and(|e| e.id == id && e.at == at)
+            }
+        }
+    }
+
+    fn check_covers(&self, events: &[Event]) -> Result<(), ActivityError> {
+        if events.len() == self.len() && self.covers_prefix_of(events) {
+            Ok(())
+        } else {
+            Err(ActivityError::OutOfSync { indexed: self.len(), logged: events.len() })
+        }
+    }
+
+    /// The first position at or after `t`.
+    fn first_at_or_after(&self, events: &[Event], t: DateTime<Utc>) -> usize {
+        let key = t.timestamp_micros();
+        // Samples below `key` bound the block where the first entry >= key lies.
+        let block = self.at_sample.partition_point(|&a| a < key).saturating_sub(1) * TIME_SAMPLE;
+        let end = (block + TIME_SAMPLE + 1).min(self.at.len());
+        let within = self.at.get(block..end).unwrap_or_default();
+        let lo = block + within.partition_point(|&a| a < key);
+        let lo =
+            if lo == end { self.at.get(end..).unwrap_or_default().partition_point(|&a| a < key) + end } else { lo };
+        let ties = self.at.get(lo..).unwrap_or_default().iter().take_while(|&&a| a == key).count();
+        lo + events.get(lo..lo + ties).map_or(0, |same| same.partition_point(|e| e.at < t))
+    }
+
+    /// The positions `[lo, hi)` inside the filter's time range.
+    fn time_range(&self, events: &[Event], filter: &ActivityFilter) -> Result<(usize, usize), ActivityError> {
+        if let (Some(since), Some(until)) = (filter.since, filter.until)
+            && since > until
+        {
+            return Err(ActivityError::InvertedRange { since, until });
+        }
+        let lo = filter.since.map_or(0, |s| self.first_at_or_after(events, s));
+        let hi = filter.until.map_or(self.len(), |u| self.first_at_or_after(events, u));
+        Ok((lo, hi.max(lo)))
+    }
+
+    /// Chooses the smallest candidate source for `filter` within positions `[lo, hi)`, and the
+    /// checks the source does not already guarantee. `None` when nothing can match.
+    fn plan<'a>(&'a self, filter: &ActivityFilter, lo: usize, hi: usize) -> Option<(Source<'a>, Residual)> {
+        let types: Option<Vec<u8>> = (!filter.types.is_empty()).then(|| {
+            let mut t: Vec<u8> = filter.types.iter().map(|t| type_index(*t)).collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        });
+        let apps = (!filter.apps.is_empty()).then(|| known(&self.app_ids, &filter.apps));
+        let users = (!filter.users.is_empty()).then(|| known(&self.user_ids, &filter.users));
+        if apps.as_ref().is_some_and(Vec::is_empty) || users.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
+        let mut best: (usize, Source<'_>, u8) = (hi - lo, Source::Range(lo, hi), 0);
+        fn consider<'a>(
+            lists: Vec<&'a [u32]>,
+            covers: u8,
+            share: impl Fn(usize) -> usize,
+            best: &mut (usize, Source<'a>, u8),
+        ) {
+            let count = share(lists.iter().map(|l| l.len()).sum::<usize>());
+            if count < best.0 {
+                *best = (count, Source::Lists(lists), covers);
+            }
+        }
+        const COVERS_TYPES: u8 = 1;
+        const COVERS_APPS: u8 = 2;
+        const COVERS_USERS: u8 = 4;
+        // Lists are cut at `hi` only; the merge stops below `lo`. Their share inside `[lo, hi)`
+        // is estimated as proportional, which saves two binary searches per list.
+        let upto = |list: &'a [u32]| -> &'a [u32] {
+            match list.last() {
+                Some(&last) if last as usize >= hi => {
+                    list.get(..list.partition_point(|p| (*p as usize) < hi)).unwrap_or_default()
+                }
+                _ => list,
+            }
+        };
+        let share = |n: usize| if hi == 0 { 0 } else { (n as u128 * (hi - lo) as u128 / hi as u128) as usize };
+        if let Some(apps) = &apps {
+            let all: Vec<u8> = (0..TYPES as u8).collect();
+            let tys = types.as_ref().unwrap_or(&all);
+            let lists = apps
+                .iter()
+                .flat_map(|a| tys.iter().map(move |t| *a as usize * TYPES + usize::from(*t)))
+                .filter_map(|slot| self.by_app_type.get(slot).map(|l| upto(l)))
+                .collect();
+            consider(lists, COVERS_APPS | if types.is_some() { COVERS_TYPES } else { 0 }, share, &mut best);
+        }
+        if let Some(tys) = &types {
+            let lists = tys.iter().filter_map(|t| self.by_type.get(usize::from(*t)).map(|l| upto(l))).collect();
+            consider(lists, COVERS_TYPES, share, &mut best);
+        }
+        if let Some(users) = &users {
+            let lists = users.iter().filter_map(|u| self.by_user.get(*u as usize).map(|l| upto(l))).collect();
+            consider(lists, COVERS_USERS, share, &mut best);
+        }
+        let (_, source, covers) = best;
+        let residual = Residual {
+            types: types
+                .filter(|_| covers & COVERS_TYPES == 0)
+                .map(|t| t.iter().fold(0u16, |mask, ty| mask | (1 << ty))),
+            users: users.filter(|_| covers & COVERS_USERS == 0),
+            apps: apps.filter(|_| covers & COVERS_APPS == 0),
+        };
+        Some((source, residual))
+    }
+
+    /// One page of the events matching `filter`, newest first, after `cursor` (L2, L3).
+    ///
+    /// `events` must be the log this index covers. A cursor stays valid while new events are
+    /// appended (and the index synced): the next pages continue exactly where the previous one
+    /// stopped, with no duplicate and no gap; the newer events appear on a fresh first page.
+    ///
+    /// # Errors
+    /// [`ActivityError::PageSize`] outside 1..=[`MAX_PAGE_SIZE`]; a cursor error
+    /// ([`ActivityError::MalformedCursor`], [`ActivityError::ForeignCursor`],
+    /// [`ActivityError::UnknownCursorEvent`]); [`ActivityError::InvertedRange`];
+    /// [`ActivityError::OutOfSync`].
+    pub fn query<'e>(
+        &self,
+        events: &'e [Event],
+        filter: &ActivityFilter,
+        cursor: Option<&str>,
+        page_size: usize,
+    ) -> Result<ActivityPage<'e>, ActivityError> {
+        if page_size == 0 || page_size > MAX_PAGE_SIZE {
+            return Err(ActivityError::PageSize { size: page_size, max: MAX_PAGE_SIZE });
+        }
+        self.check_covers(events)?;
+        let fingerprint = filter.fingerprint();
+        let (lo, mut hi) = self.time_range(events, filter)?;
+        if let Some(text) = cursor {
+            let c = Cursor::decode(text)?;
+            if c.filter != fingerprint {
+                return Err(ActivityError::ForeignCursor(text.to_owned()));
+            }
+            let logged = events.get(c.position as usize);
+            if !logged
+                .is_some_and(|e| e.id == c.id && e.at.timestamp() == c.secs && e.at.timestamp_subsec_nanos() == c.nanos)
+            {
+                return Err(ActivityError::UnknownCursorEvent { id: c.id, position: c.position });
+            }
+            hi = hi.min(c.position as usize);
+        }
+        let mut positions = Vec::with_capacity(page_size + 1);
+        if let Some((source, residual)) = self.plan(filter, lo, hi.max(lo)) {
+            self.newest_matching(&source, &residual, lo, page_size + 1, &mut positions);
+        }
+        let more = positions.len() > page_size;
+        positions.truncate(page_size);
+        let page: Vec<&Event> = positions.iter().filter_map(|p| events.get(*p as usize)).collect();
+        let next_cursor = match (more, positions.last(), page.last()) {
+            (true, Some(position), Some(event)) => Some(
+                Cursor {
+                    position: *position,
+                    id: event.id,
+                    secs: event.at.timestamp(),
+                    nanos: event.at.timestamp_subsec_nanos(),
+                    filter: fingerprint,
+                }
+                .encode(),
+            ),
+            _ => None,
+        };
+        Ok(ActivityPage { events: page, next_cursor })
+    }
+
+    /// Up to `limit` matching positions, newest first, merged from the source's lists.
+    fn newest_matching(&self, source: &Source<'_>, residual: &Residual, lo: usize, limit: usize, out: &mut Vec<u32>) {
+        match source {
+            Source::Range(lo, hi) => {
+                for pos in (*lo..*hi).rev() {
+                    if out.len() == limit {
+                        return;
+                    }
+                    if residual.keeps(self, pos) {
+                        out.push(pos as u32);
+                    }
+                }
+            }
+            Source::Lists(lists) if lists.len() <= LINEAR_MERGE_MAX_LISTS => {
+                // Each list is consumed from its end; `ends[i]` is how much of list i is left.
+                let mut ends: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+                while out.len() < limit {
+                    let mut best: Option<(usize, u32)> = None;
+                    for (i, (list, end)) in lists.iter().zip(&ends).enumerate() {
+                        if let Some(&p) = end.checked_sub(1).and_then(|e| list.get(e))
+                            && best.is_none_or(|(_, b)| p > b)
+                        {
+                            best = Some((i, p));
+                        }
+                    }
+                    let Some((i, pos)) = best.filter(|(_, p)| *p as usize >= lo) else { return };
+                    if let Some(end) = ends.get_mut(i) {
+                        *end -= 1;
+                    }
+                    if residual.keeps(self, pos as usize) {
+                        out.push(pos);
+                    }
+                }
+            }
+            Source::Lists(lists) => {
+                let mut heap: BinaryHeap<(u32, usize, usize)> = lists
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| l.len().checked_sub(1).and_then(|e| l.get(e).map(|p| (*p, i, e))))
+                    .collect();
+                while out.len() < limit {
+                    let Some((pos, i, at)) = heap.pop().filter(|(p, _, _)| *p as usize >= lo) else { return };
+                    if let Some(next) =
+                        at.checked_sub(1).and_then(|e| lists.get(i).and_then(|l| l.get(e)).map(|p| (*p, e)))
+                    {
+                        heap.push((next.0, i, next.1));
+                    }
+                    if residual.keeps(self, pos as usize) {
+                        out.push(pos);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts of the events matching `filter`, per type, acting user and app (L4).
+    ///
+    /// # Errors
+    /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`].
+    pub fn facets(&self, events: &[Event], filter: &ActivityFilter) -> Result<ActivityFacets, ActivityError> {
+        self.check_covers(events)?;
+        let (lo, hi) = self.time_range(events, filter)?;
+        let Some((source, residual)) = self.plan(filter, lo, hi) else {
+            return Ok(ActivityFacets::default());
+        };
+        let mut by_type = [0u64; TYPES];
+        let mut by_user = vec![0u64; self.users.len()];
+        let mut by_app = vec![0u64; self.apps.len()];
+        let mut system = 0u64;
+        let mut count = |pos: usize| {
+            if !residual.keeps(self, pos) {
+                return;
+            }
+            if let Some(c) = self.kind.get(pos).and_then(|t| by_type.get_mut(usize::from(*t))) {
+                *c += 1;
+            }
+            match self.actor.get(pos).copied() {
+                Some(NO_USER) | None => system += 1,
+                Some(u) => {
+                    if let Some(c) = by_user.get_mut(u as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+            if let Some(c) = self.app.get(pos).and_then(|a| by_app.get_mut(*a as usize)) {
+                *c += 1;
+            }
+        };
+        match source {
+            Source::Range(lo, hi) => (lo..hi).for_each(&mut count),
+            Source::Lists(lists) => {
+                lists.iter().flat_map(|l| clip_list(l, lo, hi)).for_each(|p| count(*p as usize));
+            }
+        }
+        let total = by_type.iter().sum();
+        Ok(ActivityFacets {
+            total,
+            by_type: ranked(ActivityType::ALL.iter().copied().zip(by_type)),
+            by_user: ranked(self.users.iter().cloned().zip(by_user)),
+            system,
+            by_app: ranked(self.apps.iter().cloned().zip(by_app)),
+        })
+    }
+}
+
+fn ranked<T: Ord>(counts: impl Iterator<Item = (T, u64)>) -> Vec<FacetCount<T>> {
+    let mut out: Vec<FacetCount<T>> =
+        counts.filter(|(_, c)| *c > 0).map(|(value, count)| FacetCount { value, count }).collect();
+    out.sort_by(|a, b| (Reverse(a.count), &a.value).cmp(&(Reverse(b.count), &b.value)));
+    out
+}
+
+/// The part of a sorted position list inside `[lo, hi)`.
+fn clip_list(list: &[u32], lo: usize, hi: usize) -> &[u32] {
+    let start = list.partition_point(|p| (*p as usize) < lo);
+    let end = list.partition_point(|p| (*p as usize) < hi);
+    list.get(start..end.max(start)).unwrap_or_default()
+}
+
+fn type_index(t: ActivityType) -> u8 {
+    t as u8
+}
+
+fn intern<K: Clone + Eq + std::hash::Hash>(names: &mut Vec<K>, ids: &mut HashMap<K, u32>, key: &K) -> u32 {
+    if let Some(id) = ids.get(key) {
+        return *id;
+    }
+    let id = names.len() as u32;
+    names.push(key.clone());
+    ids.insert(key.clone(), id);
+    id
+}
+
+/// The interned ids of the keys known to the index, sorted.
+fn known<K: Eq + std::hash::Hash>(ids: &HashMap<K, u32>, keys: &[K]) -> Vec<u32> {
+    let mut out: Vec<u32> = keys.iter().filter_map(|k| ids.get(k).copied()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// 64-bit FNV-1a: a stable, dependency-free hash for filter fingerprints and cursor checksums.
+/// It detects accidents and casual edits; it is not a secret-keyed signature.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The keyset position a page stopped at, tied to its filter: (position, id, time) of the last
+/// event returned and the filter's fingerprint, plus a checksum, as 96 hex digits.
+struct Cursor {
+    position: u32,
+    id: EventId,
+    secs: i64,
+    nanos: u32,
+    filter: u64,
+}
+
+impl Cursor {
+    const LEN: usize = 1 + 4 + 8 + 8 + 4 + 8 + 8;
+
+    fn body(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(Self::LEN);
+        b.push(CURSOR_VERSION);
+        b.extend_from_slice(&self.position.to_le_bytes());
+        b.extend_from_slice(&self.id.0.to_le_bytes());
+        b.extend_from_slice(&self.secs.to_le_bytes());
+        b.extend_from_slice(&self.nanos.to_le_bytes());
+        b.extend_from_slice(&self.filter.to_le_bytes());
+        b
+    }
+
+    fn encode(&self) -> String {
+        let mut bytes = self.body();
+        let mut h = Fnv::default();
+        h.bytes(&bytes);
+        bytes.extend_from_slice(&h.finish().to_le_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            text.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
+            text.push(char::from(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
+        }
+        text
+    }
+
+    fn decode(text: &str) -> Result<Self, ActivityError> {
+        let bad = || ActivityError::MalformedCursor(text.to_owned());
+        if text.len() != Self::LEN * 2 || !text.is_ascii() {
+            return Err(bad());
+        }
+        let bytes: Vec<u8> = (0..Self::LEN)
+            .map(|i| text.get(i * 2..i * 2 + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        let mut r = Reader(&bytes);
+        let version = r.take::<1>().ok_or_else(bad)?;
+        let position = u32::from_le_bytes(r.take().ok_or_else(bad)?);
+        let id = EventId(u64::from_le_bytes(r.take().ok_or_else(bad)?));
+        let secs = i64::from_le_bytes(r.take().ok_or_else(bad)?);
+        let nanos = u32::from_le_bytes(r.take().ok_or_else(bad)?);
+        let filter = u64::from_le_bytes(r.take().ok_or_else(bad)?);
+        let sum = u64::from_le_bytes(r.take().ok_or_else(bad)?);
+        let cursor = Self { position, id, secs, nanos, filter };
+        let mut h = Fnv::default();
+        h.bytes(&cursor.body());
+        if version != [CURSOR_VERSION] || h.finish() != sum {
+            return Err(bad());
+        }
+        Ok(cursor)
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+}
