@@ -1,1 +1,66 @@
-//! Python bindings (placeholder until the pyo3 crate lands).
+//! The Python module `connected_apps` (native part `connected_apps._native`): a thin layer over
+//! the core. It converts values (convert.rs), maps errors in one place (errors.rs), and has one
+//! file per core area; no domain rule lives here.
+
+mod account;
+mod catalog;
+mod command;
+mod connection;
+mod convert;
+mod engine;
+mod errors;
+mod event;
+mod ingest;
+mod snapshot;
+mod state;
+mod views;
+
+/// Native part of `connected_apps`; import from `connected_apps`, which adds the enums.
+#[pyo3::pymodule]
+#[pyo3(name = "_native")]
+mod native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::account::{PyAccount, PyTeam, PyUser};
+    #[pymodule_export]
+    use crate::catalog::PyApp;
+    #[pymodule_export]
+    use crate::command::{PyApplied, PyInstallRequest, PyUninstalled};
+    #[pymodule_export]
+    use crate::connection::PyConnection;
+    #[pymodule_export]
+    use crate::engine::PyEngine;
+    #[pymodule_export]
+    use crate::errors::{
+        ConflictError, ConnectedAppsError, InvalidInputError, InvalidStateError, NotFoundError, PermissionDeniedError,
+    };
+    #[pymodule_export]
+    use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::snapshot::{events_from_ndjson, events_to_ndjson};
+    #[pymodule_export]
+    use crate::state::PyState;
+    #[pymodule_export]
+    use crate::views::{
+        PyAppOverview, PyAttentionItem, PyConnectionView, PyConnectionsHome, PyMyAppRow, PyOtherAppRow, PySummary,
+    };
+
+    /// The word a user must type to confirm an uninstall (I5).
+    #[pymodule_export]
+    const UNINSTALL_CONFIRMATION: &str = connected_apps::UNINSTALL_CONFIRMATION;
+
+    /// The user code of a row without a connection user or actor, in columnar ingest and views.
+    #[pymodule_export]
+    const NO_USER: u32 = crate::ingest::NO_USER_CODE;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Activity-type names in code order: the Python enum is checked against it in the tests.
+        let names: Vec<&str> = connected_apps::ActivityType::ALL.iter().map(|t| t.as_str()).collect();
+        m.add("ACTIVITY_TYPES", names)?;
+        let ingestible: Vec<&str> = connected_apps::ingest::INGESTIBLE_TYPES.iter().map(|t| t.as_str()).collect();
+        m.add("INGESTIBLE_TYPES", ingestible)?;
+        Ok(())
+    }
+}

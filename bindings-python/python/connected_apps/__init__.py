@@ -1,0 +1,320 @@
+"""Connected apps: the engine behind a CRM's "Connected apps" settings area.
+
+Build an :class:`Engine` from an account, users, teams and apps; change connections through its
+lifecycle commands (``install``, ``uninstall``, ``reconnect``, ...); read the views
+(``connections_home``, ``app_overview``, ``app_log``); move the whole engine in and out as JSON
+(``to_json`` / ``Engine.from_json``) and events as NDJSON; ingest log events in bulk from numpy
+arrays (:func:`ingest_arrays`) or pyarrow tables (:func:`ingest_arrow`).
+
+Every instant is a timezone-aware ``datetime`` (any offset, normalised to UTC; naive datetimes
+raise ``TypeError``); every error the engine raises derives from :class:`ConnectedAppsError`.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from . import _native
+from ._native import (
+    ACTIVITY_TYPES,
+    INGESTIBLE_TYPES,
+    NO_USER,
+    UNINSTALL_CONFIRMATION,
+    Account,
+    Applied,
+    App,
+    AppOverview,
+    AttentionItem,
+    ConflictError,
+    ConnectedAppsError,
+    Connection,
+    ConnectionsHome,
+    ConnectionView,
+    Engine,
+    Event,
+    InstallRequest,
+    InvalidInputError,
+    InvalidStateError,
+    MyAppRow,
+    NotFoundError,
+    OtherAppRow,
+    PermissionDeniedError,
+    State,
+    Summary,
+    Team,
+    Uninstalled,
+    User,
+    events_from_ndjson,
+    events_to_ndjson,
+)
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = [
+    "ACTIVITY_TYPES",
+    "INGESTIBLE_TYPES",
+    "NO_USER",
+    "UNINSTALL_CONFIRMATION",
+    "Account",
+    "ActivityType",
+    "App",
+    "AppLevel",
+    "AppOverview",
+    "Applied",
+    "AttentionItem",
+    "ConflictError",
+    "ConnectedAppsError",
+    "Connection",
+    "ConnectionState",
+    "ConnectionView",
+    "ConnectionsHome",
+    "Distribution",
+    "Engine",
+    "Event",
+    "Hub",
+    "InstallRequest",
+    "InvalidInputError",
+    "InvalidStateError",
+    "MyAppRow",
+    "NotFoundError",
+    "OtherAppRow",
+    "Permission",
+    "PermissionDeniedError",
+    "RequiredAction",
+    "ScopeRequirement",
+    "State",
+    "Summary",
+    "Team",
+    "Tier",
+    "Uninstalled",
+    "User",
+    "events_from_ndjson",
+    "events_to_ndjson",
+    "ingest_arrays",
+    "ingest_arrow",
+]
+
+
+# The enums are `str` enums whose values are the core's snake-case names: members compare,
+# iterate and pickle like any `enum.Enum`, and plain strings are accepted wherever a member is.
+
+
+class Hub(str, enum.Enum):
+    """A product hub the account can subscribe to (A1)."""
+
+    MARKETING = "marketing"
+    SALES = "sales"
+    SERVICE = "service"
+    CONTENT = "content"
+    OPERATIONS = "operations"
+    DATA = "data"
+    COMMERCE = "commerce"
+
+
+class Tier(str, enum.Enum):
+    """A subscription tier, free < starter < professional < enterprise (A1)."""
+
+    FREE = "free"
+    STARTER = "starter"
+    PROFESSIONAL = "professional"
+    ENTERPRISE = "enterprise"
+
+
+class Permission(str, enum.Enum):
+    """A permission a user may hold (A2); super admins hold all."""
+
+    APP_MARKETPLACE_ACCESS = "app_marketplace_access"
+
+
+class AppLevel(str, enum.Enum):
+    """At which level an app connects (C1)."""
+
+    ACCOUNT_LEVEL = "account_level"
+    USER_LEVEL = "user_level"
+    MULTI_ACCOUNT = "multi_account"
+
+
+class Distribution(str, enum.Enum):
+    """Where an app is distributed (M5)."""
+
+    MARKETPLACE = "marketplace"
+    OFF_MARKETPLACE = "off_marketplace"
+
+
+class ScopeRequirement(str, enum.Enum):
+    """How strongly an app asks for a scope."""
+
+    REQUIRED = "required"
+    CONDITIONALLY_REQUIRED = "conditionally_required"
+    OPTIONAL = "optional"
+
+
+class ConnectionState(str, enum.Enum):
+    """The state of a connection at an instant (C3)."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    EXPIRED = "expired"
+    ERROR = "error"
+    UNINSTALLED = "uninstalled"
+
+
+class ActivityType(str, enum.Enum):
+    """The activity type of a log event (L1). Declaration order = the code in columnar data."""
+
+    INSTALLED = "installed"
+    REINSTALLED = "reinstalled"
+    UNINSTALLED = "uninstalled"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    RECONNECTED = "reconnected"
+    REAUTHENTICATED = "reauthenticated"
+    SYNC_SETTING_CHANGED = "sync_setting_changed"
+    CONNECTION_EXPIRED = "connection_expired"
+    CONNECTION_ERROR = "connection_error"
+    APP_ACTIVITY = "app_activity"
+    UPDATE_AVAILABILITY = "update_availability"
+    APP_VERSION_CHANGED = "app_version_changed"
+
+    @property
+    def code(self) -> int:
+        """The type's code in columnar data (``types`` columns)."""
+        return ACTIVITY_TYPES.index(self.value)
+
+
+class RequiredAction(str, enum.Enum):
+    """What to do about a connection that needs attention (H1)."""
+
+    RECONNECT = "reconnect"
+    REAUTHENTICATE = "reauthenticate"
+    FOLLOW_RESOLUTION_STEPS = "follow_resolution_steps"
+
+
+def _codes(values: Any, dictionary: Optional[Sequence[str]]) -> "tuple[Any, list[str]]":
+    """Dictionary-encodes a column of strings unless it already holds codes."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if dictionary is not None:
+        return np.ascontiguousarray(array, dtype=np.uint32), list(dictionary)
+    uniques, codes = np.unique(array.astype(str), return_inverse=True)
+    return np.ascontiguousarray(codes, dtype=np.uint32), [str(u) for u in uniques]
+
+
+def _micros(at: Any) -> Any:
+    """Timestamps as int64 µs since the epoch: datetime64 of any unit, or integers already in µs."""
+    import numpy as np
+
+    array = np.asarray(at)
+    if np.issubdtype(array.dtype, np.datetime64):
+        array = array.astype("datetime64[us]").view(np.int64)
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def ingest_arrays(
+    engine: Engine,
+    ids: "npt.ArrayLike",
+    at: "npt.ArrayLike",
+    types: "npt.ArrayLike",
+    apps: "npt.ArrayLike",
+    *,
+    app_dictionary: Optional[Sequence[str]] = None,
+    users: "Optional[npt.ArrayLike]" = None,
+    actors: "Optional[npt.ArrayLike]" = None,
+    user_dictionary: Optional[Sequence[str]] = None,
+) -> int:
+    """Appends log events held in numpy arrays, all or nothing; returns how many.
+
+    ``at`` is ``datetime64`` (any unit, UTC) or int64 µs since the epoch. ``types`` holds
+    ``ActivityType.code`` values (uint8). ``apps`` holds app ids, or uint32 codes into
+    ``app_dictionary``; ``users``/``actors`` likewise with ``user_dictionary`` (``NO_USER`` for
+    none). Arrays already of the exact dtype are passed without a copy.
+    """
+    import numpy as np
+
+    app_codes, app_dict = _codes(apps, app_dictionary)
+    user_codes = actor_codes = None
+    user_dict: list[str] = list(user_dictionary or [])
+    if user_dictionary is None and (users is not None or actors is not None):
+        # Users and actors share one dictionary: encode them together.
+        columns = [np.asarray(c, dtype=object) for c in (users, actors) if c is not None]
+        joined = np.concatenate(columns)
+        present = np.array([v is not None for v in joined])
+        uniques, inverse = np.unique(joined[present].astype(str), return_inverse=True)
+        codes = np.full(len(joined), NO_USER, dtype=np.uint32)
+        codes[present] = inverse
+        user_dict = [str(u) for u in uniques]
+        parts = iter(np.split(codes, [len(columns[0])]) if len(columns) == 2 else [codes])
+        user_codes = next(parts) if users is not None else None
+        actor_codes = next(parts) if actors is not None else None
+    else:
+        user_codes = None if users is None else np.ascontiguousarray(users, dtype=np.uint32)
+        actor_codes = None if actors is None else np.ascontiguousarray(actors, dtype=np.uint32)
+    return engine.ingest_columns(
+        np.ascontiguousarray(ids, dtype=np.uint64),
+        _micros(at),
+        np.ascontiguousarray(types, dtype=np.uint8),
+        app_codes,
+        app_dict,
+        users=None if user_codes is None else np.ascontiguousarray(user_codes),
+        actors=None if actor_codes is None else np.ascontiguousarray(actor_codes),
+        user_dictionary=user_dict,
+    )
+
+
+def ingest_arrow(engine: Engine, table: Any) -> int:
+    """Appends log events held in a pyarrow table (or anything with ``__arrow_c_stream__``),
+    all or nothing; returns how many.
+
+    Columns: ``id`` (integer), ``at`` (timestamp, any unit; naive timestamps count as UTC),
+    ``type`` (strings or dictionary of ``ActivityType`` values), ``app`` (strings or
+    dictionary), optional ``user`` and ``actor`` (nullable strings). Strings are dictionary-encoded
+    by Arrow and the codes handed over as numpy buffers; no row becomes a Python object.
+    """
+    import numpy as np
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    if not isinstance(table, pa.Table):
+        table = pa.table(table)
+
+    def encoded(column: Any) -> "tuple[Any, list[str]]":
+        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if not pa.types.is_dictionary(array.type):
+            array = pc.dictionary_encode(array)
+        indices = pc.fill_null(array.indices.cast(pa.uint32()), NO_USER)
+        return indices.to_numpy(zero_copy_only=False), array.dictionary.to_pylist()
+
+    type_codes, type_names = encoded(table.column("type"))
+    try:
+        remap = np.array([ACTIVITY_TYPES.index(str(n)) for n in type_names], dtype=np.uint8)
+    except ValueError:
+        unknown = sorted(set(map(str, type_names)) - set(ACTIVITY_TYPES))
+        raise InvalidInputError(f"unknown activity types {unknown}") from None
+    app_codes, app_names = encoded(table.column("app"))
+    at = table.column("at").cast(pa.timestamp("us")).combine_chunks()
+    n = table.num_rows
+    user_cols = [c for c in ("user", "actor") if c in table.column_names]
+    users = actors = None
+    user_names: list[str] = []
+    if user_cols:
+        joined = pa.chunked_array(
+            [chunk.cast(pa.string()) for c in user_cols for chunk in table.column(c).chunks],
+            type=pa.string(),
+        )
+        codes, user_names = encoded(joined)
+        parts = dict(zip(user_cols, np.split(codes, [n]) if len(user_cols) == 2 else [codes]))
+        users, actors = parts.get("user"), parts.get("actor")
+    return engine.ingest_columns(
+        table.column("id").cast(pa.uint64()).combine_chunks().to_numpy(zero_copy_only=False),
+        at.view(pa.int64()).to_numpy(zero_copy_only=False),
+        remap[type_codes] if n else np.zeros(0, dtype=np.uint8),
+        app_codes,
+        [str(a) for a in app_names],
+        users=None if users is None else np.ascontiguousarray(users),
+        actors=None if actors is None else np.ascontiguousarray(actors),
+        user_dictionary=[str(u) for u in user_names],
+    )
+

@@ -1,0 +1,95 @@
+//! The exception hierarchy and THE one conversion from core errors to Python exceptions.
+//!
+//! Every core error carries an [`ErrorKind`]; each kind is one exception class, all deriving from
+//! `ConnectedAppsError`, and the message is the core's own.
+
+use connected_apps::{DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(connected_apps, ConnectedAppsError, PyException, "Base class of every error the engine raises.");
+create_exception!(connected_apps, NotFoundError, ConnectedAppsError, "An id names nothing known.");
+create_exception!(
+    connected_apps,
+    PermissionDeniedError,
+    ConnectedAppsError,
+    "The actor may not do this (inactive, missing permission, not a super admin)."
+);
+create_exception!(
+    connected_apps,
+    ConflictError,
+    ConnectedAppsError,
+    "The change collides with what exists (already connected, duplicate id)."
+);
+create_exception!(
+    connected_apps,
+    InvalidStateError,
+    ConnectedAppsError,
+    "The change is not possible in the current state (e.g. the app is not installed)."
+);
+create_exception!(
+    connected_apps,
+    InvalidInputError,
+    ConnectedAppsError,
+    "The input itself is malformed or out of bounds."
+);
+
+/// The exception for an error kind, carrying `message`.
+pub fn kind_error(kind: ErrorKind, message: String) -> PyErr {
+    match kind {
+        ErrorKind::NotFound => NotFoundError::new_err(message),
+        ErrorKind::PermissionDenied => PermissionDeniedError::new_err(message),
+        ErrorKind::Conflict => ConflictError::new_err(message),
+        ErrorKind::InvalidState => InvalidStateError::new_err(message),
+        ErrorKind::InvalidInput => InvalidInputError::new_err(message),
+    }
+}
+
+/// A core error that knows its kind.
+pub trait CoreError: std::fmt::Display {
+    /// The error's kind.
+    fn kind(&self) -> ErrorKind;
+}
+
+impl CoreError for Error {
+    fn kind(&self) -> ErrorKind {
+        Error::kind(self)
+    }
+}
+
+impl CoreError for DirectoryError {
+    fn kind(&self) -> ErrorKind {
+        DirectoryError::kind(self)
+    }
+}
+
+impl CoreError for LifecycleError {
+    fn kind(&self) -> ErrorKind {
+        LifecycleError::kind(self)
+    }
+}
+
+impl CoreError for SnapshotError {
+    fn kind(&self) -> ErrorKind {
+        Error::from(self.clone()).kind()
+    }
+}
+
+impl CoreError for IngestError {
+    fn kind(&self) -> ErrorKind {
+        IngestError::kind(self)
+    }
+}
+
+/// Turns a core result into a Python one: `engine.execute(...).or_raise()?`.
+pub trait OrRaise<T> {
+    /// The value, or the exception of the error's kind.
+    fn or_raise(self) -> PyResult<T>;
+}
+
+impl<T, E: CoreError> OrRaise<T> for Result<T, E> {
+    fn or_raise(self) -> PyResult<T> {
+        self.map_err(|e| kind_error(e.kind(), e.to_string()))
+    }
+}
