@@ -4,7 +4,7 @@ use connected_apps::{Connection, UserId};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{Instant, datetime_out, enum_out, opt_datetime_out, to_py, wrapper};
+use crate::convert::{Instant, datetime_out, enum_out, opt_datetime_out, to_py, toggles_out, wrapper};
 
 wrapper!(
     /// A connection of an app to the account, or to one user for user-level apps (C2).
@@ -72,11 +72,7 @@ impl PyConnection {
 
     #[getter]
     fn sync_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let out = PyDict::new(py);
-        for (name, on) in &self.0.sync_settings {
-            out.set_item(name, on)?;
-        }
-        Ok(out)
+        toggles_out(py, &self.0.sync_settings)
     }
 
     #[getter]

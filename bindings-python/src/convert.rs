@@ -62,6 +62,18 @@ pub fn opt_datetime_out(py: Python<'_>, at: Option<DateTime<Utc>>) -> PyResult<O
     at.map(|a| datetime_out(py, a)).transpose()
 }
 
+/// Named on/off toggles (sync settings) as a dict.
+pub fn toggles_out<'py, 'a>(
+    py: Python<'py>,
+    toggles: impl IntoIterator<Item = (&'a String, &'a bool)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for (name, on) in toggles {
+        out.set_item(name, on)?;
+    }
+    Ok(out)
+}
+
 fn package(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static PACKAGE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     PACKAGE.get_or_try_init(py, || py.import("connected_apps").map(Bound::unbind)).map(|m| m.bind(py))

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::catalog::PyApp;
-use crate::convert::{Instant, datetime_out, enum_out, enums_in, opt_datetime_out, wrapper};
+use crate::convert::{Instant, datetime_out, enum_out, enums_in, opt_datetime_out, toggles_out, wrapper};
 use crate::engine::PyEngine;
 use crate::errors::OrRaise;
 use crate::event::{PyEvent, events_out};
@@ -303,11 +303,7 @@ impl PyConnectionView {
 
     #[getter]
     fn sync_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let out = PyDict::new(py);
-        for (name, on) in &self.0.sync_settings {
-            out.set_item(name, on)?;
-        }
-        Ok(out)
+        toggles_out(py, self.0.sync_settings.iter().map(|(name, on)| (name, on)))
     }
 
     #[getter]
