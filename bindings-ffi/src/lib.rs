@@ -1,1 +1,31 @@
-//! UniFFI bindings (placeholder until the uniffi crate lands).
+//! UniFFI bindings of the connected-apps engine (SPEC B3): the same engine for Kotlin, Swift and
+//! Python hosts, through bindings generated from this library (see `bindings-ffi/README.md`).
+//!
+//! The crate only converts and delegates: every rule lives in `connected_apps`. Errors map to
+//! [`ConnectedAppsError`] in one place (`error.rs`), which is also the one place panics are
+//! caught; timestamps cross through one bridge (`types.rs`); each other file mirrors one core
+//! module, and the core's own types are described to UniFFI with `#[uniffi::remote]`, so the
+//! compiler keeps the bindings in step with the core.
+
+uniffi::setup_scaffolding!();
+
+mod account;
+mod activity;
+mod catalog;
+mod command;
+mod connection;
+mod engine;
+mod error;
+mod event;
+mod snapshot;
+mod state;
+mod types;
+mod views;
+
+pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount, max_activity_page_size};
+pub use command::uninstall_confirmation;
+pub use engine::AccountEngine;
+pub use error::ConnectedAppsError;
+pub use snapshot::{events_from_ndjson, events_to_ndjson};
+pub use types::{Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, Timestamp};
+pub use views::{AppOverview, ConnectionView};

@@ -1,0 +1,111 @@
+//! The activity log (L2–L4): filtered, newest-first pages with cursors that stay correct while
+//! events arrive, and facet counts for the filter menus.
+
+use connected_apps::{ActivityFilter, ActivityType, AppId, Event, UserId};
+
+use crate::engine::AccountEngine;
+use crate::error::ConnectedAppsError;
+use crate::types::{Count, Timestamp};
+
+/// Which events a query keeps (L2): each non-empty part must hold, and an empty list means
+/// "any". `since` is inclusive, `until` exclusive.
+#[uniffi::remote(Record)]
+pub struct ActivityFilter {
+    pub types: Vec<ActivityType>,
+    pub users: Vec<UserId>,
+    pub apps: Vec<AppId>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// One page of the activity log, newest first (L3).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ActivityPage {
+    /// The matching events, newest first.
+    pub events: Vec<Event>,
+    /// Pass this to get the next (older) page; empty when this page is the last.
+    pub next_cursor: Option<String>,
+}
+
+/// How many matching events have an activity type.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TypeCount {
+    /// The activity type.
+    pub value: ActivityType,
+    /// Matching events of that type.
+    pub count: u64,
+}
+
+/// How many matching events a user took.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserCount {
+    /// The acting user.
+    pub value: UserId,
+    /// Matching events the user took.
+    pub count: u64,
+}
+
+/// How many matching events concern an app.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AppCount {
+    /// The app.
+    pub value: AppId,
+    /// Matching events of that app.
+    pub count: u64,
+}
+
+/// Counts of the events matching a filter, per type, acting user and app (L4); each list is
+/// ordered by count, largest first, then by value.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ActivityFacets {
+    /// Events matching the filter.
+    pub total: u64,
+    /// Per activity type.
+    pub by_type: Vec<TypeCount>,
+    /// Per acting user.
+    pub by_user: Vec<UserCount>,
+    /// Matching system events (no acting user).
+    pub system: u64,
+    /// Per app.
+    pub by_app: Vec<AppCount>,
+}
+
+impl From<connected_apps::ActivityFacets> for ActivityFacets {
+    fn from(f: connected_apps::ActivityFacets) -> Self {
+        Self {
+            total: f.total,
+            by_type: f.by_type.into_iter().map(|c| TypeCount { value: c.value, count: c.count }).collect(),
+            by_user: f.by_user.into_iter().map(|c| UserCount { value: c.value, count: c.count }).collect(),
+            system: f.system,
+            by_app: f.by_app.into_iter().map(|c| AppCount { value: c.value, count: c.count }).collect(),
+        }
+    }
+}
+
+/// The largest page an activity query returns.
+#[uniffi::export]
+pub fn max_activity_page_size() -> Count {
+    connected_apps::MAX_PAGE_SIZE
+}
+
+#[uniffi::export]
+impl AccountEngine {
+    /// One page of the events matching `filter`, newest first, after `cursor` (none for the first
+    /// page), of at most `page_size` events (L2, L3).
+    pub fn activity(
+        &self,
+        filter: ActivityFilter,
+        cursor: Option<String>,
+        page_size: Count,
+    ) -> Result<ActivityPage, ConnectedAppsError> {
+        self.query_activity(|index, engine| {
+            let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
+            Ok(ActivityPage { events: page.events.into_iter().cloned().collect(), next_cursor: page.next_cursor })
+        })
+    }
+
+    /// Counts of the events matching `filter`, per type, acting user and app (L4).
+    pub fn activity_facets(&self, filter: ActivityFilter) -> Result<ActivityFacets, ConnectedAppsError> {
+        self.query_activity(|index, engine| Ok(index.facets(engine.events(), &filter)?.into()))
+    }
+}

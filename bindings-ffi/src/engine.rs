@@ -1,0 +1,147 @@
+//! The account engine object: the core's `Engine` behind a mutex, with lifecycle commands, the
+//! log and the state now or as of an instant. Directory, views and snapshots add their methods in
+//! `state.rs`, `views.rs` and `snapshot.rs`.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use connected_apps::{
+    Account, ActivityIndex, Actor, AppId, Command, Connection, ConnectionKey, ConnectionState, Directory, Engine,
+    Event, Outcome, UserId,
+};
+
+use crate::error::{ConnectedAppsError, catching_panics};
+use crate::types::{Count, Timestamp};
+
+/// One account's connected apps: its directory (account, users, teams, apps), its event log and
+/// the state folded from it. Safe to share between threads; calls are serialised.
+#[derive(uniffi::Object)]
+pub struct AccountEngine {
+    inner: Mutex<Inner>,
+}
+
+/// The engine and the activity-log index over its log, which queries bring up to date.
+struct Inner {
+    engine: Engine,
+    activity: ActivityIndex,
+}
+
+impl AccountEngine {
+    pub(crate) fn wrap(engine: Engine) -> Arc<Self> {
+        Arc::new(Self { inner: Mutex::new(Inner { engine, activity: ActivityIndex::new() }) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Panics are caught inside the lock (see `catching_panics`), so poisoning cannot happen;
+        // recovering from it anyway keeps the engine usable whatever happens.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs a read under the lock, with panics turned into errors.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Engine) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let inner = self.lock();
+        catching_panics(|| f(&inner.engine))
+    }
+
+    /// Runs a change under the lock, with panics turned into errors.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Engine) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let mut inner = self.lock();
+        catching_panics(|| f(&mut inner.engine))
+    }
+
+    /// Runs an activity-log query under the lock, with the index synced to the log first.
+    pub(crate) fn query_activity<T>(
+        &self,
+        f: impl FnOnce(&ActivityIndex, &Engine) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let mut inner = self.lock();
+        let Inner { engine, activity } = &mut *inner;
+        catching_panics(|| {
+            activity.sync(engine.events())?;
+            f(activity, engine)
+        })
+    }
+}
+
+#[uniffi::export]
+impl AccountEngine {
+    /// An engine for `account`, with no users, teams, apps or events yet.
+    #[uniffi::constructor]
+    pub fn new(account: Account) -> Result<Arc<Self>, ConnectedAppsError> {
+        catching_panics(|| Ok(Self::wrap(Engine::new(Directory::new(account)?))))
+    }
+
+    /// Checks `command` taken by `actor` at `now` and logs its event (I1–I9). Fails with
+    /// nothing changed.
+    pub fn execute(&self, actor: Actor, command: Command, now: Timestamp) -> Result<Outcome, ConnectedAppsError> {
+        self.write(|engine| Ok(engine.execute(&actor, command, now)?))
+    }
+
+    /// Appends an event from elsewhere (an import, a replica) after checking its id, its time
+    /// order and the transition it makes.
+    pub fn append(&self, event: Event) -> Result<(), ConnectedAppsError> {
+        self.write(|engine| Ok(engine.append(event)?))
+    }
+
+    /// Appends events all or nothing; returns how many were appended.
+    pub fn append_all(&self, events: Vec<Event>) -> Result<Count, ConnectedAppsError> {
+        self.write(|engine| engine.append_all(events).map_err(|(_, e)| e.into()))
+    }
+
+    /// The log, oldest first.
+    pub fn events(&self) -> Result<Vec<Event>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.events().to_vec()))
+    }
+
+    /// Every connection ever made (uninstalled ones included), ordered by app then user.
+    pub fn connections(&self) -> Result<Vec<Connection>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.state().connections().cloned().collect()))
+    }
+
+    /// A connection: the app's, or for user-level apps `user`'s; none if it was never made.
+    pub fn connection(&self, app: AppId, user: Option<UserId>) -> Result<Option<Connection>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.state().connection(&ConnectionKey { app, user }).cloned()))
+    }
+
+    /// The state of a connection at `now`, if it was ever made (C3).
+    pub fn connection_state(
+        &self,
+        app: AppId,
+        user: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<Option<ConnectionState>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.connection_state(&app, user.as_ref(), now)))
+    }
+
+    /// Every connection as the log stood at `at` (the fold of the events up to that instant).
+    pub fn connections_as_of(&self, at: Timestamp) -> Result<Vec<Connection>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.state_as_of(at).connections().cloned().collect()))
+    }
+
+    /// The state a connection had at `at`, rebuilt from the log (C4); none if it did not exist yet.
+    pub fn connection_state_as_of(
+        &self,
+        app: AppId,
+        user: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<Option<ConnectionState>, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.state_as_of(at).connection(&ConnectionKey { app, user }).map(|c| c.state_at(at))))
+    }
+}
+
+#[cfg(feature = "test-panic")]
+#[uniffi::export]
+impl AccountEngine {
+    /// Test only (feature `test-panic`): panics inside the library while holding the engine, so
+    /// that host tests can check the panic arrives as `ConnectedAppsError::Internal` and the
+    /// engine keeps working afterwards.
+    #[allow(clippy::panic, reason = "the point of this test hook is to panic")]
+    pub fn debug_force_panic(&self, message: String) -> Result<(), ConnectedAppsError> {
+        self.write(|_| panic!("{message}"))
+    }
+}

@@ -1,0 +1,433 @@
+"""The UniFFI-generated Python bindings (`connected_apps_ffi`), exercised as a host would.
+
+Run by scripts/test-ffi.sh, which generates the module into bindings-ffi/generated/python (with
+the library beside it) and puts that folder on sys.path. Each capability of the engine, each
+error kind, timestamps and the forced panic (the library is built with feature `test-panic`).
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import connected_apps_ffi as ca
+
+E = ca.ConnectedAppsError
+T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone.utc)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def account(**changes) -> ca.Account:
+    fields = dict(
+        id="portal-1",
+        name="Acme",
+        default_language="en",
+        time_zone="Europe/Paris",
+        subscriptions={ca.Hub.SALES: ca.Tier.PROFESSIONAL, ca.Hub.MARKETING: ca.Tier.STARTER},
+        api_limit_increases=0,
+    )
+    fields.update(changes)
+    return ca.Account(**fields)
+
+
+def user(uid: str, *, super_admin=False, access=False, active=True) -> ca.User:
+    permissions = [ca.Permission.APP_MARKETPLACE_ACCESS] if access else []
+    return ca.User(
+        id=uid, name=uid.title(), email=f"{uid}@acme.test", active=active, super_admin=super_admin, permissions=permissions
+    )
+
+
+def app(aid: str, name: str, level=ca.AppLevel.ACCOUNT_LEVEL, *, steps=(), reports_status=True) -> ca.App:
+    return ca.App(
+        id=aid,
+        name=name,
+        provider="Vendor",
+        built_by_vendor_platform=True,
+        distribution=ca.Distribution.MARKETPLACE,
+        level=level,
+        reports_status=reports_status,
+        scopes=[
+            ca.ScopeDecl(name="crm.objects.contacts.read", requirement=ca.ScopeRequirement.REQUIRED, requires=None),
+            ca.ScopeDecl(
+                name="crm.objects.deals.write",
+                requirement=ca.ScopeRequirement.OPTIONAL,
+                requires=ca.HubTier(hub=ca.Hub.SALES, tier=ca.Tier.PROFESSIONAL),
+            ),
+        ],
+        features=[ca.Feature(name="Sync contacts", scopes=["crm.objects.contacts.read"], requires=None)],
+        workflow_actions=[ca.WorkflowAction(id=f"{aid}-task", name="Create task")],
+        post_uninstall_steps=list(steps),
+    )
+
+
+ADMIN = ca.Actor.USER("admin")
+MIA = ca.Actor.USER("mia")
+BEN = ca.Actor.USER("ben")
+SF_STEPS = ["uninstall the package in Salesforce"]
+
+
+def build_engine() -> ca.AccountEngine:
+    e = ca.AccountEngine(account())
+    e.add_user(user("admin", super_admin=True))
+    e.add_user(user("mia", access=True))
+    e.add_user(user("ben"))
+    e.add_user(user("old", access=True, active=False))
+    e.add_team(ca.Team(id="sales", name="Sales", members=["mia", "ben"]))
+    e.add_app(app("salesforce", "Salesforce", steps=SF_STEPS))
+    e.add_app(app("gmail", "Gmail", ca.AppLevel.USER_LEVEL))
+    e.add_app(app("social", "Social", ca.AppLevel.MULTI_ACCOUNT))
+    return e
+
+
+@pytest.fixture
+def engine() -> ca.AccountEngine:
+    return build_engine()
+
+
+def install(e: ca.AccountEngine, actor: ca.Actor, aid: str, now: datetime, scopes=None, expires_at=None):
+    return e.execute(actor, ca.Command.INSTALL(app=aid, scopes=scopes, expires_at=expires_at, request_admin=None), now)
+
+
+# ---------------------------------------------------------------- directory
+
+
+def test_directory_is_built_and_read_back(engine):
+    assert engine.account() == account()
+    engine.set_account(account(name="Acme Corp", default_language="fr"))
+    assert engine.account().name == "Acme Corp"
+    assert [u.id for u in engine.users()] == ["admin", "ben", "mia", "old"]
+    assert [u.id for u in engine.active_super_admins()] == ["admin"]
+    assert engine.user("mia").permissions == [ca.Permission.APP_MARKETPLACE_ACCESS]
+    assert engine.user("nobody") is None
+    assert engine.team("sales").members == ["mia", "ben"]
+    assert [t.id for t in engine.teams()] == ["sales"]
+    assert engine.app("gmail").level == ca.AppLevel.USER_LEVEL
+    assert [a.id for a in engine.apps()] == ["gmail", "salesforce", "social"]
+    engine.set_user_active("old", True)
+    assert engine.user("old").active
+
+
+def test_directory_errors_name_the_value_and_change_nothing(engine):
+    with pytest.raises(E.Conflict, match='duplicate user id "mia"'):
+        engine.add_user(user("mia"))
+    with pytest.raises(E.NotFound, match='unknown user "ghost"'):
+        engine.add_team(ca.Team(id="ops", name="Ops", members=["ghost"]))
+    with pytest.raises(E.NotFound):
+        engine.set_user_active("ghost", False)
+    with pytest.raises(E.InvalidInput, match="default language"):
+        engine.set_account(account(default_language="english"))
+    with pytest.raises(E.InvalidInput):
+        ca.AccountEngine(account(id=" "))
+    bad = app("broken", "Broken")
+    bad.scopes[0].name = "Not A Scope"
+    with pytest.raises(E.InvalidInput, match="malformed scope name"):
+        engine.add_app(bad)
+    assert engine.team("ops") is None and engine.app("broken") is None
+    assert engine.account() == account()
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def test_install_by_a_permitted_user_connects_with_the_granted_scopes(engine):
+    outcome = install(engine, ADMIN, "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.write"])
+    assert outcome == ca.Outcome.APPLIED(event=1)
+    conn = engine.connection("salesforce", None)
+    assert conn.granted_scopes == ["crm.objects.contacts.read", "crm.objects.deals.write"]
+    assert conn.installed_by == "admin" and conn.installed_at == at(0)
+    assert conn.health == ca.Health.CONNECTED()
+    assert engine.connection_state("salesforce", None, at(1)) == ca.ConnectionState.CONNECTED
+    # I3: an app already connected cannot be installed again.
+    with pytest.raises(E.Conflict, match='app "salesforce" is already installed'):
+        install(engine, MIA, "salesforce", at(1))
+
+
+def test_install_without_permission_returns_a_request_for_an_admin_and_logs_nothing(engine):
+    outcome = install(engine, BEN, "salesforce", at(0))
+    assert isinstance(outcome, ca.Outcome.INSTALL_REQUESTED)
+    request = outcome[0]
+    assert (request.app, request.app_name, request.requested_by) == ("salesforce", "Salesforce", "ben")
+    assert (request.admin, request.admin_email, request.requested_at) == ("admin", "admin@acme.test", at(0))
+    assert engine.events() == []
+    with pytest.raises(E.PermissionDenied, match="not an active super admin"):
+        engine.execute(BEN, ca.Command.INSTALL(app="salesforce", scopes=None, expires_at=None, request_admin="mia"), at(0))
+
+
+def test_uninstall_needs_the_confirmation_word_and_returns_post_uninstall_steps(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    wrong = ca.Command.UNINSTALL(app="salesforce", user=None, confirmation="yes")
+    with pytest.raises(E.InvalidInput, match='confirmation must be exactly "uninstall", got "yes"'):
+        engine.execute(ADMIN, wrong, at(1))
+    assert len(engine.events()) == 1
+    word = ca.uninstall_confirmation()
+    assert word == "uninstall"
+    outcome = engine.execute(ADMIN, ca.Command.UNINSTALL(app="salesforce", user=None, confirmation=word), at(2))
+    assert outcome == ca.Outcome.UNINSTALLED(event=2, post_uninstall_steps=SF_STEPS)
+    assert engine.connection_state("salesforce", None, at(3)) == ca.ConnectionState.UNINSTALLED
+    # Installing again is a reinstall.
+    install(engine, MIA, "salesforce", at(4))
+    assert isinstance(engine.events()[-1].kind, ca.EventKind.REINSTALLED)
+
+
+def test_disconnect_reconnect_reauthenticate_and_sync_settings(engine):
+    install(engine, MIA, "salesforce", at(0))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(1))
+    assert engine.connection_state("salesforce", None, at(1)) == ca.ConnectionState.DISCONNECTED
+    with pytest.raises(E.InvalidState, match="already disconnected"):
+        engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(2))
+    engine.execute(MIA, ca.Command.RECONNECT(app="salesforce", user=None, expires_at=at(60)), at(2))
+    assert engine.connection_state("salesforce", None, at(3)) == ca.ConnectionState.CONNECTED
+    # The expiry depends on the clock the host passes.
+    assert engine.connection_state("salesforce", None, at(61)) == ca.ConnectionState.EXPIRED
+    engine.execute(
+        MIA,
+        ca.Command.REAUTHENTICATE(app="salesforce", user=None, scopes=["crm.objects.deals.write"], expires_at=None),
+        at(62),
+    )
+    assert engine.connection("salesforce", None).granted_scopes == [
+        "crm.objects.contacts.read",
+        "crm.objects.deals.write",
+    ]
+    engine.execute(MIA, ca.Command.SET_SYNC_SETTING(app="salesforce", user=None, setting="contacts", on=True), at(63))
+    engine.execute(MIA, ca.Command.SET_SYNC_SETTING(app="salesforce", user=None, setting="deals", on=False), at(63))
+    assert engine.connection("salesforce", None).sync_settings == {"contacts": True, "deals": False}
+    with pytest.raises(E.InvalidInput, match="sync setting name must not be empty"):
+        engine.execute(MIA, ca.Command.SET_SYNC_SETTING(app="salesforce", user=None, setting=" ", on=True), at(64))
+    # Without App Marketplace Access a user may not manage the connection.
+    with pytest.raises(E.PermissionDenied, match='user "ben" lacks the app_marketplace_access permission'):
+        engine.execute(BEN, ca.Command.DISCONNECT(app="salesforce", user=None), at(64))
+    with pytest.raises(E.PermissionDenied, match='user "old" is deactivated'):
+        engine.execute(ca.Actor.USER("old"), ca.Command.DISCONNECT(app="salesforce", user=None), at(64))
+    with pytest.raises(E.PermissionDenied, match="needs an acting user"):
+        engine.execute(ca.Actor.SYSTEM(), ca.Command.DISCONNECT(app="salesforce", user=None), at(64))
+
+
+def test_reports_from_the_platform(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    system = ca.Actor.SYSTEM()
+    engine.execute(system, ca.Command.REPORT_ACTIVITY(app="salesforce", user=None), at(1))
+    assert engine.connection("salesforce", None).last_activity_at == at(1)
+    engine.execute(system, ca.Command.REPORT_UPDATE_AVAILABILITY(app="salesforce", user=None, available=True), at(2))
+    assert engine.connection("salesforce", None).update_available
+    engine.execute(system, ca.Command.REPORT_EXPIRED(app="salesforce", user=None), at(3))
+    assert engine.connection_state("salesforce", None, at(3)) == ca.ConnectionState.EXPIRED
+    info = ca.ConnectionErrorInfo(code="AUTH_401", message="token revoked", resolution_steps=["reconnect salesforce"])
+    engine.execute(system, ca.Command.REPORT_ERROR(app="salesforce", user=None, error=info), at(4))
+    assert engine.connection("salesforce", None).health == ca.Health.ERROR(info)
+    engine.execute(system, ca.Command.REPORT_CONNECTED(app="salesforce", user=None), at(5))
+    assert engine.connection_state("salesforce", None, at(5)) == ca.ConnectionState.CONNECTED
+    with pytest.raises(E.NotFound, match='unknown app "nope"'):
+        engine.execute(system, ca.Command.REPORT_ACTIVITY(app="nope", user=None), at(7))
+
+
+def test_user_level_connections_are_per_user(engine):
+    install(engine, MIA, "gmail", at(0))
+    install(engine, ADMIN, "gmail", at(1))
+    assert engine.connection("gmail", "mia").installed_by == "mia"
+    with pytest.raises(E.InvalidInput, match="is user-level"):
+        engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_ACTIVITY(app="gmail", user=None), at(2))
+    assert [c.key for c in engine.connections()] == [
+        ca.ConnectionKey(app="gmail", user="admin"),
+        ca.ConnectionKey(app="gmail", user="mia"),
+    ]
+
+
+# ---------------------------------------------------------------- views
+
+
+def test_connections_home(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    install(engine, MIA, "gmail", at(1))
+    install(engine, ADMIN, "social", at(2))
+    info = ca.ConnectionErrorInfo(code="E1", message="sync failing", resolution_steps=["check the field mapping"])
+    engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_ERROR(app="salesforce", user=None, error=info), at(3))
+    home = engine.connections_home("admin", at(10))
+    assert home.viewer == "admin" and home.as_of == at(10)
+    [item] = home.needs_attention
+    assert (item.app, item.state, item.action, item.error_code) == (
+        "salesforce",
+        ca.ConnectionState.ERROR,
+        ca.RequiredAction.FOLLOW_RESOLUTION_STEPS,
+        "E1",
+    )
+    assert item.since == at(3) and item.resolution_steps == ["check the field mapping"]
+    assert [(r.app, r.status) for r in home.my_apps] == [
+        ("salesforce", ca.ConnectionState.ERROR),
+        ("social", None),
+    ]
+    [other] = home.other_users_apps
+    assert (other.app, other.connections, other.users, other.can_install_yourself) == ("gmail", 1, ["mia"], True)
+    assert home.summary == ca.Summary(
+        total=1, connected=0, disconnected=0, expired=0, error=1, without_status=0, update_available=0
+    )
+    with pytest.raises(E.NotFound):
+        engine.connections_home("ghost", at(10))
+
+
+def test_app_overview_and_filtered_app_log(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    engine.execute(MIA, ca.Command.SET_SYNC_SETTING(app="salesforce", user=None, setting="deals", on=True), at(1))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(2))
+    everything = ca.AppLogFilter(types=[], users=[])
+    overview = engine.app_overview("salesforce", None, everything, at(3))
+    assert overview.app.name == "Salesforce" and overview.status == ca.ConnectionState.DISCONNECTED
+    [conn] = overview.connections
+    assert conn.sync_settings == {"deals": True} and conn.installed_at == at(0)
+    assert [a.action for a in overview.alerts] == [ca.RequiredAction.RECONNECT]
+    assert [e.id for e in overview.log] == [3, 2, 1]
+    by_mia = ca.AppLogFilter(types=[], users=["mia"])
+    assert [e.kind for e in engine.app_log("salesforce", by_mia)] == [
+        ca.EventKind.DISCONNECTED(),
+        ca.EventKind.SYNC_SETTING_CHANGED(setting="deals", on=True),
+    ]
+    installs = ca.AppLogFilter(types=[ca.ActivityType.INSTALLED], users=[])
+    assert [e.id for e in engine.app_overview("salesforce", "admin", installs, at(3)).log] == [1]
+    with pytest.raises(E.NotFound, match='unknown app "nope"'):
+        engine.app_overview("nope", None, everything, at(3))
+
+
+def test_activity_log_pages_cursors_and_facets(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    install(engine, MIA, "gmail", at(1))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(2))
+    engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_ACTIVITY(app="gmail", user="mia"), at(3))
+    everything = ca.ActivityFilter(types=[], users=[], apps=[], since=None, until=None)
+    first = engine.activity(everything, None, 3)
+    assert [e.id for e in first.events] == [4, 3, 2]
+    # New events arrive: the cursor still continues exactly where the first page stopped.
+    engine.execute(MIA, ca.Command.RECONNECT(app="salesforce", user=None, expires_at=None), at(4))
+    second = engine.activity(everything, first.next_cursor, 3)
+    assert [e.id for e in second.events] == [1] and second.next_cursor is None
+    by_mia = ca.ActivityFilter(types=[], users=["mia"], apps=["salesforce"], since=at(2), until=at(5))
+    assert [e.id for e in engine.activity(by_mia, None, 10).events] == [5, 3]
+    facets = engine.activity_facets(everything)
+    assert facets.total == 5 and facets.system == 1
+    assert facets.by_user == [ca.UserCount(value="mia", count=3), ca.UserCount(value="admin", count=1)]
+    assert facets.by_app == [ca.AppCount(value="salesforce", count=3), ca.AppCount(value="gmail", count=2)]
+    assert ca.TypeCount(value=ca.ActivityType.INSTALLED, count=2) in facets.by_type
+    with pytest.raises(E.InvalidInput, match="page size must be between 1 and 1000, got 0"):
+        engine.activity(everything, None, 0)
+    assert ca.max_activity_page_size() == 1000
+    with pytest.raises(E.InvalidInput, match="malformed or tampered cursor"):
+        engine.activity(everything, "not-a-cursor", 3)
+    with pytest.raises(E.InvalidInput, match="belongs to another query"):
+        engine.activity(by_mia, first.next_cursor, 3)
+    inverted = ca.ActivityFilter(types=[], users=[], apps=[], since=at(5), until=at(1))
+    with pytest.raises(E.InvalidInput, match="time range is inverted"):
+        engine.activity_facets(inverted)
+
+
+# ---------------------------------------------------------------- history, snapshots, NDJSON
+
+
+def test_state_as_of_an_instant(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    engine.execute(ADMIN, ca.Command.DISCONNECT(app="salesforce", user=None), at(10))
+    assert engine.connection_state_as_of("salesforce", None, at(-1)) is None
+    assert engine.connection_state_as_of("salesforce", None, at(5)) == ca.ConnectionState.CONNECTED
+    assert engine.connection_state_as_of("salesforce", None, at(10)) == ca.ConnectionState.DISCONNECTED
+    assert [c.health for c in engine.connections_as_of(at(5))] == [ca.Health.CONNECTED()]
+    assert engine.connections_as_of(at(-1)) == []
+
+
+def test_json_snapshot_round_trip(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(1))
+    text = engine.to_json()
+    copy = ca.AccountEngine.from_json(text)
+    assert copy.to_json() == text
+    assert copy.events() == engine.events()
+    assert copy.connection_state("salesforce", None, at(2)) == ca.ConnectionState.DISCONNECTED
+    with pytest.raises(E.InvalidInput, match="malformed json"):
+        ca.AccountEngine.from_json("{")
+    with pytest.raises(E.InvalidInput, match="unsupported snapshot version 99"):
+        ca.AccountEngine.from_json(text.replace('"version": 1', '"version": 99', 1))
+
+
+def test_ndjson_events_in_and_out(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(1))
+    ndjson = engine.export_ndjson()
+    assert ndjson.count("\n") == 2
+    events = ca.events_from_ndjson(ndjson)
+    assert events == engine.events()
+    assert ca.events_to_ndjson(events) == ndjson
+
+    replica = build_engine()
+    assert replica.import_ndjson(ndjson) == 2
+    assert replica.events() == engine.events()
+    # All or nothing: the second import is refused whole (duplicate ids) and changes nothing.
+    with pytest.raises(E.Conflict, match="duplicate event id 1"):
+        replica.import_ndjson(ndjson)
+    assert len(replica.events()) == 2
+    with pytest.raises(E.InvalidInput, match="malformed json at line 2"):
+        ca.events_from_ndjson(ndjson.splitlines()[0] + "\n{nope}\n")
+
+
+def test_append_and_append_all(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    event = ca.Event(id=10, at=at(1), app="salesforce", user=None, actor="mia", kind=ca.EventKind.DISCONNECTED())
+    engine.append(event)
+    assert engine.events()[-1] == event
+    with pytest.raises(E.Conflict, match="duplicate event id 10"):
+        engine.append(event)
+    older = ca.Event(id=11, at=at(0) - timedelta(seconds=1), app="salesforce", user=None, actor=None,
+                     kind=ca.EventKind.CONNECTED())
+    with pytest.raises(E.InvalidInput, match="older than the newest"):
+        engine.append(older)
+    batch = [
+        ca.Event(id=12, at=at(2), app="salesforce", user=None, actor="mia",
+                 kind=ca.EventKind.RECONNECTED(expires_at=None)),
+        ca.Event(id=13, at=at(3), app="salesforce", user=None, actor="mia",
+                 kind=ca.EventKind.RECONNECTED(expires_at=None)),
+    ]
+    with pytest.raises(E.InvalidState, match="already connected"):
+        engine.append_all(batch)
+    assert len(engine.events()) == 2
+    assert engine.append_all(batch[:1]) == 1
+    # The next command's id follows the highest appended one.
+    outcome = engine.execute(ADMIN, ca.Command.DISCONNECT(app="salesforce", user=None), at(4))
+    assert outcome == ca.Outcome.APPLIED(event=13)
+
+
+# ---------------------------------------------------------------- timestamps and the panic
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        T0,
+        datetime(1969, 7, 20, 20, 17, 40, 999999, tzinfo=timezone.utc),
+        datetime(1970, 1, 1, tzinfo=timezone.utc),
+        datetime(2262, 4, 11, 23, 47, 16, 1, tzinfo=timezone.utc),
+        datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ],
+)
+def test_timestamps_round_trip_exactly(engine, instant):
+    # The expiry goes in through a command, comes back through the connection and the log.
+    install(engine, ADMIN, "salesforce", at(0), expires_at=instant)
+    assert engine.connection("salesforce", None).expires_at == instant
+    assert engine.events()[0].kind.expires_at == instant
+    assert ca.events_from_ndjson(engine.export_ndjson())[0].kind.expires_at == instant
+    assert engine.events()[0].at == at(0)
+    assert engine.events()[0].at.tzinfo is not None
+
+
+def test_a_panic_inside_the_library_is_an_internal_error_and_the_engine_keeps_working(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    with pytest.raises(E.Internal, match="internal error: forced by the test"):
+        engine.debug_force_panic("forced by the test")
+    # The engine is still usable, and holds what it held.
+    assert len(engine.events()) == 1
+    engine.execute(ADMIN, ca.Command.DISCONNECT(app="salesforce", user=None), at(1))
+    assert engine.connection_state("salesforce", None, at(1)) == ca.ConnectionState.DISCONNECTED
+    with pytest.raises(E.Internal):
+        engine.debug_force_panic("again")
+    assert len(engine.events()) == 2
+
+
+def test_every_error_kind_is_a_subclass_of_the_one_error():
+    kinds = {E.NotFound, E.PermissionDenied, E.Conflict, E.InvalidState, E.InvalidInput, E.Internal}
+    assert all(issubclass(k, E) for k in kinds)

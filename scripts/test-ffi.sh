@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Test the UniFFI bindings (SPEC B3) as hosts use them:
+#   1. build the library (cdylib, with feature `test-panic`) and the `uniffi-bindgen` binary;
+#   2. generate Python, Kotlin and Swift bindings from the built library into the ignored folder
+#      bindings-ffi/generated/<language>;
+#   3. run the Python tests (bindings-ffi/tests/python/test_*.py) through the generated module
+#      `connected_apps_ffi`, with pytest from <repo>/.venv (scripts/setup-python.sh);
+#   4. check the Swift output (the .swift file, the C header and the modulemap: no Swift
+#      toolchain here);
+#   5. compile the generated Kotlin with bindings-ffi/tests/kotlin/*.kt and run it on the JVM
+#      against the library (JNA + Kotlin 2.4 from scripts/setup-kotlin.sh).
+#
+# Options / env:
+#   --release        build the release profile instead of dev
+#   --skip-kotlin    stop after Swift (e.g. on a machine without a JDK)
+#   PYTEST_ARGS=...  extra pytest arguments (e.g. "-k timestamps")
+# Installs what it needs on a fresh machine (venv, JNA, Kotlin compiler); re-runs skip that.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd -- "${SCRIPT_DIR}/.." && pwd)"
+cd "${REPO_ROOT}"
+
+PROFILE=dev
+TARGET_SUBDIR=debug
+RUN_KOTLIN=1
+for arg in "$@"; do
+    case "${arg}" in
+        --release) PROFILE=release; TARGET_SUBDIR=release ;;
+        --skip-kotlin) RUN_KOTLIN=0 ;;
+        -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "unknown argument: ${arg}" >&2; exit 2 ;;
+    esac
+done
+
+log() { echo "[test-ffi] $*" >&2; }
+step_start=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - step_start )) s"; }
+
+TARGET_DIR="${CARGO_TARGET_DIR:-${REPO_ROOT}/target}"
+LIB="${TARGET_DIR}/${TARGET_SUBDIR}/libconnected_apps_ffi.so"
+BINDGEN="${TARGET_DIR}/${TARGET_SUBDIR}/uniffi-bindgen"
+GEN="${REPO_ROOT}/bindings-ffi/generated"
+TESTS="${REPO_ROOT}/bindings-ffi/tests"
+# The forced panic prints its message on stderr; a backtrace would only add noise.
+export RUST_BACKTRACE=0
+
+# ------------------------------------------------------------------ build
+log "building connected-apps-ffi (${PROFILE}, feature test-panic) ..."
+cargo build --profile "${PROFILE}" -p connected-apps-ffi --features test-panic --lib --bin uniffi-bindgen
+[[ -f "${LIB}" ]] || { log "ERROR: ${LIB} was not built"; exit 1; }
+log "built in $(elapsed)"
+
+# --------------------------------------------------------------- generate
+rm -rf -- "${GEN}"
+for language in python kotlin swift; do
+    "${BINDGEN}" generate --library "${LIB}" --language "${language}" --out-dir "${GEN}/${language}" --no-format \
+        >/dev/null
+done
+# Python loads the library from the module's own folder.
+cp "${LIB}" "${GEN}/python/"
+log "generated python, kotlin and swift bindings in ${GEN} ($(elapsed))"
+
+# ------------------------------------------------------------------ python
+VENV="$("${SCRIPT_DIR}/setup-python.sh" | tail -n1)"
+log "python tests ..."
+# shellcheck disable=SC2086
+PYTHONPATH="${GEN}/python" "${VENV}/bin/python" -m pytest -q -p no:cacheprovider "${TESTS}/python" ${PYTEST_ARGS:-}
+log "python done ($(elapsed))"
+
+# ------------------------------------------------------------------- swift
+for f in ConnectedApps.swift ConnectedAppsFFI.h ConnectedAppsFFI.modulemap; do
+    [[ -s "${GEN}/swift/${f}" ]] || { log "ERROR: swift generation did not produce ${f}"; exit 1; }
+done
+grep -q 'open class AccountEngine' "${GEN}/swift/ConnectedApps.swift" \
+    || { log "ERROR: ConnectedApps.swift has no AccountEngine class"; exit 1; }
+grep -q 'module ConnectedAppsFFI' "${GEN}/swift/ConnectedAppsFFI.modulemap" \
+    || { log "ERROR: the modulemap does not declare module ConnectedAppsFFI"; exit 1; }
+grep -q 'uniffi_connected_apps_ffi_fn_constructor_accountengine_new' "${GEN}/swift/ConnectedAppsFFI.h" \
+    || { log "ERROR: the header lacks the engine's constructor"; exit 1; }
+log "swift bindings generated: ConnectedApps.swift, ConnectedAppsFFI.h, ConnectedAppsFFI.modulemap"
+
+# ------------------------------------------------------------------ kotlin
+if [[ "${RUN_KOTLIN}" == "1" ]]; then
+    eval "$("${SCRIPT_DIR}/setup-kotlin.sh")"
+    JAR="${GEN}/kotlin-test.jar"
+    log "compiling the generated kotlin and the kotlin tests (kotlinc takes a while) ..."
+    "${KOTLINC}" -nowarn "${GEN}/kotlin" "${TESTS}"/kotlin/*.kt -cp "${JNA_JAR}:${COROUTINES_JAR}" \
+        -include-runtime -d "${JAR}" 2>&1 | grep -v '^warning: ' >&2 || true
+    [[ -f "${JAR}" ]] || { log "ERROR: kotlinc produced no jar"; exit 1; }
+    log "kotlin tests ..."
+    java -Djna.library.path="$(dirname -- "${LIB}")" -cp "${JAR}:${JNA_JAR}:${COROUTINES_JAR}" MainKt
+    log "kotlin done ($(elapsed))"
+fi
+
+log "all ffi tests passed in $(elapsed)"
