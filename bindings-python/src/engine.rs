@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use connected_apps::{Actor, AppId, Command, ConnectionErrorInfo, Directory, Engine, TeamId, UserId};
+use connected_apps::{ActivityIndex, Actor, AppId, Command, ConnectionErrorInfo, Directory, Engine, TeamId, UserId};
 use pyo3::prelude::*;
 
 use crate::account::{PyAccount, PyTeam, PyUser};
@@ -16,8 +16,9 @@ use crate::state::PyState;
 
 /// The account's directory, its event log and the state folded from it. Every change goes through
 /// a command or an appended event; a refused change raises and leaves the engine unchanged.
+/// The activity-log index (activity.rs) rides along, synced before each query.
 #[pyclass(module = "connected_apps", name = "Engine")]
-pub struct PyEngine(pub Engine);
+pub struct PyEngine(pub Engine, pub ActivityIndex);
 
 fn actor(user: Option<String>) -> Actor {
     user.map_or(Actor::System, |u| Actor::User(UserId(u)))
@@ -62,7 +63,7 @@ impl PyEngine {
         for app in apps.map(|a| a.try_iter()).transpose()?.into_iter().flatten() {
             directory.add_app(PyApp::from_any(&app?)?).or_raise()?;
         }
-        Ok(Self(Engine::new(directory)))
+        Ok(Self(Engine::new(directory), ActivityIndex::new()))
     }
 
     // --- directory (A1–A3, C1) ---

@@ -3,7 +3,7 @@
 //! Every core error carries an [`ErrorKind`]; each kind is one exception class, all deriving from
 //! `ConnectedAppsError`, and the message is the core's own.
 
-use connected_apps::{DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
+use connected_apps::{ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -73,6 +73,12 @@ impl CoreError for LifecycleError {
 impl CoreError for SnapshotError {
     fn kind(&self) -> ErrorKind {
         Error::from(self.clone()).kind()
+    }
+}
+
+impl CoreError for ActivityError {
+    fn kind(&self) -> ErrorKind {
+        ActivityError::kind(self)
     }
 }
 

@@ -3,6 +3,7 @@
 //! file per core area; no domain rule lives here.
 
 mod account;
+mod activity;
 mod catalog;
 mod command;
 mod connection;
@@ -23,6 +24,8 @@ mod native {
 
     #[pymodule_export]
     use crate::account::{PyAccount, PyTeam, PyUser};
+    #[pymodule_export]
+    use crate::activity::{PyActivityFacets, PyActivityPage};
     #[pymodule_export]
     use crate::catalog::PyApp;
     #[pymodule_export]
@@ -53,6 +56,10 @@ mod native {
     /// The user code of a row without a connection user or actor, in columnar ingest and views.
     #[pymodule_export]
     const NO_USER: u32 = crate::ingest::NO_USER_CODE;
+
+    /// The largest page an activity query returns.
+    #[pymodule_export]
+    const MAX_PAGE_SIZE: usize = connected_apps::MAX_PAGE_SIZE;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,7 +1,7 @@
 //! JSON snapshots of the whole engine and NDJSON event streams. The GIL is released while the
 //! core parses, validates and serialises.
 
-use connected_apps::{Engine, events_from_ndjson as parse_ndjson, events_to_ndjson as write_ndjson};
+use connected_apps::{ActivityIndex, Engine, events_from_ndjson as parse_ndjson, events_to_ndjson as write_ndjson};
 use pyo3::prelude::*;
 
 use crate::engine::PyEngine;
@@ -19,7 +19,7 @@ impl PyEngine {
     /// may carry any UTC offset; they are normalised to UTC.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String) -> PyResult<Self> {
-        py.detach(|| Engine::from_json(&text)).or_raise().map(Self)
+        py.detach(|| Engine::from_json(&text)).or_raise().map(|engine| Self(engine, ActivityIndex::new()))
     }
 
     /// Appends events read from NDJSON, all or nothing; returns how many.

@@ -13,15 +13,19 @@ raise ``TypeError``); every error the engine raises derives from :class:`Connect
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
 
 from . import _native
 from ._native import (
     ACTIVITY_TYPES,
     INGESTIBLE_TYPES,
+    MAX_PAGE_SIZE,
     NO_USER,
     UNINSTALL_CONFIRMATION,
     Account,
+    ActivityFacets,
+    ActivityPage,
     Applied,
     App,
     AppOverview,
@@ -55,9 +59,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVITY_TYPES",
     "INGESTIBLE_TYPES",
+    "MAX_PAGE_SIZE",
     "NO_USER",
     "UNINSTALL_CONFIRMATION",
     "Account",
+    "ActivityFacets",
+    "ActivityPage",
     "ActivityType",
     "App",
     "AppLevel",
@@ -94,6 +101,7 @@ __all__ = [
     "events_to_ndjson",
     "ingest_arrays",
     "ingest_arrow",
+    "iter_activity",
 ]
 
 
@@ -318,3 +326,25 @@ def ingest_arrow(engine: Engine, table: Any) -> int:
         user_dictionary=[str(u) for u in user_names],
     )
 
+
+
+def iter_activity(
+    engine: Engine,
+    *,
+    types: Optional[Iterable[str]] = None,
+    users: Optional[Sequence[str]] = None,
+    apps: Optional[Sequence[str]] = None,
+    since: Optional[datetime] = None,
+    until: Optional[datetime] = None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> Iterator[Event]:
+    """Every event matching the filter, newest first, fetched page by page (L2, L3)."""
+    cursor: Optional[str] = None
+    while True:
+        page = engine.activity(
+            types=types, users=users, apps=apps, since=since, until=until, cursor=cursor, page_size=page_size
+        )
+        yield from page.events
+        cursor = page.next_cursor
+        if cursor is None:
+            return

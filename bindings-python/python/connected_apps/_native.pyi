@@ -16,6 +16,8 @@ _Json = Any
 
 __all__ = [
     "Account",
+    "ActivityFacets",
+    "ActivityPage",
     "Team",
     "User",
     "App",
@@ -43,6 +45,7 @@ __all__ = [
     "Summary",
     "UNINSTALL_CONFIRMATION",
     "NO_USER",
+    "MAX_PAGE_SIZE",
     "ACTIVITY_TYPES",
     "INGESTIBLE_TYPES",
 ]
@@ -50,6 +53,7 @@ __all__ = [
 ACTIVITY_TYPES: list[str]
 INGESTIBLE_TYPES: list[str]
 NO_USER: int
+MAX_PAGE_SIZE: int
 UNINSTALL_CONFIRMATION: str
 
 class ConnectedAppsError(Exception): ...
@@ -462,6 +466,32 @@ class AppOverview:
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
+class ActivityPage:
+    @property
+    def events(self) -> list[Event]: ...
+    @property
+    def next_cursor(self) -> Optional[str]: ...
+    def __len__(self) -> int: ...
+
+@final
+class ActivityFacets:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    @property
+    def total(self) -> int: ...
+    @property
+    def system(self) -> int: ...
+    @property
+    def by_type(self) -> list[tuple[Any, int]]: ...
+    @property
+    def by_user(self) -> list[tuple[str, int]]: ...
+    @property
+    def by_app(self) -> list[tuple[str, int]]: ...
+    def to_dict(self) -> _Json: ...
+    @staticmethod
+    def from_dict(data: _Json) -> ActivityFacets: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
 class Engine:
     def __new__(
         cls,
@@ -573,6 +603,27 @@ class Engine:
     def app_log_columns(
         self, app: str, *, types: Optional[Iterable[_EnumIn]] = None, users: Optional[Sequence[str]] = None
     ) -> dict[str, Any]: ...
+    # activity log (L2–L4)
+    def activity(
+        self,
+        *,
+        types: Optional[Iterable[_EnumIn]] = None,
+        users: Optional[Sequence[str]] = None,
+        apps: Optional[Sequence[str]] = None,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        cursor: Optional[str] = None,
+        page_size: int = 50,
+    ) -> ActivityPage: ...
+    def activity_facets(
+        self,
+        *,
+        types: Optional[Iterable[_EnumIn]] = None,
+        users: Optional[Sequence[str]] = None,
+        apps: Optional[Sequence[str]] = None,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+    ) -> ActivityFacets: ...
     # snapshots
     def to_json(self) -> str: ...
     @staticmethod

@@ -1,0 +1,150 @@
+//! Activity-log queries (L2–L4): filtered pages newest first with a keyset cursor, and facet
+//! counts. The engine object keeps the core's `ActivityIndex` beside the log and brings it up
+//! to date before each query (a no-op when nothing was appended since).
+
+use connected_apps::{ActivityFacets, ActivityFilter, AppId, Event, UserId};
+use pyo3::prelude::*;
+
+use crate::convert::{Instant, enum_out, enums_in, wrapper};
+use crate::engine::PyEngine;
+use crate::errors::OrRaise;
+use crate::event::{PyEvent, events_out};
+
+/// One page of an activity query, newest first (L3).
+#[pyclass(frozen, module = "connected_apps", name = "ActivityPage")]
+pub struct PyActivityPage {
+    events: Vec<Event>,
+    next_cursor: Option<String>,
+}
+
+#[pymethods]
+impl PyActivityPage {
+    /// The matching events, newest first.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyEvent>>> {
+        events_out(py, self.events.iter().cloned())
+    }
+
+    /// Pass it as `cursor` for the next (older) page; `None` on the last page.
+    #[getter]
+    fn next_cursor(&self) -> Option<&str> {
+        self.next_cursor.as_deref()
+    }
+
+    fn __len__(&self) -> usize {
+        self.events.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ActivityPage(events=[{} items], next_cursor={:?})", self.events.len(), self.next_cursor)
+    }
+}
+
+wrapper!(
+    /// Counts of the events matching a filter per type, acting user and app (L4), largest first.
+    PyActivityFacets(ActivityFacets),
+    "ActivityFacets"
+);
+
+#[pymethods]
+impl PyActivityFacets {
+    /// Events matching the filter.
+    #[getter]
+    fn total(&self) -> u64 {
+        self.0.total
+    }
+
+    /// Matching system events (no acting user).
+    #[getter]
+    fn system(&self) -> u64 {
+        self.0.system
+    }
+
+    /// `(ActivityType, count)` pairs.
+    #[getter]
+    fn by_type<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, u64)>> {
+        self.0.by_type.iter().map(|f| Ok((enum_out(py, "ActivityType", &f.value)?, f.count))).collect()
+    }
+
+    /// `(user id, count)` pairs.
+    #[getter]
+    fn by_user(&self) -> Vec<(&str, u64)> {
+        self.0.by_user.iter().map(|f| (f.value.as_str(), f.count)).collect()
+    }
+
+    /// `(app id, count)` pairs.
+    #[getter]
+    fn by_app(&self) -> Vec<(&str, u64)> {
+        self.0.by_app.iter().map(|f| (f.value.as_str(), f.count)).collect()
+    }
+}
+
+fn activity_filter(
+    types: Option<&Bound<'_, PyAny>>,
+    users: Option<Vec<String>>,
+    apps: Option<Vec<String>>,
+    since: Option<Instant>,
+    until: Option<Instant>,
+) -> PyResult<ActivityFilter> {
+    Ok(ActivityFilter {
+        types: enums_in(types, "activity type")?,
+        users: users.unwrap_or_default().into_iter().map(UserId).collect(),
+        apps: apps.unwrap_or_default().into_iter().map(AppId).collect(),
+        since: since.map(|s| s.0),
+        until: until.map(|u| u.0),
+    })
+}
+
+#[pymethods]
+impl PyEngine {
+    /// One page of the log's events matching the filter, newest first (L2, L3). Every non-empty
+    /// part must hold: activity types, acting users, apps, `since <= at < until`. Pass the page's
+    /// `next_cursor` to continue; a cursor stays valid while new events arrive.
+    #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None, cursor = None,
+                        page_size = 50))]
+    #[allow(clippy::too_many_arguments)]
+    fn activity(
+        &mut self,
+        py: Python<'_>,
+        types: Option<&Bound<'_, PyAny>>,
+        users: Option<Vec<String>>,
+        apps: Option<Vec<String>>,
+        since: Option<Instant>,
+        until: Option<Instant>,
+        cursor: Option<String>,
+        page_size: usize,
+    ) -> PyResult<PyActivityPage> {
+        let filter = activity_filter(types, users, apps, since, until)?;
+        let PyEngine(engine, index) = self;
+        py.detach(|| {
+            index.sync(engine.events())?;
+            let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
+            Ok::<_, connected_apps::ActivityError>(PyActivityPage {
+                events: page.events.into_iter().cloned().collect(),
+                next_cursor: page.next_cursor,
+            })
+        })
+        .or_raise()
+    }
+
+    /// Counts of the events matching the filter per type, acting user and app (L4).
+    #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None))]
+    fn activity_facets(
+        &mut self,
+        py: Python<'_>,
+        types: Option<&Bound<'_, PyAny>>,
+        users: Option<Vec<String>>,
+        apps: Option<Vec<String>>,
+        since: Option<Instant>,
+        until: Option<Instant>,
+    ) -> PyResult<PyActivityFacets> {
+        let filter = activity_filter(types, users, apps, since, until)?;
+        let PyEngine(engine, index) = self;
+        py.detach(|| {
+            index.sync(engine.events())?;
+            index.facets(engine.events(), &filter)
+        })
+        .or_raise()
+        .map(PyActivityFacets)
+    }
+}
