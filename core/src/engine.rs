@@ -26,13 +26,22 @@ pub struct Engine {
     ids: HashSet<EventId>,
     state: State,
     next_id: u64,
+    /// Notification rules and delivery log (N1–N4), kept here so snapshots carry them.
+    pub(crate) notifications: crate::notify::Notifications,
 }
 
 impl Engine {
     /// An engine with an empty log.
     #[must_use]
     pub fn new(directory: Directory) -> Self {
-        Self { directory, events: Vec::new(), ids: HashSet::new(), state: State::default(), next_id: 1 }
+        Self {
+            directory,
+            events: Vec::new(),
+            ids: HashSet::new(),
+            state: State::default(),
+            next_id: 1,
+            notifications: crate::notify::Notifications::default(),
+        }
     }
 
     /// The directory (account, users, teams, apps).

@@ -213,6 +213,9 @@ pub enum Error {
     /// See [`crate::activity::ActivityError`].
     #[error(transparent)]
     Activity(#[from] crate::activity::ActivityError),
+    /// See [`crate::notify::NotifyError`].
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 impl DirectoryError {
@@ -262,6 +265,7 @@ impl Error {
             Self::Directory(e) => e.kind(),
             Self::Lifecycle(e) => e.kind(),
             Self::Activity(e) => e.kind(),
+            Self::Notify(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

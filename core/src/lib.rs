@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod notify;
 pub mod snapshot;
 pub mod state;
 pub mod time;
@@ -26,6 +27,10 @@ pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{DirectoryError, Error, ErrorKind, LifecycleError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use ingest::{EventColumns, IngestError};
+pub use notify::{
+    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
+    RuleType, Trigger,
+};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use state::{Directory, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

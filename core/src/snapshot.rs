@@ -25,6 +25,12 @@ struct SnapshotDoc {
     teams: Vec<Team>,
     apps: Vec<App>,
     events: Vec<Event>,
+    /// The notification rules' change log (N3); absent when there never was a rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notification_rules: Vec<crate::notify::RuleEvent>,
+    /// What notifications were already delivered (N4); absent when empty.
+    #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
+    deliveries: crate::notify::DeliveryLog,
 }
 
 fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {
@@ -45,6 +51,8 @@ impl Engine {
             teams: d.teams().cloned().collect(),
             apps: d.apps().cloned().collect(),
             events: self.events().to_vec(),
+            notification_rules: self.notification_rules().events().to_vec(),
+            deliveries: self.delivery_log().clone(),
         };
         serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
     }
@@ -73,6 +81,8 @@ impl Engine {
         }
         let mut engine = Self::new(directory);
         engine.append_all(doc.events).map_err(|(_, e)| e)?;
+        engine.notifications =
+            crate::notify::Notifications::restore(engine.directory(), doc.notification_rules, doc.deliveries)?;
         Ok(engine)
     }
 
