@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
-use crate::catalog::AppId;
+use crate::catalog::{AppId, Feature, ScopeDecl};
 use crate::event::{ConnectionErrorInfo, EventId};
 
 /// Who takes a command.
@@ -156,6 +156,18 @@ pub enum Command {
         /// Whether an update is available.
         available: bool,
     },
+    /// The app published a new version with a new scope set (O3); app-wide, so no user.
+    ReportAppVersion {
+        /// The app.
+        app: AppId,
+        /// The new version's label.
+        version: String,
+        /// Every scope the new version declares.
+        scopes: Vec<ScopeDecl>,
+        /// Every feature of the new version.
+        #[serde(default)]
+        features: Vec<Feature>,
+    },
 }
 
 impl Command {
@@ -174,6 +186,7 @@ impl Command {
             Self::ReportError { .. } => "report_error",
             Self::ReportActivity { .. } => "report_activity",
             Self::ReportUpdateAvailability { .. } => "report_update_availability",
+            Self::ReportAppVersion { .. } => "report_app_version",
         }
     }
 
@@ -191,7 +204,8 @@ impl Command {
             | Self::ReportExpired { app, .. }
             | Self::ReportError { app, .. }
             | Self::ReportActivity { app, .. }
-            | Self::ReportUpdateAvailability { app, .. } => app,
+            | Self::ReportUpdateAvailability { app, .. }
+            | Self::ReportAppVersion { app, .. } => app,
         }
     }
 

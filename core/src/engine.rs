@@ -86,6 +86,8 @@ impl Engine {
     pub fn execute(&mut self, actor: &Actor, command: Command, now: DateTime<Utc>) -> Result<Outcome, LifecycleError> {
         self.check_time(now)?;
         let app = self.directory.app(command.app()).ok_or_else(|| LifecycleError::UnknownApp(command.app().clone()))?;
+        // Scope checks use the latest version of the app (O3).
+        let app = self.state.current_app(app);
         let acting = match actor {
             Actor::User(id) => Some(self.active_user(id)?),
             Actor::System if command.needs_user() => {
@@ -132,9 +134,7 @@ impl Engine {
                 let granted = self.state.connection(&key).map(|c| c.granted_scopes.clone()).unwrap_or_default();
                 let scopes = match scopes {
                     Some(s) => s,
-                    None => {
-                        app.required_scopes(&granted).filter(|s| !granted.contains(*s)).map(str::to_owned).collect()
-                    }
+                    None => crate::access::pending_scopes(app, &granted).into_iter().collect(),
                 };
                 (user, EventKind::Reauthenticated { scopes, expires_at })
             }
@@ -155,6 +155,9 @@ impl Engine {
             Command::ReportActivity { user, .. } => (self.connection_user(app, user, None)?, EventKind::AppActivity),
             Command::ReportUpdateAvailability { user, available, .. } => {
                 (self.connection_user(app, user, None)?, EventKind::UpdateAvailability { available })
+            }
+            Command::ReportAppVersion { version, scopes, features, .. } => {
+                (None, EventKind::AppVersionChanged { version, scopes, features })
             }
         };
         let post_uninstall_steps = app.post_uninstall_steps.clone();

@@ -213,9 +213,9 @@ pub enum Error {
     /// See [`crate::activity::ActivityError`].
     #[error(transparent)]
     Activity(#[from] crate::activity::ActivityError),
-    /// See [`crate::notify::NotifyError`].
+    /// See [`crate::ingest::IngestError`].
     #[error(transparent)]
-    Notify(#[from] crate::notify::NotifyError),
+    Ingest(#[from] crate::ingest::IngestError),
 }
 
 impl DirectoryError {
@@ -265,7 +265,7 @@ impl Error {
             Self::Directory(e) => e.kind(),
             Self::Lifecycle(e) => e.kind(),
             Self::Activity(e) => e.kind(),
-            Self::Notify(e) => e.kind(),
+            Self::Ingest(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

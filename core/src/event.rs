@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
-use crate::catalog::AppId;
+use crate::catalog::{AppId, Feature, ScopeDecl};
 
 /// A stable event id, unique within a log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,6 +93,18 @@ pub enum EventKind {
         /// Whether an update is available now.
         available: bool,
     },
+    /// The app published a new version with a new scope set (O3): it concerns the app, never
+    /// one user's connection. Scopes it now requires but were never granted become *available
+    /// after reauthentication*.
+    AppVersionChanged {
+        /// The new version's label.
+        version: String,
+        /// Every scope the new version declares.
+        scopes: Vec<ScopeDecl>,
+        /// Every feature of the new version and the scopes it needs.
+        #[serde(default)]
+        features: Vec<Feature>,
+    },
 }
 
 /// The activity type of an event, for filters and facets (L1, L2, L4).
@@ -123,11 +135,13 @@ pub enum ActivityType {
     AppActivity,
     /// See [`EventKind::UpdateAvailability`].
     UpdateAvailability,
+    /// See [`EventKind::AppVersionChanged`].
+    AppVersionChanged,
 }
 
 impl ActivityType {
     /// Every activity type, in declaration order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Installed,
         Self::Reinstalled,
         Self::Uninstalled,
@@ -140,6 +154,7 @@ impl ActivityType {
         Self::ConnectionError,
         Self::AppActivity,
         Self::UpdateAvailability,
+        Self::AppVersionChanged,
     ];
 
     /// The type's snake-case name, as in JSON.
@@ -158,6 +173,7 @@ impl ActivityType {
             Self::ConnectionError => "connection_error",
             Self::AppActivity => "app_activity",
             Self::UpdateAvailability => "update_availability",
+            Self::AppVersionChanged => "app_version_changed",
         }
     }
 }
@@ -185,6 +201,7 @@ impl EventKind {
             Self::ConnectionError(_) => ActivityType::ConnectionError,
             Self::AppActivity => ActivityType::AppActivity,
             Self::UpdateAvailability { .. } => ActivityType::UpdateAvailability,
+            Self::AppVersionChanged { .. } => ActivityType::AppVersionChanged,
         }
     }
 }

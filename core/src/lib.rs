@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod catalog;
@@ -10,12 +11,14 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod marketplace;
 pub mod notify;
 pub mod snapshot;
 pub mod state;
 pub mod time;
 pub mod views;
 
+pub use access::{Access, AppAccess, FeatureAccess, ScopeAccess, Upgrade};
 pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
 pub use activity::{
     ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, FacetCount, MAX_PAGE_SIZE,
@@ -24,13 +27,18 @@ pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeR
 pub use command::{Actor, Command, InstallRequest, Outcome};
 pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
-pub use error::{DirectoryError, Error, ErrorKind, LifecycleError, SnapshotError};
+pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use ingest::{EventColumns, IngestError};
 pub use notify::{
     Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
     RuleType, Trigger,
 };
+pub use marketplace::{
+    Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
+    LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,
+    SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, connect_from_workflow, workflow_actions,
+};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
-pub use state::{Directory, State};
+pub use state::{AppRevision, Directory, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

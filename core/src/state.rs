@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Team, TeamId, User, UserId};
@@ -165,9 +166,34 @@ fn validate_account(account: &Account) -> Result<(), DirectoryError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     connections: BTreeMap<ConnectionKey, Connection>,
+    revisions: BTreeMap<AppId, AppRevision>,
+}
+
+/// An app's entry as its latest version change left it ([`EventKind::AppVersionChanged`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppRevision {
+    /// The version label.
+    pub version: String,
+    /// When the version changed.
+    pub changed_at: DateTime<Utc>,
+    /// The directory's entry with the version's scopes and features.
+    pub app: App,
 }
 
 impl State {
+    /// The app entry in force: the latest version change of `app`, else `app` itself (the
+    /// directory's entry). Scope checks and access evaluation read this one.
+    #[must_use]
+    pub fn current_app<'a>(&'a self, app: &'a App) -> &'a App {
+        self.revisions.get(&app.id).map_or(app, |r| &r.app)
+    }
+
+    /// The latest version change of an app, if any.
+    #[must_use]
+    pub fn revision(&self, app: &AppId) -> Option<&AppRevision> {
+        self.revisions.get(app)
+    }
+
     /// A connection by key.
     #[must_use]
     pub fn connection(&self, key: &ConnectionKey) -> Option<&Connection> {
@@ -192,6 +218,10 @@ impl State {
     /// A [`LifecycleError`] naming the unknown id or the impossible transition.
     pub fn apply(&mut self, directory: &Directory, event: &Event) -> Result<(), LifecycleError> {
         let app = directory.app(&event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
+        if let EventKind::AppVersionChanged { version, scopes, features } = &event.kind {
+            return self.change_version(directory, event, version, scopes, features);
+        }
+        let app = self.revisions.get(&event.app).map_or(app, |r| &r.app);
         check_connection_user(app, event.user.as_ref())?;
         if let Some(user) = event.user.iter().chain(event.actor.iter()).find(|u| directory.user(u).is_none()) {
             return Err(LifecycleError::UnknownUser(user.clone()));
@@ -239,7 +269,7 @@ impl State {
         let state = connection.state_at(at);
         let already = |state: &'static str| LifecycleError::AlreadyInState { app: key.app.clone(), state };
         let new_health = match &event.kind {
-            EventKind::Installed { .. } | EventKind::Reinstalled { .. } => None,
+            EventKind::Installed { .. } | EventKind::Reinstalled { .. } | EventKind::AppVersionChanged { .. } => None,
             EventKind::Uninstalled => Some(Health::Uninstalled),
             EventKind::Connected => {
                 if state == ConnectionState::Connected {
@@ -297,6 +327,39 @@ impl State {
             }
             connection.health = health;
         }
+        Ok(())
+    }
+}
+
+impl State {
+    /// Folds an app version change: app-wide (no connection user), a non-empty label, and a
+    /// scope set that passes [`App::validate`].
+    fn change_version(
+        &mut self,
+        directory: &Directory,
+        event: &Event,
+        version: &str,
+        scopes: &[crate::catalog::ScopeDecl],
+        features: &[crate::catalog::Feature],
+    ) -> Result<(), LifecycleError> {
+        let base = directory.app(&event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
+        if let Some(user) = &event.user {
+            return Err(LifecycleError::ConnectionUserNotAllowed { app: base.id.clone(), user: user.clone() });
+        }
+        if let Some(actor) = event.actor.as_ref().filter(|u| directory.user(u).is_none()) {
+            return Err(LifecycleError::UnknownUser(actor.clone()));
+        }
+        let invalid = |reason: String| LifecycleError::InvalidAppVersion { app: base.id.clone(), reason };
+        if version.trim().is_empty() {
+            return Err(invalid("empty version".into()));
+        }
+        let app = App { scopes: scopes.to_vec(), features: features.to_vec(), ..self.current_app(base).clone() };
+        app.validate().map_err(|e| match e {
+            DirectoryError::InvalidApp { reason, .. } => invalid(reason),
+            other => invalid(other.to_string()),
+        })?;
+        let revision = AppRevision { version: version.to_owned(), changed_at: event.at, app };
+        self.revisions.insert(base.id.clone(), revision);
         Ok(())
     }
 }

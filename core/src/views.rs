@@ -14,7 +14,8 @@
 //! - **My apps (H2)** lists installed apps by name. For user-level apps with several connected
 //!   users, install date and installed by are those of the first install of any user; user-level
 //!   and multi-account apps show no last activity date.
-//! - **Summary (H5)** counts the rows of My apps except multi-account apps.
+//! - **Summary (H5)** counts the rows of My apps except multi-account apps. An update is
+//!   available when the app reported one or its current version requires scopes never granted.
 
 use std::collections::BTreeSet;
 
@@ -296,6 +297,8 @@ pub fn connections_home(
             continue;
         };
         let status = (app.reports_status && app.level != AppLevel::MultiAccount).then(|| own.state_at(now));
+        // A new app version asking for scopes never granted is an update to take (O3, H5).
+        let update_available = own.update_available || crate::access::has_pending_scopes(state.current_app(app), own);
         if app.level != AppLevel::MultiAccount {
             needs_attention.extend(attention(app, own, now));
             summary.total += 1;
@@ -307,7 +310,7 @@ pub fn connections_home(
                 Some(ConnectionState::Error) => summary.error += 1,
                 Some(ConnectionState::Uninstalled) => {}
             }
-            summary.update_available += usize::from(own.update_available);
+            summary.update_available += usize::from(update_available);
         }
         let (installed_at, installed_by) = match app.level {
             AppLevel::UserLevel => (first.first_installed_at, first.first_installed_by.clone()),
@@ -322,7 +325,7 @@ pub fn connections_home(
             installed_at,
             installed_by,
             last_activity_at: (app.level == AppLevel::AccountLevel).then_some(own.last_activity_at).flatten(),
-            update_available: own.update_available,
+            update_available,
             connections: installed.len(),
         });
     }
