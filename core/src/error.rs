@@ -176,10 +176,114 @@ pub enum LifecycleError {
     /// An event id is already in the log.
     #[error("duplicate event id {0}")]
     DuplicateEventId(EventId),
+    /// An app version change is malformed (empty label, malformed or duplicate scope, a
+    /// feature naming an undeclared scope).
+    #[error("invalid version of app {app:?}: {reason}")]
+    InvalidAppVersion {
+        /// The app.
+        app: AppId,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn for_user(user: Option<&UserId>) -> String {
     user.map(|u| format!(" for user {u:?}")).unwrap_or_default()
+}
+
+/// Errors evaluating an app's access and permissions (O3).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AccessError {
+    /// No app has this id.
+    #[error("unknown app {0:?}")]
+    UnknownApp(AppId),
+    /// The app (or this user's connection of it) is not installed.
+    #[error("app {app:?} is not installed{}", for_user(user.as_ref()))]
+    NotInstalled {
+        /// The app.
+        app: AppId,
+        /// The connection's user, for user-level apps.
+        user: Option<UserId>,
+    },
+}
+
+impl AccessError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownApp(_) => ErrorKind::NotFound,
+            Self::NotInstalled { .. } => ErrorKind::InvalidState,
+        }
+    }
+}
+
+/// Errors of the marketplace, learning content and workflow connections (M1–M5, H4, O5, W2).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MarketplaceError {
+    /// A listing is malformed (no name or provider, a negative or non-finite price, …).
+    #[error("invalid listing {app:?}: {reason}")]
+    InvalidListing {
+        /// The listing's app.
+        app: AppId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two listings name the same app.
+    #[error("duplicate listing of app {0:?}")]
+    DuplicateListing(AppId),
+    /// More listings than an index can address.
+    #[error("too many listings: {0}")]
+    TooManyListings(usize),
+    /// No listing has this app.
+    #[error("no listing of app {0:?}")]
+    UnknownListing(AppId),
+    /// A filter names a value no listing carries.
+    #[error("unknown {filter} {value:?}")]
+    UnknownFilterValue {
+        /// The filter: collection, category or feature.
+        filter: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// No user has this id.
+    #[error("unknown user {0:?}")]
+    UnknownUser(UserId),
+    /// The user is deactivated.
+    #[error("user {0:?} is deactivated")]
+    InactiveUser(UserId),
+    /// The app offers no workflow actions (W2).
+    #[error("app {0:?} offers no workflow actions")]
+    NoWorkflowActions(AppId),
+    /// A learning item is malformed.
+    #[error("invalid learning item at position {index}: {reason}")]
+    InvalidLearningItem {
+        /// Its position in the host's list.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The listings are not valid JSON of the expected shape.
+    #[error("malformed marketplace json: {0}")]
+    Json(String),
+}
+
+impl MarketplaceError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownListing(_) | Self::UnknownUser(_) => ErrorKind::NotFound,
+            Self::DuplicateListing(_) => ErrorKind::Conflict,
+            Self::InactiveUser(_) => ErrorKind::PermissionDenied,
+            Self::InvalidListing { .. }
+            | Self::TooManyListings(_)
+            | Self::UnknownFilterValue { .. }
+            | Self::NoWorkflowActions(_)
+            | Self::InvalidLearningItem { .. }
+            | Self::Json(_) => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 /// Errors reading or writing snapshots and NDJSON event streams.
@@ -216,6 +320,15 @@ pub enum Error {
     /// See [`crate::ingest::IngestError`].
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// See [`crate::notify::NotifyError`].
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
+    /// See [`AccessError`].
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// See [`MarketplaceError`].
+    #[error(transparent)]
+    Marketplace(#[from] MarketplaceError),
 }
 
 impl DirectoryError {
@@ -252,6 +365,7 @@ impl LifecycleError {
             | Self::EmptySyncSetting
             | Self::ConnectionUserRequired(_)
             | Self::ConnectionUserNotAllowed { .. }
+            | Self::InvalidAppVersion { .. }
             | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
         }
     }
@@ -266,6 +380,9 @@ impl Error {
             Self::Lifecycle(e) => e.kind(),
             Self::Activity(e) => e.kind(),
             Self::Ingest(e) => e.kind(),
+            Self::Notify(e) => e.kind(),
+            Self::Access(e) => e.kind(),
+            Self::Marketplace(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }
