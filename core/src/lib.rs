@@ -30,14 +30,14 @@ pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use ingest::{EventColumns, IngestError};
-pub use notify::{
-    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
-    RuleType, Trigger,
-};
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,
     SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, connect_from_workflow, workflow_actions,
+};
+pub use notify::{
+    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
+    RuleType, Trigger,
 };
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use state::{AppRevision, Directory, State};
