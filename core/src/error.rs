@@ -317,6 +317,9 @@ pub enum Error {
     /// See [`crate::activity::ActivityError`].
     #[error(transparent)]
     Activity(#[from] crate::activity::ActivityError),
+    /// See [`crate::insights::InsightsError`].
+    #[error(transparent)]
+    Insights(#[from] crate::insights::InsightsError),
     /// See [`crate::ingest::IngestError`].
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
@@ -379,6 +382,7 @@ impl Error {
             Self::Directory(e) => e.kind(),
             Self::Lifecycle(e) => e.kind(),
             Self::Activity(e) => e.kind(),
+            Self::Insights(e) => e.kind(),
             Self::Ingest(e) => e.kind(),
             Self::Notify(e) => e.kind(),
             Self::Access(e) => e.kind(),

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod insights;
 pub mod marketplace;
 pub mod notify;
 pub mod snapshot;
@@ -30,6 +31,14 @@ pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use ingest::{EventColumns, IngestError};
+pub use insights::{
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSnapshot,
+    UsageSnapshotColumns, UsageSpike, UsageTrend,
+};
+pub use insights::{
+    Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,
+    RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
+};
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,

@@ -1,0 +1,164 @@
+//! Insights: record insights (R1–R6, O4, X2, X7) and API-call usage (U1–U5, X3).
+//!
+//! Both are fed in bulk through columns (slices, so that hosts pass numpy or Arrow buffers
+//! without crossing the boundary per element) or one item at a time, keep aggregates whose size
+//! does not grow with the number of events, and answer views that are pure functions of the
+//! aggregate, the settings and `now`.
+
+mod records;
+mod robust;
+mod usage;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use thiserror::Error;
+
+use crate::error::ErrorKind;
+
+pub use records::{
+    Grouping, InsightRow, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell, RecordEvent,
+    RecordEventColumns, RecordInsights, RecordType, STANDARD_RECORD_TYPES, UnexpectedBehaviour,
+};
+pub use robust::RobustRule;
+pub use usage::{
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSnapshot,
+    UsageSnapshotColumns, UsageSpike, UsageTrend,
+};
+
+/// The latest timestamp accepted: the last microsecond of year 9999.
+pub(crate) const MAX_MICROS: i64 = 253_402_300_799_999_999;
+pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
+
+/// Errors of record insights and API-usage history. Ingests are all or nothing: on any error,
+/// nothing of the batch is kept and what was ingested before is untouched.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InsightsError {
+    /// A timestamp is before 1970 or after 9999.
+    #[error("row {row}: timestamp {micros} µs since the epoch is outside 1970-01-01..=9999-12-31")]
+    TimestampOutOfRange {
+        /// The row (0 for a single item).
+        row: usize,
+        /// The timestamp, in microseconds since the epoch.
+        micros: i64,
+    },
+    /// A record type is neither in the catalogue nor a custom object type id (`2-<digits>`).
+    #[error(
+        "unknown record type {0:?}: expected a standard object (contacts, companies, deals, tickets, …) or a custom object type id like 2-123456"
+    )]
+    UnknownRecordType(String),
+    /// An app id is empty.
+    #[error("app id must not be empty")]
+    EmptyAppId,
+    /// A column's length differs from the first column's.
+    #[error("column {column} has {len} rows, expected {expected}")]
+    ColumnLength {
+        /// The column.
+        column: &'static str,
+        /// Its length.
+        len: usize,
+        /// The expected length.
+        expected: usize,
+    },
+    /// A code points past its dictionary, or names no action.
+    #[error("row {row}: {column} code {code} is outside its dictionary of {size} entries")]
+    UnknownCode {
+        /// The row.
+        row: usize,
+        /// The column.
+        column: &'static str,
+        /// The code.
+        code: u32,
+        /// The dictionary's size.
+        size: usize,
+    },
+    /// A count is negative.
+    #[error("row {row}: count {value} is negative")]
+    NegativeCount {
+        /// The row (0 for a single item).
+        row: usize,
+        /// The count.
+        value: i64,
+    },
+    /// A batch is too large for one call (split it).
+    #[error("batch of {0} rows exceeds 4,294,967,295")]
+    TooManyRows(usize),
+    /// The view's day is before the data floor (R4).
+    #[error("as-of day {as_of} is before the data floor {floor}")]
+    AsOfBeforeFloor {
+        /// The requested day.
+        as_of: NaiveDate,
+        /// The floor.
+        floor: NaiveDate,
+    },
+    /// The view's day is after today.
+    #[error("as-of day {as_of} is after today {today}")]
+    AsOfInFuture {
+        /// The requested day.
+        as_of: NaiveDate,
+        /// Today (UTC).
+        today: NaiveDate,
+    },
+    /// A serialised aggregate or configuration is malformed.
+    #[error("malformed {what}: {message}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The account's time zone is not an IANA name.
+    #[error("unknown time zone {0:?}")]
+    UnknownTimeZone(String),
+    /// The window length is 0.
+    #[error("window must span at least one day, got {0}")]
+    EmptyWindow(u32),
+    /// The account has more API-limit increases than the configuration allows.
+    #[error("{got} api limit increases exceed the maximum of {max}")]
+    TooManyLimitIncreases {
+        /// The account's increases.
+        got: u8,
+        /// The most allowed.
+        max: u8,
+    },
+}
+
+impl InsightsError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::TimestampOutOfRange { .. }
+            | Self::UnknownRecordType(_)
+            | Self::EmptyAppId
+            | Self::ColumnLength { .. }
+            | Self::UnknownCode { .. }
+            | Self::NegativeCount { .. }
+            | Self::TooManyRows(_)
+            | Self::AsOfBeforeFloor { .. }
+            | Self::AsOfInFuture { .. }
+            | Self::Malformed { .. }
+            | Self::UnknownTimeZone(_)
+            | Self::EmptyWindow(_)
+            | Self::TooManyLimitIncreases { .. } => ErrorKind::InvalidInput,
+        }
+    }
+}
+
+/// Microseconds since the epoch of `at`, checked against 1970..=9999.
+pub(crate) fn checked_micros(row: usize, at: DateTime<Utc>) -> Result<i64, InsightsError> {
+    let micros = at.timestamp_micros();
+    if (0..=MAX_MICROS).contains(&micros) {
+        Ok(micros)
+    } else {
+        Err(InsightsError::TimestampOutOfRange { row, micros })
+    }
+}
+
+/// Days since the epoch → calendar day.
+pub(crate) fn day_from_index(day: i64) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(day + 719_163).unwrap_or(i32::MAX)).unwrap_or(NaiveDate::MAX)
+}
+
+/// Calendar day → days since the epoch.
+pub(crate) fn day_index(day: NaiveDate) -> i64 {
+    i64::from(chrono::Datelike::num_days_from_ce(&day)) - 719_163
+}

@@ -1,0 +1,360 @@
+//! Record insights (R1–R6, O4, X2, X7) against a naive reference: scan every event and count.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use connected_apps::{
+    AppId, ErrorKind, Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction,
+    RecordAggregate, RecordEvent, RecordEventColumns, RecordType, RobustRule,
+};
+use proptest::prelude::*;
+
+const TYPES: [&str; 4] = ["contacts", "deals", "tickets", "2-123456"];
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn noon(d: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap())
+}
+
+/// Owned columns, for building [`RecordEventColumns`].
+#[derive(Default, Clone)]
+struct Cols {
+    at: Vec<i64>,
+    app: Vec<u32>,
+    ty: Vec<u32>,
+    action: Vec<u8>,
+    apps: Vec<String>,
+    types: Vec<String>,
+}
+
+impl Cols {
+    fn view(&self) -> RecordEventColumns<'_> {
+        RecordEventColumns {
+            at_micros: &self.at,
+            apps: &self.app,
+            app_dictionary: &self.apps,
+            record_types: &self.ty,
+            record_type_dictionary: &self.types,
+            actions: &self.action,
+        }
+    }
+
+    fn of(events: &[RecordEvent]) -> Self {
+        let apps: Vec<String> = (0..4).map(|a| format!("app-{a}")).collect();
+        let types: Vec<String> = TYPES.iter().map(|t| (*t).to_owned()).collect();
+        let mut c = Self { apps, types, ..Default::default() };
+        for e in events {
+            c.at.push(e.at.timestamp_micros());
+            c.app.push(c.apps.iter().position(|a| *a == e.app.0).unwrap() as u32);
+            c.ty.push(c.types.iter().position(|t| *t == e.record_type.as_str()).unwrap() as u32);
+            c.action.push(e.action.code());
+        }
+        c
+    }
+}
+
+fn event(at: DateTime<Utc>, app: u8, ty: usize, action: RecordAction) -> RecordEvent {
+    RecordEvent {
+        at,
+        app: AppId(format!("app-{app}")),
+        record_type: RecordType::parse(TYPES[ty % TYPES.len()]).unwrap(),
+        action,
+    }
+}
+
+/// The reference: count the events matching a view's filters per group and day.
+fn reference_rows(events: &[RecordEvent], s: &InsightsSettings, q: &InsightsQuery, end: NaiveDate) -> Vec<InsightRow> {
+    let days: Vec<NaiveDate> = (0..s.window_days).rev().map(|b| end - Duration::days(i64::from(b))).collect();
+    let g = q.group_by;
+    type Key = (Option<String>, Option<(usize, String)>, Option<RecordAction>);
+    let mut rows: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
+    if !g.app && !g.record_type {
+        let actions: Vec<Option<RecordAction>> =
+            if g.action { RecordAction::ALL.iter().map(|a| Some(*a)).collect() } else { vec![None] };
+        for a in actions {
+            rows.insert((None, None, a), vec![0; days.len()]);
+        }
+    }
+    for e in events {
+        if q.app.as_ref().is_some_and(|a| *a != e.app) || q.record_type.as_ref().is_some_and(|t| *t != e.record_type) {
+            continue;
+        }
+        let Some(i) = days.iter().position(|d| *d == e.at.date_naive()) else { continue };
+        let rank = connected_apps::insights::STANDARD_RECORD_TYPES
+            .iter()
+            .position(|(n, _, _)| *n == e.record_type.as_str())
+            .unwrap_or(99);
+        let key = (
+            g.app.then(|| e.app.0.clone()),
+            g.record_type.then(|| (rank, e.record_type.as_str().to_owned())),
+            g.action.then_some(e.action),
+        );
+        rows.entry(key).or_insert_with(|| vec![0; days.len()])[i] += 1;
+    }
+    rows.into_iter()
+        .map(|((app, ty, action), counts)| {
+            let daily: Vec<Option<u64>> =
+                days.iter().zip(counts).map(|(d, n)| (*d >= s.data_floor).then_some(n)).collect();
+            InsightRow {
+                app: app.map(AppId),
+                record_type: ty.map(|(_, t)| RecordType::parse(&t).unwrap()),
+                action,
+                total: daily.iter().flatten().sum(),
+                daily,
+            }
+        })
+        .collect()
+}
+
+fn settings(floor: NaiveDate) -> InsightsSettings {
+    InsightsSettings { data_floor: floor, ..Default::default() }
+}
+
+#[test]
+fn record_types_come_from_the_catalogue_or_are_custom_object_ids() {
+    assert_eq!(RecordType::parse("contacts").unwrap().as_str(), "contacts");
+    assert_eq!(RecordType::parse("Contact").unwrap().as_str(), "contacts");
+    assert_eq!(RecordType::parse("0-3").unwrap().as_str(), "deals");
+    assert!(RecordType::parse("2-123456").unwrap().is_custom());
+    for bad in ["", "widgets", "2-", "2-12a", "3-1", "0-999"] {
+        let err = RecordType::parse(bad).unwrap_err();
+        assert_eq!(err, InsightsError::UnknownRecordType(bad.to_owned()));
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+}
+
+#[test]
+fn the_window_ends_yesterday_unless_today_is_asked_for_and_days_before_the_floor_are_unavailable() {
+    let floor = day(2025, 12, 1);
+    let mut agg = RecordAggregate::new();
+    for (d, n) in [(day(2025, 11, 30), 5), (day(2025, 12, 1), 2), (day(2025, 12, 10), 3), (day(2025, 12, 11), 7)] {
+        for _ in 0..n {
+            agg.ingest(&event(noon(d), 0, 0, RecordAction::Created)).unwrap();
+        }
+    }
+    let now = noon(day(2025, 12, 11));
+    let q = InsightsQuery {
+        as_of: day(2025, 12, 11),
+        include_incomplete_day: false,
+        app: None,
+        record_type: None,
+        group_by: Grouping::default(),
+    };
+    let v = agg.insights(&settings(floor), &q, now).unwrap();
+    assert_eq!(v.as_of, day(2025, 12, 10));
+    assert!(!v.incomplete_day_included);
+    assert_eq!(v.days.len(), 30);
+    assert_eq!(*v.days.last().unwrap(), day(2025, 12, 10));
+    let row = &v.rows[0];
+    assert_eq!(row.total, 5, "2 on the floor day + 3; the 5 before the floor are not counted");
+    let floor_pos = v.days.iter().position(|d| *d == floor).unwrap();
+    assert_eq!(row.daily[floor_pos - 1], None, "before the floor: unavailable, not zero");
+    assert_eq!(row.daily[floor_pos], Some(2));
+    assert_eq!(row.daily[floor_pos + 1], Some(0));
+
+    let with_today = agg.insights(&settings(floor), &InsightsQuery { include_incomplete_day: true, ..q.clone() }, now);
+    let with_today = with_today.unwrap();
+    assert!(with_today.incomplete_day_included);
+    assert_eq!(with_today.rows[0].total, 12);
+
+    let err =
+        agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 11, 20), ..q.clone() }, now).unwrap_err();
+    assert_eq!(err, InsightsError::AsOfBeforeFloor { as_of: day(2025, 11, 20), floor });
+    let err = agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 12, 12), ..q }, now).unwrap_err();
+    assert!(matches!(err, InsightsError::AsOfInFuture { .. }));
+}
+
+#[test]
+fn views_by_app_record_type_action_and_for_one_app() {
+    let d = day(2026, 1, 10);
+    let events = vec![
+        event(noon(d), 0, 0, RecordAction::Created),
+        event(noon(d), 0, 1, RecordAction::Deleted),
+        event(noon(d), 1, 3, RecordAction::Merged),
+        event(noon(d) + Duration::hours(3), 1, 3, RecordAction::Merged),
+    ];
+    let mut agg = RecordAggregate::new();
+    agg.ingest_columns(&Cols::of(&events).view()).unwrap();
+    let s = settings(day(2025, 12, 1));
+    let now = noon(day(2026, 1, 20));
+    let base = InsightsQuery {
+        as_of: day(2026, 1, 19),
+        include_incomplete_day: false,
+        app: None,
+        record_type: None,
+        group_by: Grouping::default(),
+    };
+    for (group_by, app) in [
+        (Grouping { app: true, ..Default::default() }, None),
+        (Grouping { record_type: true, ..Default::default() }, None),
+        (Grouping { action: true, ..Default::default() }, None),
+        (Grouping::default(), None),
+        (Grouping { record_type: true, action: true, ..Default::default() }, Some(AppId("app-1".into()))),
+    ] {
+        let q = InsightsQuery { group_by, app, ..base.clone() };
+        let v = agg.insights(&s, &q, now).unwrap();
+        assert_eq!(v.rows, reference_rows(&events, &s, &q, q.as_of), "{group_by:?}");
+    }
+    let by_action =
+        agg.insights(&s, &InsightsQuery { group_by: Grouping { action: true, ..Default::default() }, ..base }, now);
+    assert_eq!(by_action.unwrap().rows.len(), 4, "every action is listed, even at zero");
+}
+
+#[test]
+fn a_mass_delete_far_beyond_the_apps_baseline_is_flagged() {
+    let mut events = Vec::new();
+    let start = day(2026, 1, 1);
+    for i in 0..40 {
+        let d = start + Duration::days(i);
+        let deletes = if i == 35 { 900 } else { 8 + (i % 5) as usize };
+        for k in 0..deletes {
+            events.push(event(noon(d) + Duration::seconds(k as i64), 2, 0, RecordAction::Deleted));
+        }
+        // Another app deletes steadily many records every day: its own baseline, so no flag.
+        for k in 0..500 {
+            events.push(event(noon(d) + Duration::seconds(k), 3, 0, RecordAction::Deleted));
+        }
+    }
+    let mut agg = RecordAggregate::new();
+    agg.ingest_columns(&Cols::of(&events).view()).unwrap();
+    let q = InsightsQuery {
+        as_of: start + Duration::days(39),
+        include_incomplete_day: false,
+        app: None,
+        record_type: None,
+        group_by: Grouping { app: true, ..Default::default() },
+    };
+    let v = agg.insights(&settings(day(2025, 12, 1)), &q, noon(start + Duration::days(45))).unwrap();
+    assert_eq!(v.flags.len(), 1, "{:?}", v.flags);
+    let f = &v.flags[0];
+    assert_eq!(
+        (f.app.as_str(), f.day, f.count, f.action),
+        ("app-2", start + Duration::days(35), 900, RecordAction::Deleted)
+    );
+    assert!(f.threshold < 900.0 && f.baseline_median >= 8.0);
+}
+
+#[test]
+fn bad_rows_are_refused_and_nothing_of_the_batch_is_kept() {
+    let d = day(2026, 1, 10);
+    let good = vec![event(noon(d), 0, 0, RecordAction::Created)];
+    let mut agg = RecordAggregate::new();
+    agg.ingest_columns(&Cols::of(&good).view()).unwrap();
+    let before = agg.clone();
+    let batch = Cols::of(&[event(noon(d), 1, 1, RecordAction::Deleted), event(noon(d), 2, 2, RecordAction::Merged)]);
+
+    let mut c = batch.clone();
+    c.at[1] = -1;
+    assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::TimestampOutOfRange { row: 1, micros: -1 }));
+    c.at[1] = 253_402_300_800_000_000; // year 10000
+    assert!(matches!(agg.ingest_columns(&c.view()), Err(InsightsError::TimestampOutOfRange { row: 1, .. })));
+    let mut c = batch.clone();
+    c.app[1] = 9;
+    assert!(matches!(agg.ingest_columns(&c.view()), Err(InsightsError::UnknownCode { row: 1, column: "apps", .. })));
+    let mut c = batch.clone();
+    c.action[0] = 4;
+    assert!(matches!(agg.ingest_columns(&c.view()), Err(InsightsError::UnknownCode { column: "actions", .. })));
+    let mut c = batch.clone();
+    c.types[2] = "widgets".into();
+    assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::UnknownRecordType("widgets".into())));
+    let mut c = batch.clone();
+    c.ty.pop();
+    assert!(matches!(agg.ingest_columns(&c.view()), Err(InsightsError::ColumnLength { column: "record_types", .. })));
+    let mut c = batch.clone();
+    c.apps[0] = String::new();
+    assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::EmptyAppId));
+    let early = RecordEvent { at: Utc.with_ymd_and_hms(1969, 12, 31, 23, 0, 0).unwrap(), ..good[0].clone() };
+    assert!(matches!(agg.ingest(&early), Err(InsightsError::TimestampOutOfRange { .. })));
+    assert_eq!(agg, before);
+    assert_eq!(agg.event_count(), 1);
+    // Negative counts cannot be smuggled in through a serialised aggregate either.
+    let json = agg.to_json().replace(",1]]", ",-5]]");
+    assert!(matches!(RecordAggregate::from_json(&json), Err(InsightsError::Malformed { .. })));
+    assert!(matches!(RecordAggregate::from_json("{"), Err(InsightsError::Malformed { .. })));
+}
+
+#[test]
+fn a_batch_spanning_centuries_stays_small() {
+    let events = vec![
+        event(Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(), 0, 0, RecordAction::Created),
+        event(Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(), 1, 1, RecordAction::Deleted),
+        event(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), 1, 1, RecordAction::Deleted),
+    ];
+    let mut agg = RecordAggregate::new();
+    agg.ingest_columns(&Cols::of(&events).view()).unwrap();
+    assert_eq!(agg.cells().len(), 3);
+    assert!(agg.heap_bytes() < 1 << 16, "{} bytes", agg.heap_bytes());
+}
+
+fn arb_events() -> impl Strategy<Value = Vec<RecordEvent>> {
+    let start = noon(day(2025, 11, 15));
+    proptest::collection::vec((0i64..60 * 24, 0u8..4, 0usize..4, 0usize..4), 0..300).prop_map(move |rows| {
+        rows.into_iter()
+            .map(|(h, app, ty, action)| event(start + Duration::hours(h), app, ty, RecordAction::ALL[action]))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Aggregates of disjoint slices (ingested as columns) merge into the aggregate of all events
+    /// (ingested one by one), which survives serialisation and whose views equal the reference's.
+    #[test]
+    fn the_aggregate_agrees_with_the_reference(
+        events in arb_events(),
+        cuts in proptest::collection::vec(0usize..300, 0..4),
+        as_of in 0i64..60,
+        floor in 0i64..40,
+        include_today in any::<bool>(),
+        group in (any::<bool>(), any::<bool>(), any::<bool>()),
+        one_app in proptest::option::of(0u8..5),
+    ) {
+        let mut whole = RecordAggregate::new();
+        for e in &events {
+            whole.ingest(e).unwrap();
+        }
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(events.len())).collect();
+        cuts.sort_unstable();
+        let mut merged = RecordAggregate::new();
+        let mut from = 0;
+        for to in cuts.into_iter().chain([events.len()]) {
+            let part = RecordAggregate::from_columns(&Cols::of(&events[from..to]).view()).unwrap();
+            let part = RecordAggregate::from_json(&part.to_json()).unwrap();
+            merged.merge(&part);
+            from = to;
+        }
+        prop_assert_eq!(&merged, &whole);
+        prop_assert_eq!(merged.event_count(), events.len() as u64);
+
+        let s = settings(day(2025, 11, 15) + Duration::days(floor));
+        let now = noon(day(2025, 11, 15) + Duration::days(as_of));
+        let q = InsightsQuery {
+            as_of: now.date_naive(),
+            include_incomplete_day: include_today,
+            app: one_app.map(|a| AppId(format!("app-{a}"))),
+            record_type: None,
+            group_by: Grouping { app: group.0, record_type: group.1, action: group.2 },
+        };
+        let end = if include_today { q.as_of } else { q.as_of.pred_opt().unwrap() };
+        match merged.insights(&s, &q, now) {
+            Ok(v) => {
+                prop_assert_eq!(v.as_of, end);
+                prop_assert_eq!(v.rows, reference_rows(&events, &s, &q, end));
+            }
+            Err(e) => prop_assert_eq!(e, InsightsError::AsOfBeforeFloor { as_of: end, floor: s.data_floor }),
+        }
+    }
+}
+
+#[test]
+fn the_flag_rule_is_documented_and_parameterised() {
+    let rule = RobustRule::records();
+    assert_eq!((rule.trailing_days, rule.min_history_days), (14, 7));
+    assert!(rule.exceeds(1000, &[10; 14]).is_some());
+    assert!(rule.exceeds(1000, &[10; 6]).is_none());
+}
