@@ -1,29 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! Access and permissions (O3), app version changes and reauthentication (I4, I8).
 
-use std::collections::BTreeSet;
+mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use common::{account, t, user};
 use connected_apps::{
-    Access, AccessError, Account, ActivityType, Actor, App, AppLevel, Command, Directory, Distribution, Engine,
-    ErrorKind, Event, EventId, EventKind, Feature, Hub, HubTier, LifecycleError, Permission, ScopeDecl,
-    ScopeRequirement, Tier, Upgrade, User, UserId, connections_home,
+    Access, AccessError, ActivityType, Actor, App, AppLevel, Command, Directory, Distribution, Engine, ErrorKind,
+    Event, EventId, EventKind, Feature, Hub, HubTier, LifecycleError, Permission, ScopeDecl, ScopeRequirement, Tier,
+    Upgrade, UserId, connections_home,
 };
-
-fn t(h: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap() + Duration::hours(h)
-}
-
-fn user(id: &str, super_admin: bool, marketplace: bool) -> User {
-    User {
-        id: id.into(),
-        name: format!("User {id}"),
-        email: format!("{id}@example.com"),
-        active: true,
-        super_admin,
-        permissions: if marketplace { [Permission::AppMarketplaceAccess].into() } else { BTreeSet::new() },
-    }
-}
 
 fn scope(name: &str, requirement: ScopeRequirement, requires: Option<HubTier>) -> ScopeDecl {
     ScopeDecl { name: name.into(), requirement, requires }
@@ -75,18 +61,10 @@ fn crm_sync() -> App {
 
 /// Sales Professional, no marketing. admin (super admin), mia (marketplace access), bob (none).
 fn engine() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Acme".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: [(Hub::Sales, Tier::Professional)].into(),
-        api_limit_increases: 0,
-    })
-    .unwrap();
-    d.add_user(user("admin", true, false)).unwrap();
-    d.add_user(user("mia", false, true)).unwrap();
-    d.add_user(user("bob", false, false)).unwrap();
+    let mut d = Directory::new(account()).unwrap();
+    d.add_user(user("admin", true, false, true)).unwrap();
+    d.add_user(user("mia", false, true, true)).unwrap();
+    d.add_user(user("bob", false, false, true)).unwrap();
     d.add_app(crm_sync()).unwrap();
     let mut user_level = crm_sync();
     user_level.id = "mail".into();

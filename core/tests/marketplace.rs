@@ -2,21 +2,18 @@
 //! Marketplace listings (M1), search (M2), filters (M3), language priority (M4), certification
 //! (M5), install verdicts (I1–I3) and recommendations (H4).
 
+mod common;
+
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, TimeZone, Utc};
+use common::{account, app, t, user};
 use connected_apps::marketplace::{DataPrivacy, Requirements, Resources, SharedData, SupportedBy};
 use connected_apps::{
-    Account, Actor, App, AppId, AppLevel, Command, Directory, Distribution, Engine, ErrorKind, Filters, Hub, HubTier,
-    InstallPermission, Listing, Marketplace, MarketplaceError, Permission, PricingFilter, PricingPlan, SearchQuery,
-    SyncDirection, Tier, Upgrade, User,
+    Actor, AppId, AppLevel, Command, Directory, Engine, ErrorKind, Filters, Hub, HubTier, InstallPermission, Listing,
+    Marketplace, MarketplaceError, PricingFilter, PricingPlan, SearchQuery, SyncDirection, Tier, Upgrade,
 };
 
 const SAMPLE: &str = include_str!("../../examples/data/marketplace.json");
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
-}
 
 fn plan(monthly: Option<f64>, trial: u32) -> PricingPlan {
     PricingPlan {
@@ -333,44 +330,9 @@ fn search_agrees_with_a_direct_scan_of_the_sample() {
 
 // ---- install verdicts and recommendations ----
 
-fn user(id: &str, super_admin: bool, marketplace: bool, active: bool) -> User {
-    User {
-        id: id.into(),
-        name: format!("User {id}"),
-        email: format!("{id}@example.com"),
-        active,
-        super_admin,
-        permissions: if marketplace { [Permission::AppMarketplaceAccess].into() } else { BTreeSet::new() },
-    }
-}
-
-fn app(id: &str, level: AppLevel) -> App {
-    App {
-        id: id.into(),
-        name: id.into(),
-        provider: "Acme Labs".into(),
-        built_by_vendor_platform: false,
-        distribution: Distribution::Marketplace,
-        level,
-        reports_status: true,
-        scopes: vec![],
-        features: vec![],
-        workflow_actions: vec![],
-        post_uninstall_steps: vec![],
-    }
-}
-
 /// Sales Professional; calendly (user-level) connected by mia, crm-sync installed.
 fn engine() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Acme".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: [(Hub::Sales, Tier::Professional)].into(),
-        api_limit_increases: 0,
-    })
-    .unwrap();
+    let mut d = Directory::new(account()).unwrap();
     d.add_user(user("admin", true, false, true)).unwrap();
     d.add_user(user("mia", false, true, true)).unwrap();
     d.add_user(user("bob", false, false, true)).unwrap();
@@ -380,7 +342,7 @@ fn engine() -> Engine {
     let mut e = Engine::new(d);
     for id in ["calendly", "crm-sync"] {
         let install = Command::Install { app: id.into(), scopes: None, expires_at: None, request_admin: None };
-        e.execute(&Actor::User("mia".into()), install, now()).unwrap();
+        e.execute(&Actor::User("mia".into()), install, t(0)).unwrap();
     }
     e
 }

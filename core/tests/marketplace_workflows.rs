@@ -1,50 +1,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! Workflow actions (W1, W2) and learning content (O5).
 
-use std::collections::BTreeSet;
+mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use common::{account, t, user};
 use connected_apps::marketplace::workflows::connect_from_workflow;
 use connected_apps::marketplace::{DataPrivacy, Requirements, Resources, SupportedBy};
 use connected_apps::{
-    Account, Actor, App, AppLevel, Command, Directory, Distribution, Engine, Error, ErrorKind, Hub, InstallPermission,
-    LearningItem, LearningKind, LearningLibrary, LearningTopic, LifecycleError, Listing, Marketplace, MarketplaceError,
-    Outcome, Permission, Tier, User, WorkflowAction, workflow_actions,
+    Actor, App, AppLevel, Command, Directory, Engine, Error, ErrorKind, InstallPermission, LearningItem, LearningKind,
+    LearningLibrary, LearningTopic, LifecycleError, Listing, Marketplace, MarketplaceError, Outcome, WorkflowAction,
+    workflow_actions,
 };
-
-fn t(h: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap() + Duration::hours(h)
-}
-
-fn user(id: &str, super_admin: bool, marketplace: bool) -> User {
-    User {
-        id: id.into(),
-        name: format!("User {id}"),
-        email: format!("{id}@example.com"),
-        active: true,
-        super_admin,
-        permissions: if marketplace { [Permission::AppMarketplaceAccess].into() } else { BTreeSet::new() },
-    }
-}
 
 fn action(id: &str, name: &str) -> WorkflowAction {
     WorkflowAction { id: id.into(), name: name.into() }
 }
 
 fn app(id: &str, name: &str, level: AppLevel, actions: Vec<WorkflowAction>) -> App {
-    App {
-        id: id.into(),
-        name: name.into(),
-        provider: "Acme Labs".into(),
-        built_by_vendor_platform: false,
-        distribution: Distribution::Marketplace,
-        level,
-        reports_status: true,
-        scopes: vec![],
-        features: vec![],
-        workflow_actions: actions,
-        post_uninstall_steps: vec![],
-    }
+    App { name: name.into(), workflow_actions: actions, ..common::app(id, level) }
 }
 
 fn listing(app: &App) -> Listing {
@@ -89,18 +63,10 @@ fn apps() -> Vec<App> {
 }
 
 fn engine() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Acme".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: [(Hub::Sales, Tier::Starter)].into(),
-        api_limit_increases: 0,
-    })
-    .unwrap();
-    d.add_user(user("admin", true, false)).unwrap();
-    d.add_user(user("mia", false, true)).unwrap();
-    d.add_user(user("bob", false, false)).unwrap();
+    let mut d = Directory::new(account()).unwrap();
+    d.add_user(user("admin", true, false, true)).unwrap();
+    d.add_user(user("mia", false, true, true)).unwrap();
+    d.add_user(user("bob", false, false, true)).unwrap();
     for a in apps() {
         d.add_app(a).unwrap();
     }
