@@ -362,6 +362,8 @@ pub fn app_overview(
 ) -> Result<AppOverview, crate::LifecycleError> {
     let directory = engine.directory();
     let entry = directory.app(app).ok_or_else(|| crate::LifecycleError::UnknownApp(app.clone()))?;
+    // The app's latest version (O3): its scopes, features and actions as they are now.
+    let entry = engine.state().current_app(entry);
     if let Some(v) = viewer {
         directory.user(v).ok_or_else(|| crate::LifecycleError::UnknownUser(v.clone()))?;
     }
@@ -384,7 +386,7 @@ pub fn app_overview(
             sync_settings: c.sync_settings.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             last_activity_at: c.last_activity_at,
             expires_at: c.expires_at,
-            update_available: c.update_available,
+            update_available: c.update_available || crate::access::has_pending_scopes(entry, c),
         })
         .collect();
     Ok(AppOverview { app: entry.clone(), status, connections, alerts, log: app_log(engine, app, filter) })

@@ -6,9 +6,9 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::{account, t, user};
 use connected_apps::{
-    Access, AccessError, ActivityType, Actor, App, AppLevel, Command, Directory, Distribution, Engine, ErrorKind,
-    Event, EventId, EventKind, Feature, Hub, HubTier, LifecycleError, Permission, ScopeDecl, ScopeRequirement, Tier,
-    Upgrade, UserId, connections_home,
+    Access, AccessError, ActivityType, Actor, App, AppLevel, AppLogFilter, Command, Directory, Distribution, Engine,
+    ErrorKind, Event, EventId, EventKind, Feature, Hub, HubTier, LifecycleError, Permission, ScopeDecl,
+    ScopeRequirement, Tier, Upgrade, UserId, app_overview, connections_home,
 };
 
 fn scope(name: &str, requirement: ScopeRequirement, requires: Option<HubTier>) -> ScopeDecl {
@@ -158,6 +158,9 @@ fn an_app_version_adding_a_required_scope_is_an_event_reflected_at_once() {
     let home = connections_home(&e, &"mia".into(), t(1)).unwrap();
     assert_eq!(home.summary.update_available, 1, "the home counts the pending reauthentication");
     assert!(home.my_apps[0].update_available);
+    let overview = app_overview(&e, &"sync".into(), None, &AppLogFilter::default(), t(1)).unwrap();
+    assert!(overview.app.declares(TICKETS_READ), "the overview shows the current version");
+    assert!(overview.connections[0].update_available);
 
     // The state as of before the change still shows the old version.
     let before = connected_apps::access::evaluate(e.directory(), &e.state_as_of(t(0)), &key("sync")).unwrap();

@@ -11,7 +11,7 @@ pub mod learning;
 pub mod search;
 pub mod workflows;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -298,27 +298,22 @@ impl Marketplace {
         self.by_app.get(app).map(|&i| i as usize)
     }
 
-    /// The distinct categories of all listings, as first written, sorted by folded form.
+    /// The distinct categories of the certified listings (the category filter's values), as
+    /// first written, sorted by folded form.
     #[must_use]
     pub fn categories(&self) -> Vec<String> {
         self.index.vocabulary(search::Facet::Category)
     }
 
-    /// The distinct collections of all listings.
+    /// The distinct collections of the certified listings.
     #[must_use]
     pub fn collections(&self) -> Vec<String> {
         self.index.vocabulary(search::Facet::Collection)
     }
 
-    /// The distinct features of all listings.
+    /// The distinct features of the certified listings.
     #[must_use]
     pub fn features(&self) -> Vec<String> {
         self.index.vocabulary(search::Facet::Feature)
-    }
-
-    /// The apps of the listings, for membership tests.
-    #[must_use]
-    pub fn apps(&self) -> BTreeSet<&AppId> {
-        self.by_app.keys().collect()
     }
 }

@@ -21,8 +21,8 @@
 //! # Filters (M3)
 //! Combined with AND: a listing must be in every collection and category named, offer every
 //! feature named, satisfy every pricing filter named ([`PricingFilter`]) and, when asked, offer
-//! workflow actions. Values are compared folded; a value no listing carries is an error
-//! ([`MarketplaceError::UnknownFilterValue`]) rather than a silent empty page.
+//! workflow actions. Values are compared folded; a value no certified listing carries is an
+//! error ([`MarketplaceError::UnknownFilterValue`]) rather than a silent empty page.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -463,7 +463,7 @@ impl Marketplace {
     ///
     /// # Errors
     /// [`MarketplaceError::UnknownFilterValue`] for a collection, category or feature no
-    /// listing carries.
+    /// certified listing carries.
     pub fn search(&self, query: &SearchQuery, language: &str) -> Result<SearchResults, MarketplaceError> {
         let index = &self.index;
         let mask = index.mask(&query.filters)?;
