@@ -1,0 +1,195 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+//! Marketplace search against a naive reference that applies the documented rules literally
+//! (scan every listing, score every word, sort by language, score, installs, name, app id), on
+//! generated queries, filters and languages over the bundled sample.
+
+use std::sync::LazyLock;
+
+use connected_apps::{Filters, Listing, Marketplace, PricingFilter, SearchQuery};
+use proptest::prelude::*;
+
+const SAMPLE: &str = include_str!("../../examples/data/marketplace.json");
+static MARKET: LazyLock<Marketplace> = LazyLock::new(|| Marketplace::from_json(SAMPLE).unwrap());
+const PRIORITY: [&str; 7] = ["es", "fr", "de", "pt", "ja", "nl", "it"];
+
+/// Lowercase and strip the accents the sample uses.
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => "e".to_owned(),
+            'á' | 'à' | 'â' | 'ä' | 'ã' => "a".to_owned(),
+            'ü' | 'ú' | 'ù' => "u".to_owned(),
+            'ö' | 'ó' | 'ô' | 'õ' => "o".to_owned(),
+            'í' | 'ï' => "i".to_owned(),
+            'ñ' => "n".to_owned(),
+            'ç' => "c".to_owned(),
+            'ß' => "ss".to_owned(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn words(s: &str) -> Vec<String> {
+    fold(s).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+}
+
+/// The query's terms: distinct words, at most 8, minus those prefixing another term.
+fn terms(text: &str) -> Vec<String> {
+    let mut distinct: Vec<String> = Vec::new();
+    for w in words(&text.chars().take(256).collect::<String>()) {
+        if distinct.len() < 8 && !distinct.contains(&w) {
+            distinct.push(w);
+        }
+    }
+    distinct
+        .iter()
+        .filter(|t| !distinct.iter().any(|o| o.len() > t.len() && o.starts_with(t.as_str())))
+        .cloned()
+        .collect()
+}
+
+fn score(listing: &Listing, terms: &[String]) -> Option<u32> {
+    let fields: [(u32, Vec<String>); 3] = [
+        (3, words(&listing.name)),
+        (
+            2,
+            [&listing.provider]
+                .into_iter()
+                .chain(&listing.categories)
+                .chain(&listing.collections)
+                .flat_map(|s| words(s))
+                .collect(),
+        ),
+        (
+            1,
+            [&listing.tagline, &listing.description]
+                .into_iter()
+                .chain(&listing.features)
+                .flat_map(|s| words(s))
+                .collect(),
+        ),
+    ];
+    let mut total = 0;
+    for term in terms {
+        let best = fields
+            .iter()
+            .flat_map(|(field, ws)| {
+                ws.iter().filter(|w| w.starts_with(term.as_str())).map(move |w| field * 2 + u32::from(w == term))
+            })
+            .max()?;
+        total += best;
+    }
+    let name = words(&listing.name).join(" ");
+    let phrase = terms.join(" ");
+    if !terms.is_empty() && name == phrase {
+        total += 100;
+    } else if !terms.is_empty() && name.starts_with(&phrase) {
+        total += 50;
+    }
+    Some(total)
+}
+
+fn passes(listing: &Listing, filters: &Filters) -> bool {
+    let has = |values: &[String], wanted: &String| values.iter().any(|v| words(v) == words(wanted));
+    listing.certified
+        && filters.categories.iter().all(|c| has(&listing.categories, c))
+        && filters.collections.iter().all(|c| has(&listing.collections, c))
+        && filters.features.iter().all(|f| has(&listing.features, f))
+        && filters.pricing.iter().all(|p| match p {
+            PricingFilter::Free => listing.has_free_plan(),
+            PricingFilter::Paid => listing.has_paid_plan(),
+            PricingFilter::FreeTrial => listing.has_free_trial(),
+        })
+        && (!filters.offers_workflow_actions || !listing.workflow_actions.is_empty())
+}
+
+fn reference(query: &SearchQuery, language: &str) -> Vec<(String, u32, bool)> {
+    let terms = terms(&query.text);
+    let mut found: Vec<(&Listing, u32, bool)> = MARKET
+        .listings()
+        .iter()
+        .filter(|l| passes(l, &query.filters))
+        .filter_map(|l| {
+            Some((l, score(l, &terms)?, PRIORITY.contains(&language) && l.languages.iter().any(|x| x == language)))
+        })
+        .collect();
+    found.sort_by(|(a, sa, la), (b, sb, lb)| {
+        lb.cmp(la)
+            .then(sb.cmp(sa))
+            .then(b.total_installs.cmp(&a.total_installs))
+            .then_with(|| words(&a.name).join(" ").cmp(&words(&b.name).join(" ")))
+            .then_with(|| a.app.cmp(&b.app))
+    });
+    found.into_iter().map(|(l, s, m)| (l.app.0.clone(), s, m)).collect()
+}
+
+fn vocabulary() -> Vec<String> {
+    let mut all: Vec<String> = MARKET
+        .listings()
+        .iter()
+        .flat_map(|l| {
+            let mut ws = words(&l.name);
+            ws.extend(words(&l.tagline));
+            ws.extend(l.categories.iter().flat_map(|c| words(c)));
+            ws
+        })
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn query_text() -> impl Strategy<Value = String> {
+    let vocab = vocabulary();
+    let word = (0..vocab.len(), 1usize..8, any::<bool>(), any::<bool>()).prop_map(move |(i, len, upper, noise)| {
+        let w: String = vocab[i].chars().take(len).collect();
+        let w = if noise { format!("{w}q") } else { w };
+        if upper { w.to_uppercase() } else { w }
+    });
+    prop::collection::vec(word, 0..4).prop_map(|ws| ws.join(" "))
+}
+
+fn filters() -> impl Strategy<Value = Filters> {
+    let categories = MARKET.categories();
+    (prop::collection::vec(0..categories.len(), 0..2), prop::collection::vec(0u8..3, 0..2), any::<bool>()).prop_map(
+        move |(cats, pricing, workflow)| Filters {
+            categories: cats.into_iter().map(|i| categories[i].to_lowercase()).collect(),
+            pricing: pricing
+                .into_iter()
+                .map(|p| match p {
+                    0 => PricingFilter::Free,
+                    1 => PricingFilter::Paid,
+                    _ => PricingFilter::FreeTrial,
+                })
+                .collect(),
+            offers_workflow_actions: workflow,
+            ..Filters::default()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn search_matches_the_reference(
+        text in query_text(),
+        filters in filters(),
+        language in prop::sample::select(vec!["en", "fr", "de", "ja", "pl", "es"]),
+        offset in 0usize..6,
+        limit in 1usize..8,
+    ) {
+        let all = SearchQuery { text: text.clone(), filters: filters.clone(), offset: 0, limit: 1_000 };
+        let got = MARKET.search(&all, language).unwrap();
+        let expected = reference(&all, language);
+        prop_assert_eq!(got.total, expected.len());
+        let got_list: Vec<(String, u32, bool)> =
+            got.hits.into_iter().map(|h| (h.app.0, h.score, h.language_match)).collect();
+        prop_assert_eq!(&got_list, &expected);
+
+        let page = MARKET.search(&SearchQuery { text, filters, offset, limit }, language).unwrap();
+        let want: Vec<&String> = expected.iter().skip(offset).take(limit).map(|(a, ..)| a).collect();
+        prop_assert_eq!(page.hits.iter().map(|h| &h.app.0).collect::<Vec<_>>(), want);
+    }
+}
