@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use connected_apps::{ActivityError, DirectoryError, Error, ErrorKind, LifecycleError, SnapshotError};
+use connected_apps::{ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
 /// bug (a panic) inside the library. Each carries the core's message, which names the wrong
@@ -54,10 +54,10 @@ pub enum ConnectedAppsError {
     },
 }
 
-impl From<Error> for ConnectedAppsError {
-    fn from(error: Error) -> Self {
-        let message = error.to_string();
-        match error.kind() {
+impl ConnectedAppsError {
+    /// The one mapping from the core's error kinds to the host's error cases.
+    fn from_kind(kind: ErrorKind, message: String) -> Self {
+        match kind {
             ErrorKind::NotFound => Self::NotFound { message },
             ErrorKind::PermissionDenied => Self::PermissionDenied { message },
             ErrorKind::Conflict => Self::Conflict { message },
@@ -67,17 +67,24 @@ impl From<Error> for ConnectedAppsError {
     }
 }
 
-// The area errors go through the crate-wide `Error`, so the mapping above stays the only one.
-macro_rules! via_core_error {
-    ($($area:ty),*) => {$(
-        impl From<$area> for ConnectedAppsError {
-            fn from(error: $area) -> Self {
-                Error::from(error).into()
+// Every core error (the crate-wide one and each area's) knows its kind and its message.
+macro_rules! from_core_errors {
+    ($($error:ty),*) => {$(
+        impl From<$error> for ConnectedAppsError {
+            fn from(error: $error) -> Self {
+                Self::from_kind(error.kind(), error.to_string())
             }
         }
     )*};
 }
-via_core_error!(DirectoryError, LifecycleError, SnapshotError, ActivityError);
+from_core_errors!(Error, DirectoryError, LifecycleError, ActivityError, IngestError);
+
+// Snapshot errors take their kind from the crate-wide error.
+impl From<SnapshotError> for ConnectedAppsError {
+    fn from(error: SnapshotError) -> Self {
+        Error::from(error).into()
+    }
+}
 
 /// Runs `f`, turning a panic inside it into [`ConnectedAppsError::Internal`]. Every exported
 /// entry point goes through here, so no panic unwinds into UniFFI's generic handler.

@@ -17,6 +17,7 @@ mod connection;
 mod engine;
 mod error;
 mod event;
+mod ingest;
 mod snapshot;
 mod state;
 mod types;
@@ -26,6 +27,7 @@ pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount,
 pub use command::uninstall_confirmation;
 pub use engine::AccountEngine;
 pub use error::ConnectedAppsError;
+pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use types::{Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, Timestamp};
 pub use views::{AppOverview, ConnectionView};
