@@ -1,6 +1,8 @@
 //! Lifecycle commands (I1–I9) and their outcomes as they cross the FFI.
 
-use connected_apps::{Actor, AppId, Command, ConnectionErrorInfo, EventId, InstallRequest, Outcome, UserId};
+use connected_apps::{
+    Actor, AppId, Command, ConnectionErrorInfo, EventId, Feature, InstallRequest, Outcome, ScopeDecl, UserId,
+};
 
 use crate::types::{ScopeSet, Timestamp};
 
@@ -28,6 +30,7 @@ pub enum Command {
     ReportError { app: AppId, user: Option<UserId>, error: ConnectionErrorInfo },
     ReportActivity { app: AppId, user: Option<UserId> },
     ReportUpdateAvailability { app: AppId, user: Option<UserId>, available: bool },
+    ReportAppVersion { app: AppId, version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
 }
 
 /// A request for an admin to install an app, produced when the actor may not install it (I2).

@@ -1,6 +1,6 @@
 //! Events (C4, L1) as they cross the FFI: the log hosts read, append to and exchange as NDJSON.
 
-use connected_apps::{ActivityType, AppId, ConnectionErrorInfo, Event, EventId, EventKind, UserId};
+use connected_apps::{ActivityType, AppId, ConnectionErrorInfo, Event, EventId, EventKind, Feature, ScopeDecl, UserId};
 
 use crate::types::{ScopeSet, Timestamp};
 
@@ -28,6 +28,7 @@ pub enum EventKind {
     ConnectionError(ConnectionErrorInfo),
     AppActivity,
     UpdateAvailability { available: bool },
+    AppVersionChanged { version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
 }
 
 /// The activity type of an event, for filters (L1, L2).
@@ -45,6 +46,7 @@ pub enum ActivityType {
     ConnectionError,
     AppActivity,
     UpdateAvailability,
+    AppVersionChanged,
 }
 
 /// One entry of the log: a stable id, a UTC timestamp, the app, the connection's user for

@@ -207,6 +207,10 @@ fun main() {
         eq(e.connection("salesforce", null)?.health, Health.Error(info))
         e.execute(Actor.System, Command.ReportConnected("salesforce", null), at(5))
         eq(e.connectionState("salesforce", null, at(5)), ConnectionState.CONNECTED)
+        val scopes = app("salesforce", "Salesforce").scopes +
+            ScopeDecl("crm.objects.companies.read", ScopeRequirement.REQUIRED, null)
+        e.execute(Actor.System, Command.ReportAppVersion("salesforce", "2.0", scopes, emptyList()), at(6))
+        eq((e.events().last().kind as EventKind.AppVersionChanged).version, "2.0")
     }
 
     test("connections home") {

@@ -218,6 +218,14 @@ def test_reports_from_the_platform(engine):
     assert engine.connection("salesforce", None).health == ca.Health.ERROR(info)
     engine.execute(system, ca.Command.REPORT_CONNECTED(app="salesforce", user=None), at(5))
     assert engine.connection_state("salesforce", None, at(5)) == ca.ConnectionState.CONNECTED
+    new_scopes = app("salesforce", "Salesforce").scopes + [
+        ca.ScopeDecl(name="crm.objects.companies.read", requirement=ca.ScopeRequirement.REQUIRED, requires=None)
+    ]
+    engine.execute(
+        system, ca.Command.REPORT_APP_VERSION(app="salesforce", version="2.0", scopes=new_scopes, features=[]), at(6)
+    )
+    kind = engine.events()[-1].kind
+    assert isinstance(kind, ca.EventKind.APP_VERSION_CHANGED) and kind.version == "2.0"
     with pytest.raises(E.NotFound, match='unknown app "nope"'):
         engine.execute(system, ca.Command.REPORT_ACTIVITY(app="nope", user=None), at(7))
 
