@@ -111,7 +111,7 @@ fn json_value_out<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, Py
 }
 
 /// Any serialisable core value as JSON-shaped Python data (dicts, lists, str, int, bool, None).
-pub fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))?;
     json_module(py)?.call_method1("loads", (text,))
 }

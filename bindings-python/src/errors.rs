@@ -3,7 +3,7 @@
 //! Every core error carries an [`ErrorKind`]; each kind is one exception class, all deriving from
 //! `ConnectedAppsError`, and the message is the core's own.
 
-use connected_apps::{ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
+use connected_apps::{Error, ErrorKind};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -46,56 +46,18 @@ pub fn kind_error(kind: ErrorKind, message: String) -> PyErr {
     }
 }
 
-/// A core error that knows its kind.
-pub trait CoreError: std::fmt::Display {
-    /// The error's kind.
-    fn kind(&self) -> ErrorKind;
-}
-
-impl CoreError for Error {
-    fn kind(&self) -> ErrorKind {
-        Error::kind(self)
-    }
-}
-
-impl CoreError for DirectoryError {
-    fn kind(&self) -> ErrorKind {
-        DirectoryError::kind(self)
-    }
-}
-
-impl CoreError for LifecycleError {
-    fn kind(&self) -> ErrorKind {
-        LifecycleError::kind(self)
-    }
-}
-
-impl CoreError for SnapshotError {
-    fn kind(&self) -> ErrorKind {
-        Error::from(self.clone()).kind()
-    }
-}
-
-impl CoreError for ActivityError {
-    fn kind(&self) -> ErrorKind {
-        ActivityError::kind(self)
-    }
-}
-
-impl CoreError for IngestError {
-    fn kind(&self) -> ErrorKind {
-        IngestError::kind(self)
-    }
-}
-
-/// Turns a core result into a Python one: `engine.execute(...).or_raise()?`.
+/// Turns a core result into a Python one: `engine.execute(...).or_raise()?`. Every area error
+/// converts into the crate-wide `connected_apps::Error`, whose kind picks the exception class.
 pub trait OrRaise<T> {
     /// The value, or the exception of the error's kind.
     fn or_raise(self) -> PyResult<T>;
 }
 
-impl<T, E: CoreError> OrRaise<T> for Result<T, E> {
+impl<T, E: Into<Error>> OrRaise<T> for Result<T, E> {
     fn or_raise(self) -> PyResult<T> {
-        self.map_err(|e| kind_error(e.kind(), e.to_string()))
+        self.map_err(|e| {
+            let e: Error = e.into();
+            kind_error(e.kind(), e.to_string())
+        })
     }
 }

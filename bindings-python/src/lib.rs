@@ -2,6 +2,7 @@
 //! the core. It converts values (convert.rs), maps errors in one place (errors.rs), and has one
 //! file per core area; no domain rule lives here.
 
+mod access;
 mod account;
 mod activity;
 mod catalog;
@@ -12,6 +13,7 @@ mod engine;
 mod errors;
 mod event;
 mod ingest;
+mod notify;
 mod snapshot;
 mod state;
 mod views;
@@ -22,6 +24,8 @@ mod views;
 mod native {
     use pyo3::prelude::*;
 
+    #[pymodule_export]
+    use crate::access::PyAppAccess;
     #[pymodule_export]
     use crate::account::{PyAccount, PyTeam, PyUser};
     #[pymodule_export]
@@ -40,6 +44,8 @@ mod native {
     };
     #[pymodule_export]
     use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::notify::{PyDelivery, PyRule};
     #[pymodule_export]
     use crate::snapshot::{events_from_ndjson, events_to_ndjson};
     #[pymodule_export]

@@ -28,6 +28,7 @@ from ._native import (
     ActivityPage,
     Applied,
     App,
+    AppAccess,
     AppOverview,
     AttentionItem,
     ConflictError,
@@ -35,6 +36,7 @@ from ._native import (
     Connection,
     ConnectionsHome,
     ConnectionView,
+    Delivery,
     Engine,
     Event,
     InstallRequest,
@@ -44,6 +46,7 @@ from ._native import (
     NotFoundError,
     OtherAppRow,
     PermissionDeniedError,
+    Rule,
     State,
     Summary,
     Team,
@@ -67,19 +70,23 @@ __all__ = [
     "ActivityPage",
     "ActivityType",
     "App",
+    "AppAccess",
     "AppLevel",
     "AppOverview",
     "Applied",
     "AttentionItem",
+    "Channel",
     "ConflictError",
     "ConnectedAppsError",
     "Connection",
     "ConnectionState",
     "ConnectionView",
     "ConnectionsHome",
+    "Delivery",
     "Distribution",
     "Engine",
     "Event",
+    "Frequency",
     "Hub",
     "InstallRequest",
     "InvalidInputError",
@@ -90,6 +97,8 @@ __all__ = [
     "Permission",
     "PermissionDeniedError",
     "RequiredAction",
+    "Rule",
+    "RuleType",
     "ScopeRequirement",
     "State",
     "Summary",
@@ -198,6 +207,30 @@ class RequiredAction(str, enum.Enum):
     RECONNECT = "reconnect"
     REAUTHENTICATE = "reauthenticate"
     FOLLOW_RESOLUTION_STEPS = "follow_resolution_steps"
+
+
+class RuleType(str, enum.Enum):
+    """What a notification rule watches (N1)."""
+
+    APP_INSTALLED = "app_installed"
+    APP_DISCONNECTED = "app_disconnected"
+    APP_UNINSTALLED = "app_uninstalled"
+
+
+class Channel(str, enum.Enum):
+    """How a notification is delivered (N1)."""
+
+    EMAIL = "email"
+    IN_APP = "in_app"
+
+
+class Frequency(str, enum.Enum):
+    """Reminder frequency of disconnect rules (N2)."""
+
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
 
 
 def _codes(values: Any, dictionary: Optional[Sequence[str]]) -> "tuple[Any, list[str]]":

@@ -1,0 +1,180 @@
+//! Notification rules and deliveries (N1–N4, X1, X5).
+
+use connected_apps::{Delivery, Rule, RuleId, UserId};
+use pyo3::prelude::*;
+
+use crate::convert::{Instant, datetime_out, enum_out, to_py, wrapper};
+use crate::engine::PyEngine;
+use crate::errors::OrRaise;
+
+wrapper!(
+    /// A notification rule (N1, N2, X5). Build it with `Rule.from_dict` in the core's shape, e.g.
+    /// `{"id": "r1", "name": "Installs", "type": "app_installed", "apps": "all",
+    /// "recipients": "super_admins", "channels": ["email"]}`.
+    PyRule(Rule),
+    "Rule"
+);
+wrapper!(
+    /// One notification to send: a notice of a rule, to one person, through one channel (N4).
+    PyDelivery(Delivery),
+    "Delivery"
+);
+
+#[pymethods]
+impl PyRule {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.0.id.0
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// App installed, disconnected or uninstalled.
+    #[getter]
+    fn r#type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_out(py, "RuleType", &self.0.rule_type)
+    }
+
+    /// `"all"` or `{"only": [app ids]}`.
+    #[getter]
+    fn apps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.apps)
+    }
+
+    /// `"super_admins"`, `"everyone"` or `{"specific": {"users": [...], "teams": [...]}}`.
+    #[getter]
+    fn recipients<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.recipients)
+    }
+
+    #[getter]
+    fn channels<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        self.0.channels.iter().map(|c| enum_out(py, "Channel", c)).collect()
+    }
+
+    /// Reminder frequency of disconnect rules.
+    #[getter]
+    fn frequency<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.0.frequency.map(|f| enum_out(py, "Frequency", &f)).transpose()
+    }
+
+    #[getter]
+    fn notify_recovered(&self) -> bool {
+        self.0.notify_recovered
+    }
+}
+
+#[pymethods]
+impl PyDelivery {
+    #[getter]
+    fn due_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_out(py, self.0.due_at)
+    }
+
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule.0
+    }
+
+    /// What the notice is about, e.g. `{"kind": "reminder", "disconnected": 4, "n": 2}`.
+    #[getter]
+    fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.trigger)
+    }
+
+    #[getter]
+    fn app(&self) -> &str {
+        self.0.app.as_str()
+    }
+
+    #[getter]
+    fn connection_user(&self) -> Option<&str> {
+        self.0.connection_user.as_ref().map(UserId::as_str)
+    }
+
+    #[getter]
+    fn recipient(&self) -> &str {
+        self.0.recipient.as_str()
+    }
+
+    #[getter]
+    fn channel<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_out(py, "Channel", &self.0.channel)
+    }
+}
+
+fn rules_in(rules: &Bound<'_, PyAny>) -> PyResult<Vec<Rule>> {
+    rules.try_iter()?.map(|r| PyRule::from_any(&r?)).collect()
+}
+
+fn deliveries_in(deliveries: &Bound<'_, PyAny>) -> PyResult<Vec<Delivery>> {
+    deliveries.try_iter()?.map(|d| PyDelivery::from_any(&d?)).collect()
+}
+
+fn deliveries_out(deliveries: Vec<Delivery>) -> Vec<PyDelivery> {
+    deliveries.into_iter().map(PyDelivery).collect()
+}
+
+#[pymethods]
+impl PyEngine {
+    /// The rules in force, by id.
+    fn notification_rules(&self) -> Vec<PyRule> {
+        self.0.notification_rules().rules().cloned().map(PyRule).collect()
+    }
+
+    /// The rules' change log (who created, edited or deleted which rule, when), as dicts.
+    fn rule_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.0.notification_rules().events())
+    }
+
+    /// Creates a rule (a `Rule` or a dict); super admins and users with App Marketplace Access may.
+    fn create_rule(&mut self, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
+        self.0.create_rule(&UserId(actor), PyRule::from_any(rule)?, now.0).or_raise()
+    }
+
+    /// Replaces the rule with the same id; super admins only (N3).
+    fn edit_rule(&mut self, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
+        self.0.edit_rule(&UserId(actor), PyRule::from_any(rule)?, now.0).or_raise()
+    }
+
+    /// Deletes a rule; super admins only (N3).
+    fn delete_rule(&mut self, actor: String, rule: String, now: Instant) -> PyResult<()> {
+        self.0.delete_rule(&UserId(actor), &RuleId(rule), now.0).or_raise()
+    }
+
+    /// The deliveries due at `now` that the delivery log has not seen (N4); changes nothing.
+    fn due_notifications(&self, py: Python<'_>, now: Instant) -> Vec<PyDelivery> {
+        deliveries_out(py.detach(|| self.0.due_notifications(now.0)))
+    }
+
+    /// Records deliveries as sent; returns how many notices were new.
+    fn record_deliveries(&mut self, deliveries: &Bound<'_, PyAny>) -> PyResult<usize> {
+        Ok(self.0.record_deliveries(&deliveries_in(deliveries)?))
+    }
+
+    /// Forgets the notices due before `before` (counted as handled), bounding the delivery log.
+    fn settle_deliveries(&mut self, before: Instant) {
+        self.0.settle_deliveries(before.0);
+    }
+
+    /// The delivery log, as a dict.
+    fn delivery_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.0.delivery_log())
+    }
+
+    /// Dry run (X1): the deliveries `rules` would have produced between `from_` and `to` of the log.
+    #[pyo3(signature = (rules, from_, to))]
+    fn dry_run_notifications(
+        &self,
+        py: Python<'_>,
+        rules: &Bound<'_, PyAny>,
+        from_: Instant,
+        to: Instant,
+    ) -> PyResult<Vec<PyDelivery>> {
+        let rules = rules_in(rules)?;
+        py.detach(|| self.0.dry_run_notifications(&rules, from_.0, to.0)).or_raise().map(deliveries_out)
+    }
+}

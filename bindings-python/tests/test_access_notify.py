@@ -1,0 +1,100 @@
+"""Access and permissions (O3) and notification rules and deliveries (N1–N4, X1)."""
+
+from __future__ import annotations
+
+import pytest
+
+import connected_apps as ca
+from conftest import at, snapshot
+
+INSTALLS = {
+    "id": "installs",
+    "name": "New apps",
+    "type": "app_installed",
+    "apps": "all",
+    "recipients": "super_admins",
+    "channels": ["email", "in_app"],
+}
+DISCONNECTS = {
+    "id": "disconnects",
+    "name": "Salesforce down",
+    "type": ca.RuleType.APP_DISCONNECTED,
+    "apps": {"only": ["salesforce"]},
+    "recipients": {"specific": {"users": ["ann"], "teams": []}},
+    "channels": [ca.Channel.EMAIL],
+    "frequency": ca.Frequency.HOURLY,
+}
+
+
+def test_access_of_a_connection(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0))  # grants the required scope only
+    access = engine.access("salesforce")
+    assert (access.app, access.app_name, access.user, access.version) == ("salesforce", "Salesforce", None, None)
+    assert access.pending_scopes == [] and not access.needs_reauthentication
+    by_name = {s["name"]: s for s in access.scopes}
+    assert by_name["crm.objects.contacts.read"]["access"] == {"status": "authorised"}
+    assert by_name["crm.objects.deals.read"]["access"] == {
+        "status": "available_after_reauthentication",
+        "scopes": ["crm.objects.deals.read"],
+    }
+    with pytest.raises(ca.InvalidStateError, match="not installed"):
+        engine.access("slack")
+    with pytest.raises(ca.NotFoundError):
+        engine.access("ghost")
+
+
+def test_rules_deliveries_and_the_delivery_log(engine: ca.Engine) -> None:
+    engine.create_rule("ann", INSTALLS, at(0))
+    engine.create_rule("admin", ca.Rule.from_dict(DISCONNECTS), at(0))
+    rules = {r.id: r for r in engine.notification_rules()}
+    assert rules["disconnects"].type is ca.RuleType.APP_DISCONNECTED
+    assert rules["disconnects"].frequency is ca.Frequency.HOURLY
+    assert rules["installs"].channels == [ca.Channel.EMAIL, ca.Channel.IN_APP]
+    assert rules["installs"].apps == "all" and rules["installs"].recipients == "super_admins"
+    assert [c["actor"] for c in engine.rule_changes()] == ["ann", "admin"]
+
+    engine.install("admin", "salesforce", at(1))
+    engine.disconnect("admin", "salesforce", at(2))
+    due = engine.due_notifications(at(3.5))
+    kinds = [(d.rule, d.trigger["kind"], d.recipient, d.channel) for d in due]
+    assert ("installs", "installed", "admin", ca.Channel.EMAIL) in kinds
+    assert ("disconnects", "disconnected", "ann", ca.Channel.EMAIL) in kinds
+    assert ("disconnects", "reminder", "ann", ca.Channel.EMAIL) in kinds  # hourly reminder at 3:00
+    assert all(d.due_at <= at(3.5) for d in due)
+    assert engine.record_deliveries(due) == len({(d.rule, str(d.trigger)) for d in due})
+    assert engine.due_notifications(at(3.5)) == []  # N4: nothing twice
+    engine.settle_deliveries(at(3))
+    assert engine.delivery_log()["settled_before"] == "2026-03-02T12:00:00Z"
+
+
+def test_dry_run_changes_nothing(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(1))
+    before = snapshot(engine)
+    deliveries = engine.dry_run_notifications([INSTALLS], at(0), at(2))
+    assert [(d.app, d.recipient) for d in deliveries] == [("salesforce", "admin"), ("salesforce", "admin")]
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda e: e.create_rule("bob", INSTALLS, at(1)), ca.PermissionDeniedError),
+        (lambda e: e.edit_rule("ann", {**INSTALLS, "name": "Renamed"}, at(1)), ca.PermissionDeniedError),
+        (lambda e: e.create_rule("admin", INSTALLS, at(1)), ca.ConflictError),
+        (lambda e: e.delete_rule("admin", "ghost", at(1)), ca.NotFoundError),
+        (lambda e: e.create_rule("admin", {**DISCONNECTS, "id": "d2", "frequency": None}, at(1)), ca.InvalidInputError),
+        (lambda e: e.create_rule("admin", {"id": "x"}, at(1)), ca.InvalidInputError),
+    ],
+)
+def test_refused_rule_changes_raise_and_change_nothing(engine, change, error) -> None:  # type: ignore[no-untyped-def]
+    engine.create_rule("admin", INSTALLS, at(0))
+    before = (snapshot(engine), engine.rule_changes())
+    with pytest.raises(error):
+        change(engine)
+    assert (snapshot(engine), engine.rule_changes()) == before
+
+
+def test_rules_survive_a_snapshot(engine: ca.Engine) -> None:
+    engine.create_rule("admin", INSTALLS, at(0))
+    again = ca.Engine.from_json(engine.to_json())
+    assert again.notification_rules() == engine.notification_rules()
