@@ -697,7 +697,8 @@ fn type_index(t: ActivityType) -> u8 {
     t as u8
 }
 
-fn intern<K: Clone + Eq + std::hash::Hash>(names: &mut Vec<K>, ids: &mut HashMap<K, u32>, key: &K) -> u32 {
+/// The dense id of `key`, giving it the next one when it is new.
+pub(crate) fn intern<K: Clone + Eq + std::hash::Hash>(names: &mut Vec<K>, ids: &mut HashMap<K, u32>, key: &K) -> u32 {
     if let Some(id) = ids.get(key) {
         return *id;
     }

@@ -320,6 +320,9 @@ pub enum Error {
     /// See [`crate::insights::InsightsError`].
     #[error(transparent)]
     Insights(#[from] crate::insights::InsightsError),
+    /// See [`crate::import::ImportError`].
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// See [`crate::ingest::IngestError`].
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
@@ -383,6 +386,7 @@ impl Error {
             Self::Lifecycle(e) => e.kind(),
             Self::Activity(e) => e.kind(),
             Self::Insights(e) => e.kind(),
+            Self::Import(e) => e.kind(),
             Self::Ingest(e) => e.kind(),
             Self::Notify(e) => e.kind(),
             Self::Access(e) => e.kind(),

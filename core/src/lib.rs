@@ -10,6 +10,7 @@ pub mod connection;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod import;
 pub mod ingest;
 pub mod insights;
 pub mod marketplace;
@@ -30,6 +31,7 @@ pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
+pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{
     ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSnapshot,

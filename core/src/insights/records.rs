@@ -250,23 +250,13 @@ impl RecordAggregate {
     }
 
     fn intern_app(&mut self, app: &AppId) -> u32 {
-        if let Some(id) = self.app_ids.get(app) {
-            return *id;
-        }
-        let id = self.apps.len() as u32;
-        self.apps.push(app.clone());
-        self.app_ids.insert(app.clone(), id);
+        let id = crate::activity::intern(&mut self.apps, &mut self.app_ids, app);
         self.fit(self.apps.len(), self.types.len());
         id
     }
 
     fn intern_type(&mut self, ty: &RecordType) -> u32 {
-        if let Some(id) = self.type_ids.get(ty) {
-            return *id;
-        }
-        let id = self.types.len() as u32;
-        self.types.push(ty.clone());
-        self.type_ids.insert(ty.clone(), id);
+        let id = crate::activity::intern(&mut self.types, &mut self.type_ids, ty);
         self.fit(self.apps.len(), self.types.len());
         id
     }

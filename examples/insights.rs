@@ -1,0 +1,271 @@
+//! Insights for the bundled sample account: one filtered page of the activity log with its
+//! facets (L2–L4), the 30-day record insights per app with flagged days (R1–R6, X2), and API
+//! usage with trend, spikes and the limit forecast (U1–U5, X3).
+//!
+//! `cargo run -p connected-apps-examples --example insights [-- <snapshot.json>]`
+//!
+//! The sample holds the log but no record events or usage snapshots, so the example generates
+//! them deterministically (one app runs a mass delete; today's calls run hot) to show the flags,
+//! spikes and forecast. Everything is computed as of the newest logged event.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use connected_apps::{
+    ActivityFilter, ActivityIndex, ActivityType, ApiLimitConfig, AppId, Distribution, Engine, Grouping, InsightsQuery,
+    InsightsSettings, RecordAction, RecordAggregate, RecordEventColumns, RobustRule, UsageHistory, UsageSnapshot,
+};
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_account.json");
+
+/// A small deterministic generator (xorshift64), so the output is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below.max(1)
+    }
+}
+
+fn log_page(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
+    let index = ActivityIndex::from_events(engine.events()).map_err(|e| e.to_string())?;
+    let filter = ActivityFilter {
+        types: vec![
+            ActivityType::Installed,
+            ActivityType::Uninstalled,
+            ActivityType::ConnectionExpired,
+            ActivityType::Reconnected,
+            ActivityType::SyncSettingChanged,
+        ],
+        since: Some(now - Duration::days(90)),
+        ..Default::default()
+    };
+    let page = index.query(engine.events(), &filter, None, 8).map_err(|e| e.to_string())?;
+    let facets = index.facets(engine.events(), &filter).map_err(|e| e.to_string())?;
+    println!(
+        "Activity log — last 90 days, installs, uninstalls, expiries, reconnects, sync settings ({} events)",
+        facets.total
+    );
+    for e in &page.events {
+        let who = e.actor.as_ref().map_or("system", |a| a.as_str());
+        println!("  {}  {:<22} {:<20} {who}", e.at.format("%Y-%m-%d %H:%M"), e.kind.activity_type(), e.app);
+    }
+    if let Some(cursor) = &page.next_cursor {
+        println!("  … next page: cursor {}…", cursor.get(..16).unwrap_or(cursor));
+    }
+    let types: Vec<String> = facets.by_type.iter().map(|f| format!("{} {}", f.value, f.count)).collect();
+    let users: Vec<String> = facets.by_user.iter().take(5).map(|f| format!("{} {}", f.value, f.count)).collect();
+    let apps: Vec<String> = facets.by_app.iter().take(5).map(|f| format!("{} {}", f.value, f.count)).collect();
+    println!("  facets — type: {}", types.join(", "));
+    println!(
+        "           user: {}{}",
+        users.join(", "),
+        if facets.system > 0 { format!(", system {}", facets.system) } else { String::new() }
+    );
+    println!("           app (top 5): {}", apps.join(", "));
+    Ok(())
+}
+
+/// 45 days of record events for a few connected apps, as columns; `erp-sync` (or the last app)
+/// deletes thousands of contacts three days before `now`.
+fn record_columns(apps: &[AppId], now: DateTime<Utc>) -> (Vec<i64>, Vec<u32>, Vec<u32>, Vec<u8>) {
+    let mut rng = Rng(0x5eed_1234_abcd_0042);
+    let (mut at, mut app, mut ty, mut action) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Whole UTC days, so that the mass delete falls on one day.
+    let start = (now - Duration::days(45)).date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let culprit = apps.iter().position(|a| a.as_str() == "erp-sync").unwrap_or(apps.len().saturating_sub(1));
+    for d in 0..45 {
+        let day_start = start + Duration::days(d);
+        for (a, _) in apps.iter().enumerate() {
+            let volume = 40 + rng.next(60);
+            let burst = if a == culprit && d == 42 { 2_500 } else { 0 };
+            for k in 0..volume + burst {
+                at.push((day_start + Duration::seconds(rng.next(86_400) as i64)).timestamp_micros());
+                app.push(a as u32);
+                ty.push(if k >= volume { 0 } else { rng.next(4) as u32 });
+                action.push(if k >= volume {
+                    RecordAction::Deleted.code()
+                } else {
+                    [0u8, 1, 1, 1, 2, 3].get(rng.next(6) as usize).copied().unwrap_or(0)
+                });
+            }
+        }
+    }
+    (at, app, ty, action)
+}
+
+fn record_insights(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
+    let apps: Vec<AppId> = engine.state().connections().filter(|c| c.is_installed()).map(|c| c.key.app.clone()).fold(
+        Vec::new(),
+        |mut acc, app| {
+            if !acc.contains(&app) && acc.len() < 5 {
+                acc.push(app);
+            }
+            acc
+        },
+    );
+    let (at, app, ty, action) = record_columns(&apps, now);
+    let app_dictionary: Vec<String> = apps.iter().map(|a| a.0.clone()).collect();
+    let types = ["contacts", "companies", "deals", "2-1837465"].map(String::from);
+    let mut aggregate = RecordAggregate::new();
+    let columns = RecordEventColumns {
+        at_micros: &at,
+        apps: &app,
+        app_dictionary: &app_dictionary,
+        record_types: &ty,
+        record_type_dictionary: &types,
+        actions: &action,
+    };
+    aggregate.ingest_columns(&columns).map_err(|e| e.to_string())?;
+    let settings = InsightsSettings::default();
+    let query = InsightsQuery {
+        as_of: now.date_naive(),
+        include_incomplete_day: false,
+        app: None,
+        record_type: None,
+        group_by: Grouping { app: true, action: true, ..Default::default() },
+    };
+    let view = aggregate.insights(&settings, &query, now).map_err(|e| e.to_string())?;
+    println!(
+        "Record insights — 30 UTC days {} … {} (today excluded), {} record events",
+        view.days.first().map(|d| d.to_string()).unwrap_or_default(),
+        view.as_of,
+        aggregate.event_count()
+    );
+    println!("  {:<20} {:>8} {:>8} {:>8} {:>8}", "app", "created", "updated", "deleted", "merged");
+    for app in &apps {
+        let total = |a: RecordAction| {
+            view.rows
+                .iter()
+                .filter(|r| r.app.as_ref() == Some(app) && r.action == Some(a))
+                .map(|r| r.total)
+                .sum::<u64>()
+        };
+        println!(
+            "  {:<20} {:>8} {:>8} {:>8} {:>8}",
+            app.as_str(),
+            total(RecordAction::Created),
+            total(RecordAction::Updated),
+            total(RecordAction::Deleted),
+            total(RecordAction::Merged)
+        );
+    }
+    let rule = settings.flag_rule;
+    println!(
+        "  flagged days (deletes/merges > median + {}×max(1.4826×MAD, {}) of the trailing {} days, ≥ {}):",
+        rule.mad_multiplier, rule.min_spread, rule.trailing_days, rule.min_value
+    );
+    if view.flags.is_empty() {
+        println!("    none");
+    }
+    for f in &view.flags {
+        println!(
+            "    ⚑ {} {} {} {} {} (baseline median {:.0}, threshold {:.0})",
+            f.day, f.app, f.action, f.count, f.record_type, f.baseline_median, f.threshold
+        );
+    }
+    Ok(())
+}
+
+fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
+    let account = engine.directory().account();
+    let limits = ApiLimitConfig::default().limits(account).map_err(|e| e.to_string())?;
+    let mut history = UsageHistory::new(&account.time_zone).map_err(|e| e.to_string())?;
+    let private: Vec<AppId> = engine
+        .directory()
+        .apps()
+        .filter(|a| a.distribution == Distribution::OffMarketplace)
+        .map(|a| a.id.clone())
+        .chain([AppId("private-reporting".into())])
+        .collect();
+    let mut rng = Rng(0x0a11_ca11_5eed_0001);
+    // The limit resets at local midnight: the empty history's report says when the next one is.
+    let next_reset = history.report(&limits, 1, &RobustRule::api_calls(), now).map_err(|e| e.to_string())?.resets_at;
+    let midnight = next_reset - Duration::days(1);
+    let usual = |i: usize| 50_000 + 20_000 * i as u64;
+    // 21 past local days, a snapshot every 3 hours; one app ran a loop 6 days ago.
+    for d in (1..=21).rev() {
+        for (i, app) in private.iter().enumerate() {
+            let daily = usual(i) + rng.next(8_000) + if i == 0 && d == 6 { 250_000 } else { 0 };
+            for h in (3..=24u64).step_by(3) {
+                let at = midnight - Duration::days(d) + Duration::hours(h as i64) - Duration::seconds(1);
+                let snapshot = UsageSnapshot { app: app.clone(), at, calls_today: daily * h / 24 };
+                history.record(&snapshot).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    // Today runs hot: six times the usual pace since midnight, ten times in the last hour.
+    let hours = (now - midnight).num_hours().max(1);
+    for (i, app) in private.iter().enumerate() {
+        let mut calls = 0;
+        for h in 1..=hours {
+            calls += usual(i) / 24 * if h == hours { 10 } else { 6 };
+            let snapshot = UsageSnapshot { app: app.clone(), at: midnight + Duration::hours(h), calls_today: calls };
+            history.record(&snapshot).map_err(|e| e.to_string())?;
+        }
+    }
+    let report = history.report(&limits, 14, &RobustRule::api_calls(), now).map_err(|e| e.to_string())?;
+    println!(
+        "API usage — limit {} calls/day ({:?} tier, {} increases, config {}), burst {}/10 s, resets {} ({})",
+        limits.daily,
+        limits.tier,
+        limits.increases,
+        limits.version,
+        limits.burst_per_10s,
+        report.resets_at,
+        account.time_zone
+    );
+    println!("  today {}: {} calls, {:.1}% of the limit", report.today, report.calls_today, report.share_used * 100.0);
+    for d in report.days.iter().rev().take(7).rev() {
+        let ma = d.moving_average_7d.map_or_else(|| "—".to_string(), |m| format!("{m:.0}"));
+        println!("    {}  {:>8} calls  {:>5.1}%  7-day average {ma}", d.day, d.calls, d.share_of_limit * 100.0);
+    }
+    let change = report.trend.change.map_or_else(|| "n/a".into(), |c| format!("{:+.1}%", c * 100.0));
+    println!(
+        "  trend: last 7 complete days {} calls vs {} the 7 before ({change})",
+        report.trend.last_7_days, report.trend.previous_7_days
+    );
+    for s in &report.spikes {
+        let who = s.app.as_ref().map_or("account", |a| a.as_str());
+        println!(
+            "  spike: {} {who} {} calls (baseline median {:.0}, threshold {:.0})",
+            s.day, s.calls, s.baseline_median, s.threshold
+        );
+    }
+    match &report.forecast {
+        Some(f) if f.already_exhausted => println!("  ⚠ the daily limit is already reached ({} calls)", f.calls_so_far),
+        Some(f) => println!(
+            "  ⚠ at the current pace ({:.0} calls/hour) today's calls reach the limit at {} — before the reset at {}",
+            f.calls_per_hour,
+            f.exhausts_at.format("%Y-%m-%d %H:%M UTC"),
+            report.resets_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => println!("  at the current pace today's calls stay under the limit"),
+    }
+    Ok(())
+}
+
+fn run() -> Result<(), String> {
+    let path = std::env::args().nth(1).unwrap_or_else(|| SAMPLE.to_string());
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let engine = Engine::from_json(&text).map_err(|e| format!("cannot load {path}: {e}"))?;
+    let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
+    log_page(&engine, now)?;
+    println!();
+    record_insights(&engine, now)?;
+    println!();
+    api_usage(&engine, now)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
