@@ -17,7 +17,7 @@ use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::event::{Event, EventId, EventKind};
 use crate::notify::error::NotifyError;
-use crate::notify::rule::{Channel, Frequency, NotificationRules, Rule, RuleApps, RuleId, RuleType};
+use crate::notify::rule::{Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
 use crate::state::Directory;
 
 /// What a notice is about.
@@ -518,7 +518,8 @@ fn scan<'e>(
         };
         let slot = index.slot(app);
         if let Some(episode) = slot.and_then(|s| episodes.remove(&(s, user))) {
-            if mode == Mode::Timeline {
+            // A disconnection that ended by the earliest `from` has no reminder in the window.
+            if mode == Mode::Timeline && event.at > earliest {
                 reminders(&index, targets, &episode, event.at, Some(event.at), &mut out);
             }
             if recovered && live {
@@ -558,6 +559,9 @@ fn reminders<'e>(
         let Some((target, frequency)) = targets.get(t).and_then(|g| g.rule.frequency.map(|f| (g, f))) else {
             continue;
         };
+        if ended.is_some_and(|e| e <= target.from) {
+            continue;
+        }
         let Some(mut n) = first_due_at_or_after(frequency, episode.at, target.from) else { continue };
         while let Some(due) = frequency.reminder_due(episode.at, n) {
             if due > to || ended.is_some_and(|e| due >= e) {
@@ -644,15 +648,23 @@ fn deliveries(directory: &Directory, targets: &[Target<'_>], mut notices: Vec<No
             .then_with(|| a.app.cmp(b.app))
             .then_with(|| a.user.cmp(&b.user))
     });
-    let mut recipients: Vec<Option<Vec<UserId>>> = vec![None; targets.len()];
+    // Resolved now, in the current directory: sorted by id, each person once. "Super admins" and
+    // "everyone" are the same people for every rule, so they are resolved once.
+    let (mut admins, mut everyone) = (None, None);
+    let mut specific: Vec<Option<Vec<UserId>>> = vec![None; targets.len()];
     let mut out = Vec::new();
     for notice in notices {
-        let (Some(target), Some(slot)) = (targets.get(notice.target), recipients.get_mut(notice.target)) else {
-            continue;
+        let Some(target) = targets.get(notice.target) else { continue };
+        let recipients = &target.rule.recipients;
+        let people: &[UserId] = match recipients {
+            Recipients::SuperAdmins => admins.get_or_insert_with(|| recipients.resolve(directory)),
+            Recipients::Everyone => everyone.get_or_insert_with(|| recipients.resolve(directory)),
+            Recipients::Specific { .. } => match specific.get_mut(notice.target) {
+                Some(slot) => slot.get_or_insert_with(|| recipients.resolve(directory)),
+                None => continue,
+            },
         };
-        // Resolved now, in the current directory: sorted by id, each person once.
-        let people = slot.get_or_insert_with(|| target.rule.recipients.resolve(directory));
-        for person in people.iter() {
+        for person in people {
             for channel in &target.rule.channels {
                 out.push(Delivery {
                     due_at: notice.due_at,
