@@ -4,7 +4,10 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use connected_apps::{ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, SnapshotError};
+use connected_apps::{
+    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, NotifyError,
+    SnapshotError,
+};
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
 /// bug (a panic) inside the library. Each carries the core's message, which names the wrong
@@ -77,7 +80,7 @@ macro_rules! from_core_errors {
         }
     )*};
 }
-from_core_errors!(Error, DirectoryError, LifecycleError, ActivityError, IngestError);
+from_core_errors!(Error, DirectoryError, LifecycleError, ActivityError, IngestError, AccessError, NotifyError);
 
 // Snapshot errors take their kind from the crate-wide error.
 impl From<SnapshotError> for ConnectedAppsError {

@@ -9,6 +9,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod access;
 mod account;
 mod activity;
 mod catalog;
@@ -18,16 +19,21 @@ mod engine;
 mod error;
 mod event;
 mod ingest;
+mod notify;
 mod snapshot;
 mod state;
 mod types;
 mod views;
 
+pub use access::needs_reauthentication;
 pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount, max_activity_page_size};
 pub use command::uninstall_confirmation;
 pub use engine::AccountEngine;
 pub use error::ConnectedAppsError;
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
+pub use notify::{DeliveryLogView, reminder_due};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
-pub use types::{Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, Timestamp};
+pub use types::{
+    AppIdSet, ChannelSet, Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, TeamIdSet, Timestamp, UserIdSet,
+};
 pub use views::{AppOverview, ConnectionView};

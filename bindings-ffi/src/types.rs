@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use connected_apps::{AppId, EventId, Hub, Permission, TeamId, Tier, UserId};
+use connected_apps::{AppId, Channel, EventId, Hub, Permission, TeamId, Tier, UserId};
 
 use crate::error::ConnectedAppsError;
 
@@ -30,6 +30,18 @@ pub type ScopeSet = BTreeSet<String>;
 
 /// A set of permissions, crossing as a sorted list.
 pub type PermissionSet = BTreeSet<Permission>;
+
+/// A set of app ids, crossing as a sorted list.
+pub type AppIdSet = BTreeSet<AppId>;
+
+/// A set of user ids, crossing as a sorted list.
+pub type UserIdSet = BTreeSet<UserId>;
+
+/// A set of team ids, crossing as a sorted list.
+pub type TeamIdSet = BTreeSet<TeamId>;
+
+/// A set of notification channels, crossing as a sorted list.
+pub type ChannelSet = BTreeSet<Channel>;
 
 /// The account's tier per hub.
 pub type Subscriptions = BTreeMap<Hub, Tier>;
@@ -75,6 +87,26 @@ uniffi::custom_type!(ScopeSet, Vec<String>, {
     try_lift: |list| Ok(list.into_iter().collect()),
 });
 uniffi::custom_type!(PermissionSet, Vec<Permission>, {
+    remote,
+    lower: |set| set.into_iter().collect(),
+    try_lift: |list| Ok(list.into_iter().collect()),
+});
+uniffi::custom_type!(AppIdSet, Vec<AppId>, {
+    remote,
+    lower: |set| set.into_iter().collect(),
+    try_lift: |list| Ok(list.into_iter().collect()),
+});
+uniffi::custom_type!(UserIdSet, Vec<UserId>, {
+    remote,
+    lower: |set| set.into_iter().collect(),
+    try_lift: |list| Ok(list.into_iter().collect()),
+});
+uniffi::custom_type!(TeamIdSet, Vec<TeamId>, {
+    remote,
+    lower: |set| set.into_iter().collect(),
+    try_lift: |list| Ok(list.into_iter().collect()),
+});
+uniffi::custom_type!(ChannelSet, Vec<Channel>, {
     remote,
     lower: |set| set.into_iter().collect(),
     try_lift: |list| Ok(list.into_iter().collect()),

@@ -306,6 +306,52 @@ fun main() {
         eq(e.events().size, 5)
     }
 
+    test("access and permissions, app versions") {
+        val e = engine()
+        e.setAccount(account().copy(subscriptions = emptyMap()))
+        e.install(ADMIN, "salesforce", at(0))
+        val deals = e.access("salesforce", null).scopes.single { it.name == "crm.objects.deals.write" }
+        eq(deals.access, Access.NeedsUpgrade(listOf(Upgrade(Hub.SALES, Tier.PROFESSIONAL, Tier.FREE))))
+        val scopes = app("salesforce", "Salesforce").scopes + ScopeDecl("crm.objects.companies.read", ScopeRequirement.REQUIRED, null)
+        e.execute(Actor.System, Command.ReportAppVersion("salesforce", "2.0", scopes, emptyList()), at(1))
+        val access = e.access("salesforce", null)
+        eq(access.pendingScopes, listOf("crm.objects.companies.read"))
+        check(needsReauthentication(access))
+        eq(e.appRevision("salesforce")?.version, "2.0")
+        e.execute(MIA, Command.Reauthenticate("salesforce", null, null, null), at(2))
+        eq(e.access("salesforce", null).pendingScopes, emptyList<String>())
+        throws<ConnectedAppsException.InvalidState>("is not installed") { e.access("social", null) }
+    }
+
+    test("notification rules, due notifications, delivery log, dry run") {
+        val e = engine()
+        val rule = Rule("r1", "Salesforce down", RuleType.APP_DISCONNECTED, RuleApps.Only(listOf("salesforce")),
+            Recipients.SuperAdmins, listOf(Channel.EMAIL), Frequency.DAILY, true)
+        e.createRule("mia", rule, at(0))
+        eq(e.rules(), listOf(rule))
+        throws<ConnectedAppsException.PermissionDenied>("is not a super admin") { e.editRule("mia", rule.copy(name = "x"), at(1)) }
+        throws<ConnectedAppsException.InvalidInput>("must have a reminder frequency") {
+            e.createRule("admin", rule.copy(id = "r2", frequency = null), at(1))
+        }
+        throws<ConnectedAppsException.Conflict>("duplicate rule id") { e.createRule("admin", rule, at(1)) }
+        eq(e.resolveRecipients(Recipients.Specific(emptyList(), listOf("sales"))), listOf("ben", "mia"))
+        e.install(ADMIN, "salesforce", at(10))
+        e.disconnect(MIA, "salesforce", at(20))
+        val now = at(20).plus(java.time.Duration.ofDays(1)).plusSeconds(1)
+        val due = e.dueNotifications(now)
+        eq(due.map { it.trigger }, listOf(Trigger.Disconnected(2uL), Trigger.Reminder(2uL, 1u)))
+        eq(due[1].dueAt, reminderDue(Frequency.DAILY, at(20), 1u))
+        eq(e.recordDeliveries(due), 2uL)
+        eq(e.dueNotifications(now), emptyList<Delivery>())
+        e.settleDeliveries(at(21))
+        eq(e.deliveryLog().settledBefore, at(21))
+        val installs = rule.copy(id = "i1", ruleType = RuleType.APP_INSTALLED, apps = RuleApps.All, frequency = null, notifyRecovered = false)
+        eq(e.dryRunNotifications(listOf(installs), at(0), at(30)).map { it.trigger }, listOf(Trigger.Installed(1uL)))
+        e.deleteRule("admin", "r1", at(30))
+        eq(e.ruleEvents().map { it.change::class.simpleName }, listOf("Created", "Deleted"))
+        throws<ConnectedAppsException.NotFound>("unknown rule") { e.deleteRule("admin", "r1", at(31)) }
+    }
+
     test("state as of an instant") {
         val e = engine()
         e.install(ADMIN, "salesforce", at(0))

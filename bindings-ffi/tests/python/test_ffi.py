@@ -375,6 +375,110 @@ def test_columnar_ingest_of_payload_free_events(engine):
     assert len(engine.events()) == 5
 
 
+def test_access_and_permissions_after_an_app_version_adds_a_scope(engine):
+    engine.set_account(account(subscriptions={}))
+    install(engine, ADMIN, "salesforce", at(0))
+    access = engine.access("salesforce", None)
+    deals = next(s for s in access.scopes if s.name == "crm.objects.deals.write")
+    # `from` is a Python keyword: the generated field is `_from`.
+    assert deals.access == ca.Access.NEEDS_UPGRADE(
+        upgrades=[ca.Upgrade(hub=ca.Hub.SALES, tier=ca.Tier.PROFESSIONAL, _from=ca.Tier.FREE)]
+    )
+    assert access.features[0].access == ca.Access.AUTHORISED()
+    assert access.version is None and not ca.needs_reauthentication(access)
+    scopes = app("salesforce", "Salesforce").scopes + [
+        ca.ScopeDecl(name="crm.objects.companies.read", requirement=ca.ScopeRequirement.REQUIRED, requires=None)
+    ]
+    engine.execute(
+        ca.Actor.SYSTEM(), ca.Command.REPORT_APP_VERSION(app="salesforce", version="2.0", scopes=scopes, features=[]), at(1)
+    )
+    access = engine.access("salesforce", None)
+    assert access.version == "2.0" and access.pending_scopes == ["crm.objects.companies.read"]
+    assert ca.needs_reauthentication(access)
+    assert engine.app_revision("salesforce").version == "2.0"
+    assert engine.app_revision("gmail") is None
+    # Reauthenticating without naming scopes grants the pending ones (I8).
+    engine.execute(MIA, ca.Command.REAUTHENTICATE(app="salesforce", user=None, scopes=None, expires_at=None), at(2))
+    assert engine.access("salesforce", None).pending_scopes == []
+    with pytest.raises(E.InvalidState, match='app "social" is not installed'):
+        engine.access("social", None)
+    with pytest.raises(E.NotFound, match='unknown app "nope"'):
+        engine.access("nope", None)
+
+
+def disconnect_rule(**changes) -> ca.Rule:
+    fields = dict(
+        id="r1",
+        name="Salesforce down",
+        rule_type=ca.RuleType.APP_DISCONNECTED,
+        apps=ca.RuleApps.ONLY(["salesforce"]),
+        recipients=ca.Recipients.SPECIFIC(users=["admin"], teams=["sales"]),
+        channels=[ca.Channel.EMAIL, ca.Channel.IN_APP],
+        frequency=ca.Frequency.DAILY,
+        notify_recovered=True,
+    )
+    fields.update(changes)
+    return ca.Rule(**fields)
+
+
+def test_notification_rules_evaluation_delivery_log_and_dry_run(engine):
+    engine.create_rule("mia", disconnect_rule(), at(0))
+    assert [r.id for r in engine.rules()] == ["r1"] and engine.rule("r1") == disconnect_rule()
+    assert engine.active_rules()[0].since == at(0)
+    assert engine.resolve_recipients(disconnect_rule().recipients) == ["admin", "ben", "mia"]
+    # N3: only super admins edit or delete a rule once it is set up.
+    with pytest.raises(E.PermissionDenied, match='user "mia" is not a super admin'):
+        engine.edit_rule("mia", disconnect_rule(name="Renamed"), at(1))
+    engine.edit_rule("admin", disconnect_rule(recipients=ca.Recipients.SUPER_ADMINS()), at(1))
+    assert [type(e.change) for e in engine.rule_events()] == [ca.RuleChange.CREATED, ca.RuleChange.EDITED]
+    with pytest.raises(E.InvalidInput, match='disconnect rule "r2" must have a reminder frequency'):
+        engine.create_rule("admin", disconnect_rule(id="r2", frequency=None), at(2))
+    with pytest.raises(E.Conflict, match='duplicate rule id "r1"'):
+        engine.create_rule("admin", disconnect_rule(), at(2))
+    with pytest.raises(E.NotFound, match='unknown rule "r9"'):
+        engine.delete_rule("admin", "r9", at(2))
+
+    install(engine, ADMIN, "salesforce", at(10))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(20))
+    now = at(20) + timedelta(days=1, minutes=5)
+    due = engine.due_notifications(now)
+    assert [(d.trigger, d.recipient, d.channel) for d in due] == [
+        (ca.Trigger.DISCONNECTED(event=2), "admin", ca.Channel.EMAIL),
+        (ca.Trigger.DISCONNECTED(event=2), "admin", ca.Channel.IN_APP),
+        (ca.Trigger.REMINDER(disconnected=2, n=1), "admin", ca.Channel.EMAIL),
+        (ca.Trigger.REMINDER(disconnected=2, n=1), "admin", ca.Channel.IN_APP),
+    ]
+    assert due[2].due_at == ca.reminder_due(ca.Frequency.DAILY, at(20), 1) == at(20) + timedelta(days=1)
+    assert engine.due_notifications(now) == due  # evaluating twice yields the same
+    assert engine.record_deliveries(due) == 2
+    assert engine.due_notifications(now) == []  # recorded notices are not due again
+    log = engine.delivery_log()
+    assert len(log.notices) == 2 and log.settled_before is None
+    engine.settle_deliveries(at(21))
+    log = engine.delivery_log()
+    assert log.settled_before == at(21) and len(log.notices) == 1
+    assert [o.event for o in log.open_at_settle] == [2]
+    # The rules and the delivery log travel in the snapshot.
+    assert ca.AccountEngine.from_json(engine.to_json()).delivery_log() == log
+
+    # X1: a dry run of other rules over the same log changes nothing.
+    installs = disconnect_rule(
+        id="i1", rule_type=ca.RuleType.APP_INSTALLED, apps=ca.RuleApps.ALL(), frequency=None, notify_recovered=False
+    )
+    dry = engine.dry_run_notifications([installs], at(0), at(30))
+    # Recipients: admin, and the sales team's members (N4: teams expanded, each person once).
+    assert [(d.rule, d.trigger, d.recipient) for d in dry[::2]] == [
+        ("i1", ca.Trigger.INSTALLED(event=1), "admin"),
+        ("i1", ca.Trigger.INSTALLED(event=1), "ben"),
+        ("i1", ca.Trigger.INSTALLED(event=1), "mia"),
+    ]
+    assert [d.channel for d in dry] == [ca.Channel.EMAIL, ca.Channel.IN_APP] * 3
+    with pytest.raises(E.InvalidInput, match="window starts at"):
+        engine.dry_run_notifications([installs], at(30), at(0))
+    engine.delete_rule("admin", "r1", at(30))
+    assert engine.rules() == []
+
+
 # ---------------------------------------------------------------- history, snapshots, NDJSON
 
 
