@@ -13,6 +13,7 @@ mod engine;
 mod errors;
 mod event;
 mod ingest;
+mod marketplace;
 mod notify;
 mod snapshot;
 mod state;
@@ -44,6 +45,11 @@ mod native {
     };
     #[pymodule_export]
     use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::marketplace::{
+        PyInstallVerdict, PyLearningItem, PyLearningLibrary, PyLearningSection, PyListing, PyMarketplace,
+        PyRecommendation, PySearchHit, PySearchResults, PyWorkflowActionGroup, PyWorkflowAppHit,
+    };
     #[pymodule_export]
     use crate::notify::{PyDelivery, PyRule};
     #[pymodule_export]

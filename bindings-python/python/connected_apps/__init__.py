@@ -40,18 +40,29 @@ from ._native import (
     Engine,
     Event,
     InstallRequest,
+    InstallVerdict,
+    LearningItem,
+    LearningLibrary,
+    LearningSection,
+    Listing,
+    Marketplace,
     InvalidInputError,
     InvalidStateError,
     MyAppRow,
     NotFoundError,
     OtherAppRow,
     PermissionDeniedError,
+    Recommendation,
     Rule,
+    SearchHit,
+    SearchResults,
     State,
     Summary,
     Team,
     Uninstalled,
     User,
+    WorkflowActionGroup,
+    WorkflowAppHit,
     events_from_ndjson,
     events_to_ndjson,
 )
@@ -89,6 +100,12 @@ __all__ = [
     "Frequency",
     "Hub",
     "InstallRequest",
+    "InstallVerdict",
+    "LearningItem",
+    "LearningLibrary",
+    "LearningSection",
+    "Listing",
+    "Marketplace",
     "InvalidInputError",
     "InvalidStateError",
     "MyAppRow",
@@ -96,16 +113,22 @@ __all__ = [
     "OtherAppRow",
     "Permission",
     "PermissionDeniedError",
+    "PricingFilter",
+    "Recommendation",
     "RequiredAction",
     "Rule",
     "RuleType",
     "ScopeRequirement",
+    "SearchHit",
+    "SearchResults",
     "State",
     "Summary",
     "Team",
     "Tier",
     "Uninstalled",
     "User",
+    "WorkflowActionGroup",
+    "WorkflowAppHit",
     "events_from_ndjson",
     "events_to_ndjson",
     "ingest_arrays",
@@ -231,6 +254,14 @@ class Frequency(str, enum.Enum):
     DAILY = "daily"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
+
+
+class PricingFilter(str, enum.Enum):
+    """Marketplace pricing filter (M3)."""
+
+    FREE = "free"
+    PAID = "paid"
+    FREE_TRIAL = "free_trial"
 
 
 def _codes(values: Any, dictionary: Optional[Sequence[str]]) -> "tuple[Any, list[str]]":
