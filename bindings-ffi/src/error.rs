@@ -5,8 +5,8 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use connected_apps::{
-    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, NotifyError,
-    SnapshotError,
+    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, MarketplaceError,
+    NotifyError, SnapshotError,
 };
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
@@ -80,7 +80,16 @@ macro_rules! from_core_errors {
         }
     )*};
 }
-from_core_errors!(Error, DirectoryError, LifecycleError, ActivityError, IngestError, AccessError, NotifyError);
+from_core_errors!(
+    Error,
+    DirectoryError,
+    LifecycleError,
+    ActivityError,
+    IngestError,
+    AccessError,
+    NotifyError,
+    MarketplaceError
+);
 
 // Snapshot errors take their kind from the crate-wide error.
 impl From<SnapshotError> for ConnectedAppsError {

@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod event;
 mod ingest;
+mod marketplace;
 mod notify;
 mod snapshot;
 mod state;
@@ -31,6 +32,10 @@ pub use command::uninstall_confirmation;
 pub use engine::AccountEngine;
 pub use error::ConnectedAppsError;
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
+pub use marketplace::{
+    LearningLibrary, Marketplace, listing_has_free_plan, listing_has_free_trial, listing_has_paid_plan,
+    pricing_plan_annual_total,
+};
 pub use notify::{DeliveryLogView, reminder_due};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use types::{
