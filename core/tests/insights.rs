@@ -358,3 +358,28 @@ fn the_flag_rule_is_documented_and_parameterised() {
     assert!(rule.exceeds(1000, &[10; 14]).is_some());
     assert!(rule.exceeds(1000, &[10; 6]).is_none());
 }
+
+#[test]
+fn large_batches_count_chunk_by_chunk_exactly_and_report_the_first_bad_row() {
+    let start = noon(day(2026, 1, 1));
+    let events: Vec<RecordEvent> = (0..10_000i64)
+        .map(|i| {
+            // Mostly forward in time, with jumps back and far ahead that move the window.
+            let hours = if i % 997 == 0 { 24 * 400 } else if i % 501 == 0 { -24 * 30 } else { i / 50 };
+            event(start + Duration::hours(hours), (i % 4) as u8, (i % 3) as usize, RecordAction::ALL[(i % 4) as usize])
+        })
+        .collect();
+    let mut one_by_one = RecordAggregate::new();
+    for e in &events {
+        one_by_one.ingest(e).unwrap();
+    }
+    let cols = Cols::of(&events);
+    let bulk = RecordAggregate::from_columns(&cols.view()).unwrap();
+    assert_eq!(bulk, one_by_one);
+    let mut bad = cols.clone();
+    bad.ty[9_000] = 17;
+    assert_eq!(
+        RecordAggregate::from_columns(&bad.view()).unwrap_err(),
+        InsightsError::UnknownCode { row: 9_000, column: "record_types", code: 17, size: TYPES.len() }
+    );
+}

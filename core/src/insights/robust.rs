@@ -3,10 +3,10 @@
 //!
 //! A day's value is judged against the same series' trailing days: with `m` their median and
 //! `MAD` the median of absolute deviations from `m`, the day is flagged when
-//! `value >= min_value` and `value > m + mad_multiplier × max(1.4826 × MAD, min_spread)`.
+//! `value >= min_value` and `value > m + mad_multiplier × max(1.4826 × MAD, min_spread, m / 100)`.
 //! 1.4826 × MAD estimates the standard deviation of normal data, but unlike it a single earlier
 //! burst cannot inflate it; `min_spread` keeps a perfectly flat history (MAD 0) from flagging
-//! every small wobble, and `min_value` keeps tiny counts quiet. Days with too little history
+//! every small wobble (nor 1% above a large median), and `min_value` keeps tiny counts quiet. Days with too little history
 //! (fewer than `min_history_days` available trailing days) are not judged.
 
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,7 @@ impl RobustRule {
     }
 
     /// For daily API calls (U4): 14 trailing days, at least 7 of them, 5 scaled MADs, a spread of
-    /// at least 1% of the median (or 100 calls), and at least 1,000 calls on the day.
+    /// at least 100 calls, and at least 1,000 calls on the day.
     #[must_use]
     pub fn api_calls() -> Self {
         Self { trailing_days: 14, min_history_days: 7, mad_multiplier: 5.0, min_spread: 100.0, min_value: 1_000 }
@@ -48,7 +48,7 @@ impl RobustRule {
         if history.len() < self.min_history_days.max(1) as usize {
             return None;
         }
-        let median = median(history.iter().map(|v| *v as f64).collect());
+        let median = median_f(history.iter().map(|v| *v as f64).collect());
         let mad = median_f(history.iter().map(|v| (*v as f64 - median).abs()).collect());
         let spread = (1.4826 * mad).max(self.min_spread).max(median * 0.01);
         Some((median, median + self.mad_multiplier * spread))
@@ -63,10 +63,6 @@ impl RobustRule {
         }
         self.threshold(history).filter(|(_, threshold)| value as f64 > *threshold)
     }
-}
-
-fn median(values: Vec<f64>) -> f64 {
-    median_f(values)
 }
 
 fn median_f(mut values: Vec<f64>) -> f64 {
