@@ -189,6 +189,9 @@ pub(crate) struct Index {
     free_trial: Bitset,
     workflow: Bitset,
     languages: HashMap<String, Bitset>,
+    /// Term weights per listing for one-character terms that many words start with: such a
+    /// term would otherwise walk a large share of all postings on every query.
+    dense_prefixes: HashMap<char, Box<[u8]>>,
 }
 
 impl Index {
@@ -280,7 +283,7 @@ impl Index {
                 *slot = u32::try_from(rank).unwrap_or(u32::MAX);
             }
         }
-        Self {
+        let mut index = Self {
             words: words_sorted,
             offsets,
             postings,
@@ -296,6 +299,46 @@ impl Index {
             free_trial,
             workflow,
             languages,
+            dense_prefixes: HashMap::new(),
+        };
+        index.dense_prefixes = index.dense_prefixes();
+        index
+    }
+
+    /// One-character prefixes whose words carry at least an eighth as many postings as there
+    /// are listings, with their precomputed weights (memory: at most one byte per listing each).
+    fn dense_prefixes(&self) -> HashMap<char, Box<[u8]>> {
+        let n = self.names.len();
+        let mut postings_by_first: BTreeMap<char, usize> = BTreeMap::new();
+        for (i, word) in self.words.iter().enumerate() {
+            if let Some(first) = word.chars().next() {
+                *postings_by_first.entry(first).or_default() += self.postings_of(i).len();
+            }
+        }
+        postings_by_first
+            .into_iter()
+            .filter(|&(_, count)| count.saturating_mul(8) >= n)
+            .map(|(first, _)| {
+                let mut weights = vec![0u8; n];
+                self.prefix_weights(first.encode_utf8(&mut [0; 4]), &mut weights);
+                (first, weights.into_boxed_slice())
+            })
+            .collect()
+    }
+
+    /// Raises `best[listing]` to the weight of the best word of the listing that `term`
+    /// prefixes: field × 2, plus 1 when the word is the term itself.
+    fn prefix_weights(&self, term: &str, best: &mut [u8]) {
+        let start = self.words.partition_point(|w| **w < *term);
+        let matching = self.words.get(start..).unwrap_or_default().iter().take_while(|w| w.starts_with(term));
+        for (offset, word) in matching.enumerate() {
+            let exact = u32::from(word.len() == term.len());
+            for &posting in self.postings_of(start + offset) {
+                let weight = u8::try_from((posting & 3) * 2 + exact).unwrap_or(u8::MAX);
+                if let Some(slot) = best.get_mut((posting >> 2) as usize) {
+                    *slot = (*slot).max(weight);
+                }
+            }
         }
     }
 
@@ -354,17 +397,12 @@ impl Index {
         let mut scores = vec![0u32; n];
         let mut candidates: Vec<u32> = Vec::new();
         for (k, term) in terms.iter().enumerate() {
-            best.fill(0);
-            let start = self.words.partition_point(|w| **w < **term);
-            let matching =
-                self.words.get(start..).unwrap_or_default().iter().take_while(|w| w.starts_with(term.as_str()));
-            for (offset, word) in matching.enumerate() {
-                let exact = u32::from(word.len() == term.len());
-                for &posting in self.postings_of(start + offset) {
-                    let weight = u8::try_from((posting & 3) * 2 + exact).unwrap_or(u8::MAX);
-                    if let Some(slot) = best.get_mut((posting >> 2) as usize) {
-                        *slot = (*slot).max(weight);
-                    }
+            let mut chars = term.chars();
+            match (chars.next().and_then(|c| self.dense_prefixes.get(&c)), chars.next()) {
+                (Some(dense), None) if dense.len() == best.len() => best.copy_from_slice(dense),
+                _ => {
+                    best.fill(0);
+                    self.prefix_weights(term, &mut best);
                 }
             }
             let hit = |i: u32| best.get(i as usize).is_some_and(|b| *b > 0);
@@ -393,7 +431,8 @@ impl Index {
             .map(|i| {
                 let score = scores.get(i as usize).copied().unwrap_or(0);
                 let name = self.names.get(i as usize).map_or("", |n| &**n);
-                let bonus = if score < all_in_name {
+                // The first byte rules most names out before a string comparison.
+                let bonus = if score < all_in_name || name.as_bytes().first() != phrase.as_bytes().first() {
                     0
                 } else if *name == *phrase {
                     WHOLE_NAME_BONUS
