@@ -365,7 +365,13 @@ fn large_batches_count_chunk_by_chunk_exactly_and_report_the_first_bad_row() {
     let events: Vec<RecordEvent> = (0..10_000i64)
         .map(|i| {
             // Mostly forward in time, with jumps back and far ahead that move the window.
-            let hours = if i % 997 == 0 { 24 * 400 } else if i % 501 == 0 { -24 * 30 } else { i / 50 };
+            let hours = if i % 997 == 0 {
+                24 * 400
+            } else if i % 501 == 0 {
+                -24 * 30
+            } else {
+                i / 50
+            };
             event(start + Duration::hours(hours), (i % 4) as u8, (i % 3) as usize, RecordAction::ALL[(i % 4) as usize])
         })
         .collect();
