@@ -3,8 +3,10 @@
 use connected_apps::{AppId, Connection, ConnectionKey, State, UserId};
 use pyo3::prelude::*;
 
+use crate::catalog::PyApp;
 use crate::connection::PyConnection;
-use crate::convert::to_py;
+use crate::convert::{datetime_out, to_py};
+use crate::engine::PyEngine;
 
 /// The connections of the account as the fold of the log leaves them (C4).
 #[pyclass(frozen, module = "connected_apps", name = "State")]
@@ -41,5 +43,21 @@ impl PyState {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let connections: Vec<&Connection> = self.0.connections().collect();
         to_py(py, &serde_json::json!({ "connections": connections }))
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    /// The app entry in force: its latest logged version (an app version change replaces its
+    /// scopes and features), else the directory's entry; `None` for an unknown app.
+    fn current_app(&self, id: String) -> Option<PyApp> {
+        let base = self.0.directory().app(&AppId(id))?;
+        Some(PyApp(self.0.state().current_app(base).clone()))
+    }
+
+    /// The app's current version label and since when, once a version change was logged.
+    fn app_version<'py>(&self, py: Python<'py>, id: String) -> PyResult<Option<(String, Bound<'py, PyAny>)>> {
+        let revision = self.0.state().revision(&AppId(id));
+        revision.map(|r| Ok((r.version.clone(), datetime_out(py, r.changed_at)?))).transpose()
     }
 }

@@ -98,3 +98,30 @@ def test_rules_survive_a_snapshot(engine: ca.Engine) -> None:
     engine.create_rule("admin", INSTALLS, at(0))
     again = ca.Engine.from_json(engine.to_json())
     assert again.notification_rules() == engine.notification_rules()
+
+
+def test_app_version_change_is_reflected_in_access(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0))
+    assert engine.app_version("salesforce") is None
+    engine.append(
+        ca.Event(
+            100,
+            at(1),
+            "salesforce",
+            ca.ActivityType.APP_VERSION_CHANGED,
+            details={
+                "version": "2.0",
+                "scopes": [
+                    {"name": "crm.objects.contacts.read", "requirement": "required"},
+                    {"name": "crm.objects.contacts.write", "requirement": "required"},
+                ],
+            },
+        )
+    )
+    assert engine.app_version("salesforce") == ("2.0", at(1))
+    current = engine.current_app("salesforce")
+    assert current is not None and [s["name"] for s in current.scopes][-1] == "crm.objects.contacts.write"
+    access = engine.access("salesforce")
+    assert access.version == "2.0" and access.pending_scopes == ["crm.objects.contacts.write"]
+    engine.reauthenticate("admin", "salesforce", at(2))
+    assert engine.access("salesforce").pending_scopes == []
