@@ -4,7 +4,9 @@
 //! index keyed by (rule type, app) plus one "all apps" list per type, so the cost is the
 //! number of events plus the number of matches, never events × rules. Disconnections are
 //! tracked per connection as *episodes*; reminders are computed arithmetically from the
-//! episode's start, never by walking the clock.
+//! episode's start, never by walking the clock. A settled delivery log carries the episodes
+//! going on at its settled instant, so live evaluation starts there instead of at the log's
+//! first event.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -270,7 +272,8 @@ fn disconnection_change(kind: &EventKind) -> Option<DisconnectionChange> {
 ///   notice whose recipients all resolve away yields nothing.
 /// - Deterministic: sorted by [`Delivery`]'s order.
 ///
-/// `events` must be the engine's log (time-ordered, validated).
+/// `events` must be the engine's log (time-ordered, validated), the same one `log` was settled
+/// over ([`DeliveryLog::settle`]): evaluation resumes at the settled instant.
 #[must_use]
 pub fn evaluate(
     directory: &Directory,
