@@ -5,8 +5,8 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use connected_apps::{
-    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, LifecycleError, MarketplaceError,
-    NotifyError, SnapshotError,
+    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, InsightsError, LifecycleError,
+    MarketplaceError, NotifyError, SnapshotError,
 };
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
@@ -88,7 +88,8 @@ from_core_errors!(
     IngestError,
     AccessError,
     NotifyError,
-    MarketplaceError
+    MarketplaceError,
+    InsightsError
 );
 
 // Snapshot errors take their kind from the crate-wide error.

@@ -580,6 +580,67 @@ def test_learning_library():
                                             topics=[], language="en")])
 
 
+def test_record_insights_aggregate_merge_and_flags():
+    day0 = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+    aggregate = ca.RecordAggregate()
+    aggregate.ingest(ca.RecordEvent(at=day0, app="salesforce", record_type="contact", action=ca.RecordAction.CREATED))
+    assert aggregate.cells() == [
+        ca.RecordCell(day="2026-03-01", app="salesforce", record_type="contacts", action=ca.RecordAction.CREATED, count=1)
+    ]
+    # A second node counts other events as columns; the partial aggregates merge (X7).
+    deleted = ca.record_action_code(ca.RecordAction.DELETED)
+    part = ca.RecordAggregate.from_columns(ca.RecordEventColumns(
+        at_micros=[micros(day0 + timedelta(days=1))] * 2, apps=[0, 0], app_dictionary=["salesforce"],
+        record_types=[0, 0], record_type_dictionary=["deals"], actions=bytes([deleted, deleted]),
+    ))
+    aggregate.merge(part)
+    assert aggregate.event_count() == 3 and aggregate.apps() == ["salesforce"]
+    copy = ca.RecordAggregate.from_json(aggregate.to_json())
+    assert copy.cells() == aggregate.cells()
+    settings = ca.default_insights_settings()
+    assert settings.window_days == 30 and settings.data_floor == "2025-12-01"
+    query = ca.InsightsQuery(as_of="2026-03-02", include_incomplete_day=False, app=None, record_type=None,
+                             group_by=ca.Grouping(app=True, record_type=False, action=False))
+    view = aggregate.insights(settings, query, datetime(2026, 3, 5, tzinfo=timezone.utc))
+    assert view.days[-1] == "2026-03-02" and len(view.days) == 30
+    [row] = view.rows
+    assert row.app == "salesforce" and row.total == 3 and row.daily[-2:] == [1, 2]
+    assert ca.record_action_is_destructive(ca.RecordAction.MERGED) and ca.record_type_is_custom("2-123")
+    with pytest.raises(E.InvalidInput, match="after today"):
+        aggregate.insights(settings, query, datetime(2026, 3, 1, tzinfo=timezone.utc))
+    with pytest.raises(E.InvalidInput, match="unknown record type|record type"):
+        aggregate.ingest(ca.RecordEvent(at=day0, app="salesforce", record_type="widgets", action=ca.RecordAction.CREATED))
+    with pytest.raises(E.InvalidInput, match="is not an iso 8601 date"):
+        aggregate.insights(settings, ca.InsightsQuery(as_of="March 2", include_incomplete_day=False, app=None,
+                                                      record_type=None, group_by=query.group_by), day0)
+    assert aggregate.event_count() == 3
+
+
+def test_api_usage_history_and_report():
+    limits = ca.api_limits(ca.default_api_limit_config(), account())
+    assert limits.tier == ca.Tier.PROFESSIONAL and limits.daily == 625000
+    with pytest.raises(E.InvalidInput, match="api limit increases exceed"):
+        ca.api_limits(ca.default_api_limit_config(), account(api_limit_increases=3))
+    history = ca.UsageHistory("Europe/Paris")
+    assert history.time_zone() == "Europe/Paris"
+    start = datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+    history.record(ca.UsageSnapshot(app="private-app", at=start, calls_today=1000))
+    assert history.ingest_columns(ca.UsageSnapshotColumns(
+        at_micros=[micros(start + timedelta(hours=1))], apps=[0], app_dictionary=["private-app"], calls_today=[3000]
+    )) == 1
+    assert [s.calls_today for s in history.snapshots("private-app")] == [1000, 3000]
+    now = start + timedelta(hours=1)
+    report = history.report(limits, 7, ca.robust_rule_for_api_calls(), now)
+    assert report.today == "2026-03-02" and report.calls_today == 3000
+    assert report.per_app == [ca.AppUsageDay(app="private-app", day="2026-03-02", calls=3000)]
+    assert report.resets_at == datetime(2026, 3, 2, 23, tzinfo=timezone.utc)  # local midnight in Paris
+    assert report.share_used == pytest.approx(3000 / 625000) and report.limits == limits
+    with pytest.raises(E.InvalidInput, match="unknown time zone"):
+        ca.UsageHistory("Mars/Olympus")
+    with pytest.raises(E.InvalidInput, match="window must span at least one day"):
+        history.report(limits, 0, ca.robust_rule_for_api_calls(), now)
+
+
 # ---------------------------------------------------------------- history, snapshots, NDJSON
 
 
