@@ -51,7 +51,12 @@ fn log_page(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
     );
     for e in &page.events {
         let who = e.actor.as_ref().map_or("system", |a| a.as_str());
-        println!("  {}  {:<22} {:<20} {who}", e.at.format("%Y-%m-%d %H:%M"), e.kind.activity_type(), e.app);
+        println!(
+            "  {}  {:<22} {:<20} {who}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.kind.activity_type().as_str(),
+            e.app.as_str()
+        );
     }
     if let Some(cursor) = &page.next_cursor {
         println!("  … next page: cursor {}…", cursor.get(..16).unwrap_or(cursor));
