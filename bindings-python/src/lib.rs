@@ -13,6 +13,7 @@ mod engine;
 mod errors;
 mod event;
 mod ingest;
+mod insights;
 mod marketplace;
 mod notify;
 mod snapshot;
@@ -45,6 +46,8 @@ mod native {
     };
     #[pymodule_export]
     use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::insights::{PyRecordAggregate, PyRecordInsights};
     #[pymodule_export]
     use crate::marketplace::{
         PyInstallVerdict, PyLearningItem, PyLearningLibrary, PyLearningSection, PyListing, PyMarketplace,

@@ -53,6 +53,8 @@ from ._native import (
     OtherAppRow,
     PermissionDeniedError,
     Recommendation,
+    RecordAggregate,
+    RecordInsights,
     Rule,
     SearchHit,
     SearchResults,
@@ -115,6 +117,9 @@ __all__ = [
     "PermissionDeniedError",
     "PricingFilter",
     "Recommendation",
+    "RecordAction",
+    "RecordAggregate",
+    "RecordInsights",
     "RequiredAction",
     "Rule",
     "RuleType",
@@ -133,6 +138,7 @@ __all__ = [
     "events_to_ndjson",
     "ingest_arrays",
     "ingest_arrow",
+    "ingest_record_arrays",
     "iter_activity",
 ]
 
@@ -262,6 +268,20 @@ class PricingFilter(str, enum.Enum):
     FREE = "free"
     PAID = "paid"
     FREE_TRIAL = "free_trial"
+
+
+class RecordAction(str, enum.Enum):
+    """What happened to a CRM record (R1). Declaration order = the code in ``actions`` columns."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    MERGED = "merged"
+
+    @property
+    def code(self) -> int:
+        """The action's code in columnar data."""
+        return list(RecordAction).index(self)
 
 
 def _codes(values: Any, dictionary: Optional[Sequence[str]]) -> "tuple[Any, list[str]]":
@@ -412,3 +432,27 @@ def iter_activity(
         cursor = page.next_cursor
         if cursor is None:
             return
+
+
+def ingest_record_arrays(
+    cube: RecordAggregate,
+    at: "npt.ArrayLike",
+    apps: "npt.ArrayLike",
+    record_types: "npt.ArrayLike",
+    actions: "npt.ArrayLike",
+    *,
+    app_dictionary: Optional[Sequence[str]] = None,
+    record_type_dictionary: Optional[Sequence[str]] = None,
+) -> int:
+    """Counts record events held in numpy arrays into `cube`, all or nothing; returns how many.
+
+    ``at`` is ``datetime64`` (any unit, UTC) or int64 µs; ``apps``/``record_types`` hold strings,
+    or uint32 codes with their dictionaries; ``actions`` holds ``RecordAction.code`` values.
+    """
+    import numpy as np
+
+    app_codes, app_dict = _codes(apps, app_dictionary)
+    type_codes, type_dict = _codes(record_types, record_type_dictionary)
+    return cube.ingest_columns(
+        _micros(at), app_codes, app_dict, type_codes, type_dict, np.ascontiguousarray(actions, dtype=np.uint8)
+    )

@@ -1,7 +1,7 @@
 """Native part of ``connected_apps`` (built from bindings-python/src). Import from ``connected_apps``."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Optional, Union
 
 from typing_extensions import final
@@ -16,6 +16,8 @@ _Json = Any
 
 __all__ = [
     "Account",
+    "RecordAggregate",
+    "RecordInsights",
     "InstallVerdict",
     "LearningItem",
     "LearningLibrary",
@@ -763,6 +765,61 @@ class LearningLibrary:
     def items(self) -> list[LearningItem]: ...
     def for_app(self, app: str, categories: Sequence[str], language: str, limit: int = 5) -> list[LearningItem]: ...
     def for_insights(self, language: str, limit: int = 5) -> list[LearningSection]: ...
+
+@final
+class RecordInsights:
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def days(self) -> list[date]: ...
+    @property
+    def floor(self) -> date: ...
+    @property
+    def incomplete_day_included(self) -> bool: ...
+    @property
+    def rows(self) -> list[dict[str, Any]]: ...
+    @property
+    def flags(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> _Json: ...
+    @staticmethod
+    def from_dict(data: _Json) -> RecordInsights: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class RecordAggregate:
+    def __new__(cls) -> RecordAggregate: ...
+    def ingest(self, at: datetime, app: str, record_type: str, action: _EnumIn) -> None: ...
+    def ingest_columns(
+        self,
+        at_us: npt.NDArray[np.int64],
+        apps: npt.NDArray[np.uint32],
+        app_dictionary: Sequence[str],
+        record_types: npt.NDArray[np.uint32],
+        record_type_dictionary: Sequence[str],
+        actions: npt.NDArray[np.uint8],
+    ) -> int: ...
+    def merge(self, other: RecordAggregate) -> None: ...
+    @property
+    def event_count(self) -> int: ...
+    def cells(self) -> list[dict[str, Any]]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> RecordAggregate: ...
+    def insights(
+        self,
+        now: datetime,
+        as_of: date,
+        *,
+        include_incomplete_day: bool = False,
+        app: Optional[str] = None,
+        record_type: Optional[str] = None,
+        group_by_app: bool = False,
+        group_by_record_type: bool = False,
+        group_by_action: bool = False,
+        data_floor: Optional[date] = None,
+        window_days: Optional[int] = None,
+    ) -> RecordInsights: ...
 
 @final
 class Engine:

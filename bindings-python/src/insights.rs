@@ -1,0 +1,179 @@
+//! Record insights (R1–R6, O4, X2, X7): a mergeable cube of daily record-event counts per app ×
+//! record type × action, filled from numpy columns with the GIL released.
+
+use chrono::NaiveDate;
+use connected_apps::{
+    AppId, Grouping, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordEvent, RecordEventColumns,
+    RecordInsights, RecordType,
+};
+use numpy::PyReadonlyArray1;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::convert::{Instant, enum_in, to_py, wrapper};
+use crate::errors::OrRaise;
+
+wrapper!(
+    /// Record insights as of a day (R1–R6): one row of daily counts per group, `None` for days
+    /// before the data floor, and flags of unexpected behaviour (X2).
+    PyRecordInsights(RecordInsights),
+    "RecordInsights"
+);
+
+#[pymethods]
+impl PyRecordInsights {
+    #[getter]
+    fn as_of(&self) -> NaiveDate {
+        self.0.as_of
+    }
+
+    /// The window's UTC days, oldest first.
+    #[getter]
+    fn days(&self) -> Vec<NaiveDate> {
+        self.0.days.clone()
+    }
+
+    #[getter]
+    fn floor(&self) -> NaiveDate {
+        self.0.floor
+    }
+
+    #[getter]
+    fn incomplete_day_included(&self) -> bool {
+        self.0.incomplete_day_included
+    }
+
+    /// One dict per group: `app`, `record_type`, `action` (None when not grouped by it), `daily`
+    /// (counts aligned with `days`, None = unavailable) and `total`.
+    #[getter]
+    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.rows)
+    }
+
+    /// Unexpected behaviour (X2): a day's deletes or merges far above the app's own baseline.
+    #[getter]
+    fn flags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.flags)
+    }
+}
+
+fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, column: &str) -> PyResult<&'a [T]> {
+    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {column} must be a contiguous array")))
+}
+
+/// Daily counts of record events per app × record type × action; merge partial cubes freely (X7).
+#[pyclass(module = "connected_apps", name = "RecordAggregate")]
+pub struct PyRecordAggregate(RecordAggregate);
+
+#[pymethods]
+impl PyRecordAggregate {
+    #[new]
+    fn new() -> Self {
+        Self(RecordAggregate::new())
+    }
+
+    /// Counts one record event (`action` a `RecordAction`; `record_type` e.g. "contacts" or a
+    /// custom object id "2-123").
+    fn ingest(&mut self, at: Instant, app: String, record_type: String, action: &Bound<'_, PyAny>) -> PyResult<()> {
+        let event = RecordEvent {
+            at: at.0,
+            app: AppId(app),
+            record_type: RecordType::parse(&record_type).or_raise()?,
+            action: enum_in::<RecordAction>(action, "record action")?,
+        };
+        self.0.ingest(&event).or_raise()
+    }
+
+    /// Counts record events held in columns, all or nothing: `at_us` int64 µs since the epoch,
+    /// `apps`/`record_types` uint32 codes into their dictionaries, `actions` uint8
+    /// (`RecordAction.code`). `connected_apps.ingest_record_arrays` converts other inputs.
+    #[allow(clippy::too_many_arguments)]
+    fn ingest_columns(
+        &mut self,
+        py: Python<'_>,
+        at_us: PyReadonlyArray1<'_, i64>,
+        apps: PyReadonlyArray1<'_, u32>,
+        app_dictionary: Vec<String>,
+        record_types: PyReadonlyArray1<'_, u32>,
+        record_type_dictionary: Vec<String>,
+        actions: PyReadonlyArray1<'_, u8>,
+    ) -> PyResult<usize> {
+        let columns = RecordEventColumns {
+            at_micros: slice(&at_us, "at_us")?,
+            apps: slice(&apps, "apps")?,
+            app_dictionary: &app_dictionary,
+            record_types: slice(&record_types, "record_types")?,
+            record_type_dictionary: &record_type_dictionary,
+            actions: slice(&actions, "actions")?,
+        };
+        let cube = &mut self.0;
+        py.detach(|| cube.ingest_columns(&columns)).or_raise()
+    }
+
+    /// Adds another cube's counts (X7).
+    fn merge(&mut self, other: PyRef<'_, Self>) {
+        self.0.merge(&other.0);
+    }
+
+    /// Record events counted.
+    #[getter]
+    fn event_count(&self) -> u64 {
+        self.0.event_count()
+    }
+
+    /// Every non-zero cell (`day`, `app`, `record_type`, `action`, `count`), as dicts.
+    fn cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let cells = py.detach(|| self.0.cells());
+        to_py(py, &cells)
+    }
+
+    fn to_json(&self, py: Python<'_>) -> String {
+        py.detach(|| self.0.to_json())
+    }
+
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: String) -> PyResult<Self> {
+        py.detach(|| RecordAggregate::from_json(&text)).or_raise().map(Self)
+    }
+
+    /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window ending at
+    /// `as_of` (the current day only with `include_incomplete_day`), days before `data_floor`
+    /// unavailable, optionally one app or record type, grouped as asked.
+    #[pyo3(signature = (now, as_of, *, include_incomplete_day = false, app = None, record_type = None,
+                        group_by_app = false, group_by_record_type = false, group_by_action = false,
+                        data_floor = None, window_days = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn insights(
+        &self,
+        py: Python<'_>,
+        now: Instant,
+        as_of: NaiveDate,
+        include_incomplete_day: bool,
+        app: Option<String>,
+        record_type: Option<String>,
+        group_by_app: bool,
+        group_by_record_type: bool,
+        group_by_action: bool,
+        data_floor: Option<NaiveDate>,
+        window_days: Option<u32>,
+    ) -> PyResult<PyRecordInsights> {
+        let defaults = InsightsSettings::default();
+        let settings = InsightsSettings {
+            data_floor: data_floor.unwrap_or(defaults.data_floor),
+            window_days: window_days.unwrap_or(defaults.window_days),
+            ..defaults
+        };
+        let query = InsightsQuery {
+            as_of,
+            include_incomplete_day,
+            app: app.map(AppId),
+            record_type: record_type.map(|t| RecordType::parse(&t)).transpose().or_raise()?,
+            group_by: Grouping { app: group_by_app, record_type: group_by_record_type, action: group_by_action },
+        };
+        py.detach(|| self.0.insights(&settings, &query, now.0)).or_raise().map(PyRecordInsights)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("RecordAggregate(events={})", self.0.event_count())
+    }
+}
