@@ -89,7 +89,8 @@ if [[ "${RUN_KOTLIN}" == "1" ]]; then
         -include-runtime -d "${JAR}" 2>&1 | grep -v '^warning: ' >&2 || true
     [[ -f "${JAR}" ]] || { log "ERROR: kotlinc produced no jar"; exit 1; }
     log "kotlin tests ..."
-    java -Djna.library.path="$(dirname -- "${LIB}")" -cp "${JAR}:${JNA_JAR}:${COROUTINES_JAR}" MainKt
+    java -Djna.library.path="$(dirname -- "${LIB}")" -Dfixtures.dir="${REPO_ROOT}/core/tests/fixtures" \
+        -cp "${JAR}:${JNA_JAR}:${COROUTINES_JAR}" MainKt
     log "kotlin done ($(elapsed))"
 fi
 

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use connected_apps::import::ImportError;
 use connected_apps::{
     AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, InsightsError, LifecycleError,
     MarketplaceError, NotifyError, SnapshotError,
@@ -89,7 +90,8 @@ from_core_errors!(
     AccessError,
     NotifyError,
     MarketplaceError,
-    InsightsError
+    InsightsError,
+    ImportError
 );
 
 // Snapshot errors take their kind from the crate-wide error.

@@ -18,6 +18,7 @@ mod connection;
 mod engine;
 mod error;
 mod event;
+mod import;
 mod ingest;
 mod insights;
 mod marketplace;
@@ -32,6 +33,11 @@ pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount,
 pub use command::uninstall_confirmation;
 pub use engine::AccountEngine;
 pub use error::ConnectedAppsError;
+pub use import::{
+    ImportedEvents, ImportedRecordEvents, ImportedUsageSnapshots, events_from_audit_logs,
+    events_from_security_activity, record_events_from_journal, record_events_from_webhooks,
+    usage_snapshots_from_daily_usage,
+};
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use insights::{
     Day, RecordAggregate, RecordEventColumns, UsageHistory, UsageSnapshotColumns, api_limits, default_api_limit_config,
@@ -45,6 +51,7 @@ pub use marketplace::{
 pub use notify::{DeliveryLogView, reminder_due};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use types::{
-    AppIdSet, ChannelSet, Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, TeamIdSet, Timestamp, UserIdSet,
+    AppIdSet, ChannelSet, Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, TeamIdSet, Timestamp,
+    TypeCounts, UserIdSet,
 };
 pub use views::{AppOverview, ConnectionView};

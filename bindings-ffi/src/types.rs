@@ -49,6 +49,9 @@ pub type Subscriptions = BTreeMap<Hub, Tier>;
 /// A connection's named sync toggles.
 pub type SyncSettings = BTreeMap<String, bool>;
 
+/// Counts per type name.
+pub type TypeCounts = BTreeMap<String, usize>;
+
 /// A number of items, crossing as an unsigned 64-bit number.
 pub type Count = usize;
 
@@ -117,6 +120,11 @@ uniffi::custom_type!(Subscriptions, HashMap<Hub, Tier>, {
     try_lift: |map| Ok(map.into_iter().collect()),
 });
 uniffi::custom_type!(SyncSettings, HashMap<String, bool>, {
+    remote,
+    lower: |map| map.into_iter().collect(),
+    try_lift: |map| Ok(map.into_iter().collect()),
+});
+uniffi::custom_type!(TypeCounts, HashMap<String, Count>, {
     remote,
     lower: |map| map.into_iter().collect(),
     try_lift: |map| Ok(map.into_iter().collect()),

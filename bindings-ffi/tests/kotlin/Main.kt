@@ -420,6 +420,22 @@ fun main() {
         throws<ConnectedAppsException.InvalidInput>("unknown time zone") { UsageHistory("Mars/Olympus") }
     }
 
+    test("real payloads (K1-K3) become inputs with a report") {
+        val fixtures = java.io.File(System.getProperty("fixtures.dir") ?: "core/tests/fixtures")
+        val usage = usageSnapshotsFromDailyUsage(fixtures.resolve("daily_api_usage.json").readText())
+        eq(listOf(usage.report.read, usage.report.imported), listOf(3uL, 2uL))
+        eq(usage.report.unsupported, mapOf("fetch status TIMEOUT" to 1uL))
+        val security = eventsFromSecurityActivity(fixtures.resolve("security_activity.json").readText())
+        eq(security.items.map { it.kind::class.simpleName }, listOf("Installed", "Uninstalled", "Reinstalled"))
+        val audit = eventsFromAuditLogs(fixtures.resolve("audit_logs.json").readText())
+        eq(audit.items[1].kind, EventKind.Disconnected)
+        val webhooks = recordEventsFromWebhooks(fixtures.resolve("webhook_batch.json").readText())
+        eq(webhooks.items.first().recordType, "contacts")
+        val journal = recordEventsFromJournal(fixtures.resolve("webhooks_journal.json").readText(), "reader")
+        eq(journal.items[1].app, "reader")
+        throws<ConnectedAppsException.InvalidInput>("malformed") { eventsFromAuditLogs("{") }
+    }
+
     test("state as of an instant") {
         val e = engine()
         e.install(ADMIN, "salesforce", at(0))

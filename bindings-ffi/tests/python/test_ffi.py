@@ -6,6 +6,7 @@ error kind, timestamps and the forced panic (the library is built with feature `
 """
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -639,6 +640,35 @@ def test_api_usage_history_and_report():
         ca.UsageHistory("Mars/Olympus")
     with pytest.raises(E.InvalidInput, match="window must span at least one day"):
         history.report(limits, 0, ca.robust_rule_for_api_calls(), now)
+
+
+FIXTURES = Path(__file__).resolve().parents[3] / "core" / "tests" / "fixtures"
+
+
+def test_real_payloads_become_inputs_with_a_report():
+    usage = ca.usage_snapshots_from_daily_usage((FIXTURES / "daily_api_usage.json").read_text())
+    assert [s.calls_today for s in usage.items][:1] == [182450]
+    assert (usage.report.read, usage.report.imported) == (3, 2)
+    assert usage.report.unsupported == {"fetch status TIMEOUT": 1}
+    security = ca.events_from_security_activity((FIXTURES / "security_activity.json").read_text())
+    assert [type(e.kind) for e in security.items] == [
+        ca.EventKind.INSTALLED, ca.EventKind.UNINSTALLED, ca.EventKind.REINSTALLED
+    ]
+    assert security.items[0].actor == "4455" and security.report.unsupported["LOGIN_SUCCESS"] == 1
+    audit = ca.events_from_audit_logs((FIXTURES / "audit_logs.json").read_text())
+    assert audit.items[1].kind == ca.EventKind.DISCONNECTED() and audit.items[1].app == "salesforce"
+    webhooks = ca.record_events_from_webhooks((FIXTURES / "webhook_batch.json").read_text())
+    assert [(e.record_type, e.action) for e in webhooks.items][:2] == [
+        ("contacts", ca.RecordAction.CREATED), ("companies", ca.RecordAction.UPDATED)
+    ]
+    aggregate = ca.RecordAggregate()
+    for event in webhooks.items:
+        aggregate.ingest(event)
+    assert aggregate.event_count() == 6
+    journal = ca.record_events_from_journal((FIXTURES / "webhooks_journal.json").read_text(), "reader")
+    assert journal.items[1].app == "reader" and journal.report.unsupported["ASSOCIATION_ADDED"] == 1
+    with pytest.raises(E.InvalidInput, match="malformed"):
+        ca.events_from_audit_logs("{")
 
 
 # ---------------------------------------------------------------- history, snapshots, NDJSON
