@@ -10,9 +10,10 @@ Each task prints one line, ours beside the peers, the median of `--repeat` runs:
     P2 ours_ms=… duckdb_ms=… polars_ms=… numpy_ms=…   filter (one app ∧ two types ∧ last 7 days) + newest 100
     P3 ours_eps=… duckdb_eps=… polars_eps=… numpy_eps=…   bulk ingest of log events, events/s
 
-P1 and P2 run on record events and need the insights engine (R1–R6); until its Python API lands
-they print `pending`. To add them, write `p1_*`/`p2_*` functions beside `p3_*` and list them in
-TASKS: every task is a `(name, unit, {peer: setup -> run})` entry, timed the same way.
+P1 runs on `--rows` synthetic record events (200 apps, 10 record types, 4 actions, 60 days); P2 and
+P3 on a `--rows`-entry activity log (200 apps, 1,000 users, about 11 days). Every task is a
+`(name, unit, {peer: columns -> (setup, run)})` entry in TASKS, timed the same way: only `run` is
+timed, `setup` builds what the peer needs beforehand (e.g. our engine and its index for P2).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def log_columns(rows: int) -> Dict[str, Any]:
     start = int(T0.timestamp() * 1_000_000) + 1_000_000
     return {
         "ids": (i + 1_000).astype(np.uint64),
-        "at_us": start + i * 10,  # 100k events per second of log time
+        "at_us": start + i * 100_000,  # ten events per second of log time: 10M rows span ~11.6 days
         "types": types,
         "apps": app,
         "app_dictionary": [f"app-{a:03d}" for a in range(N_APPS)],
@@ -133,13 +134,157 @@ def p3_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], N
 
 
 # ---------------------------------------------------------------------------------------------
+# P1: daily counts per (day, app, record type, action) from numpy record-event columns.
+
+DAY_US = 86_400_000_000
+N_RECORD_TYPES = 10
+
+
+def record_columns(rows: int) -> Dict[str, Any]:
+    rng = np.random.default_rng(11)
+    start = int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp() * 1_000_000)
+    return {
+        "at_us": np.sort(start + rng.integers(0, 60 * DAY_US, rows)),
+        "apps": rng.integers(0, N_APPS, rows).astype(np.uint32),
+        "app_dictionary": [f"app-{a:03d}" for a in range(N_APPS)],
+        "record_types": rng.integers(0, N_RECORD_TYPES, rows).astype(np.uint32),
+        "record_type_dictionary": ["contacts", "companies", "deals", "tickets", "products", "line_items",
+                                   "quotes", "calls", "emails", "meetings"],
+        "actions": rng.integers(0, 4, rows).astype(np.uint8),
+    }
+
+
+def p1_ours(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    def run(cube: Any) -> None:
+        cube.ingest_columns(cols["at_us"], cols["apps"], cols["app_dictionary"], cols["record_types"],
+                            cols["record_type_dictionary"], cols["actions"])
+
+    return ca.RecordAggregate, run
+
+
+def p1_duckdb(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    import duckdb
+    import pyarrow as pa
+
+    table = pa.table({k: cols[k] for k in ("at_us", "apps", "record_types", "actions")})
+
+    def setup() -> Any:
+        con = duckdb.connect()
+        con.register("records", table)
+        return con
+
+    def run(con: Any) -> None:
+        con.execute(f"SELECT at_us // {DAY_US} AS day, apps, record_types, actions, count(*) FROM records "
+                    "GROUP BY ALL").fetchall()
+
+    return setup, run
+
+
+def p1_polars(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    import polars as pl
+
+    frame = pl.DataFrame({k: cols[k] for k in ("at_us", "apps", "record_types", "actions")})
+
+    def run(_: Any) -> None:
+        frame.group_by([pl.col("at_us") // DAY_US, "apps", "record_types", "actions"]).len()
+
+    return (lambda: None), run
+
+
+def p1_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    def run(_: Any) -> None:
+        day = cols["at_us"] // DAY_US
+        day = day - day.min()
+        key = ((day * N_APPS + cols["apps"]) * N_RECORD_TYPES + cols["record_types"]) * 4 + cols["actions"]
+        counts = np.bincount(key)
+        np.flatnonzero(counts)
+
+    return (lambda: None), run
+
+
+# ---------------------------------------------------------------------------------------------
+# P2: filter (one app, two activity types, last 7 days) and the newest 100, on the log.
+
+P2_APP = 7
+P2_TYPES = [ca.ActivityType.DISCONNECTED, ca.ActivityType.RECONNECTED]
+
+
+def p2_since_us(cols: Dict[str, Any]) -> int:
+    return int(cols["at_us"][-1]) - 7 * DAY_US
+
+
+def p2_ours(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    built: Dict[str, Any] = {}
+    since = datetime.fromtimestamp(p2_since_us(cols) / 1_000_000, tz=timezone.utc)
+    query = {"apps": [cols["app_dictionary"][P2_APP]], "types": P2_TYPES, "since": since, "page_size": 100}
+
+    def setup() -> Any:
+        if "engine" not in built:  # ingest and index once, outside the timing
+            engine = fresh_engine()
+            p3_ours(cols)[1](engine)
+            engine.activity(**query)
+            built["engine"] = engine
+        return built["engine"]
+
+    def run(engine: Any) -> None:
+        assert len(engine.activity(**query)) == 100
+
+    return setup, run
+
+
+def p2_duckdb(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    import duckdb
+    import pyarrow as pa
+
+    table = pa.table({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
+    codes = ", ".join(str(t.code) for t in P2_TYPES)
+
+    def setup() -> Any:
+        con = duckdb.connect()
+        con.register("incoming", table)
+        con.execute("CREATE TABLE log AS SELECT * FROM incoming")
+        return con
+
+    def run(con: Any) -> None:
+        con.execute(f"SELECT * FROM log WHERE apps = {P2_APP} AND types IN ({codes}) AND at_us >= "
+                    f"{p2_since_us(cols)} ORDER BY at_us DESC LIMIT 100").fetchall()
+
+    return setup, run
+
+
+def p2_polars(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    import polars as pl
+
+    frame = pl.DataFrame({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
+    codes = [t.code for t in P2_TYPES]
+
+    def run(_: Any) -> None:
+        frame.filter((pl.col("apps") == P2_APP) & pl.col("types").is_in(codes)
+                     & (pl.col("at_us") >= p2_since_us(cols))).sort("at_us", descending=True).head(100)
+
+    return (lambda: None), run
+
+
+def p2_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+    codes = [t.code for t in P2_TYPES]
+
+    def run(_: Any) -> None:
+        # The log is in time order: the newest matches are the last ones.
+        mask = (cols["apps"] == P2_APP) & np.isin(cols["types"], codes) & (cols["at_us"] >= p2_since_us(cols))
+        newest = np.flatnonzero(mask)[-100:][::-1]
+        cols["ids"][newest]
+
+    return (lambda: None), run
+
+
+# ---------------------------------------------------------------------------------------------
 
 Peer = Callable[[Dict[str, Any]], Tuple[Callable[[], Any], Callable[[Any], None]]]
 PEERS = ("ours", "duckdb", "polars", "numpy")
-TASKS: List[Tuple[str, str, Optional[Dict[str, Peer]]]] = [
-    ("P1", "ms", None),  # pending: needs the insights engine's Python API
-    ("P2", "ms", None),  # pending: needs the insights engine's Python API
-    ("P3", "eps", {"ours": p3_ours, "duckdb": p3_duckdb, "polars": p3_polars, "numpy": p3_numpy}),
+TASKS: List[Tuple[str, str, str, Dict[str, Peer]]] = [
+    ("P1", "ms", "records", {"ours": p1_ours, "duckdb": p1_duckdb, "polars": p1_polars, "numpy": p1_numpy}),
+    ("P2", "ms", "log", {"ours": p2_ours, "duckdb": p2_duckdb, "polars": p2_polars, "numpy": p2_numpy}),
+    ("P3", "eps", "log", {"ours": p3_ours, "duckdb": p3_duckdb, "polars": p3_polars, "numpy": p3_numpy}),
 ]
 
 
@@ -158,17 +303,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--tasks", default="P1,P2,P3", help="comma-separated subset, e.g. P1,P3")
     args = parser.parse_args(argv)
-    cols = log_columns(args.rows)
-    for name, unit, peers in TASKS:
-        if peers is None:
-            print(f"{name} pending (needs the insights engine)")
+    data = {"records": lambda: record_columns(args.rows), "log": lambda: log_columns(args.rows)}
+    for name, unit, kind, peers in TASKS:
+        if name not in args.tasks.split(","):
             continue
+        cols = data[kind]()
         figures = []
         for peer in PEERS:
             seconds = median_seconds(*peers[peer](cols), repeat=args.repeat)
             value = args.rows / seconds if unit == "eps" else seconds * 1_000
-            figures.append(f"{peer}_{unit}={value:,.0f}".replace(",", "_"))
+            text = f"{value:,.0f}".replace(",", "_") if unit == "eps" else f"{value:.3f}"
+            figures.append(f"{peer}_{unit}={text}")
         print(name, " ".join(figures), flush=True)
     return 0
 
