@@ -165,7 +165,9 @@ fn validate_account(account: &Account) -> Result<(), DirectoryError> {
 /// The connections of the account, as the fold of the log leaves them (C4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    connections: BTreeMap<ConnectionKey, Connection>,
+    // Nested by app then user so the fold looks connections up by borrowed ids, without
+    // building (allocating) a key per event.
+    connections: BTreeMap<AppId, BTreeMap<Option<UserId>, Connection>>,
     revisions: BTreeMap<AppId, AppRevision>,
 }
 
@@ -197,18 +199,17 @@ impl State {
     /// A connection by key.
     #[must_use]
     pub fn connection(&self, key: &ConnectionKey) -> Option<&Connection> {
-        self.connections.get(key)
+        self.connections.get(&key.app).and_then(|users| users.get(&key.user))
     }
 
     /// Every connection ever made (uninstalled ones included), ordered by app then user.
     pub fn connections(&self) -> impl Iterator<Item = &Connection> {
-        self.connections.values()
+        self.connections.values().flat_map(BTreeMap::values)
     }
 
     /// The connections of one app (uninstalled ones included), ordered by user.
     pub fn connections_of<'a>(&'a self, app: &'a AppId) -> impl Iterator<Item = &'a Connection> + 'a {
-        let start = ConnectionKey { app: app.clone(), user: None };
-        self.connections.range(start..).take_while(move |(k, _)| &k.app == app).map(|(_, c)| c)
+        self.connections.get(app).into_iter().flat_map(BTreeMap::values)
     }
 
     /// Checks that `event` may follow the current state, then folds it in. On error nothing
@@ -226,9 +227,8 @@ impl State {
         if let Some(user) = event.user.iter().chain(event.actor.iter()).find(|u| directory.user(u).is_none()) {
             return Err(LifecycleError::UnknownUser(user.clone()));
         }
-        let key = ConnectionKey { app: event.app.clone(), user: event.user.clone() };
         let at = event.at;
-        let not_installed = || LifecycleError::NotInstalled { app: key.app.clone(), user: key.user.clone() };
+        let not_installed = || LifecycleError::NotInstalled { app: event.app.clone(), user: event.user.clone() };
         let undeclared = |scopes: &BTreeSet<String>| {
             scopes
                 .iter()
@@ -241,14 +241,15 @@ impl State {
             if let Some(e) = undeclared(scopes) {
                 return Err(e);
             }
-            let previous = self.connections.get(&key);
+            let users = self.connections.entry(event.app.clone()).or_default();
+            let previous = users.get(&event.user);
             if previous.is_some_and(Connection::is_installed) {
-                return Err(LifecycleError::AlreadyInstalled { app: key.app.clone(), user: key.user.clone() });
+                return Err(LifecycleError::AlreadyInstalled { app: event.app.clone(), user: event.user.clone() });
             }
             let (first_installed_at, first_installed_by) =
                 previous.map_or((at, event.actor.clone()), |p| (p.first_installed_at, p.first_installed_by.clone()));
             let connection = Connection {
-                key: key.clone(),
+                key: ConnectionKey { app: event.app.clone(), user: event.user.clone() },
                 first_installed_at,
                 first_installed_by,
                 installed_at: at,
@@ -261,13 +262,18 @@ impl State {
                 health_since: at,
                 update_available: false,
             };
-            self.connections.insert(key, connection);
+            users.insert(event.user.clone(), connection);
             return Ok(());
         }
 
-        let connection = self.connections.get_mut(&key).filter(|c| c.is_installed()).ok_or_else(not_installed)?;
+        let connection = self
+            .connections
+            .get_mut(&event.app)
+            .and_then(|users| users.get_mut(&event.user))
+            .filter(|c| c.is_installed())
+            .ok_or_else(not_installed)?;
         let state = connection.state_at(at);
-        let already = |state: &'static str| LifecycleError::AlreadyInState { app: key.app.clone(), state };
+        let already = |state: &'static str| LifecycleError::AlreadyInState { app: event.app.clone(), state };
         let new_health = match &event.kind {
             EventKind::Installed { .. } | EventKind::Reinstalled { .. } | EventKind::AppVersionChanged { .. } => None,
             EventKind::Uninstalled => Some(Health::Uninstalled),
