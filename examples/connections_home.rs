@@ -9,9 +9,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use connected_apps::views::{AppLogFilter, AttentionItem};
-use connected_apps::{AppId, Engine, UserId, app_overview, connections_home};
-
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_account.json");
+use connected_apps::{AppId, UserId, app_overview, connections_home};
 
 fn day(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
@@ -33,9 +31,7 @@ fn print_attention(items: &[AttentionItem]) {
 
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| SAMPLE.to_string());
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let engine = Engine::from_json(&text).map_err(|e| format!("cannot load {path}: {e}"))?;
+    let engine = connected_apps_examples::load_engine(args.next().as_deref())?;
     let viewer = args
         .next()
         .map_or_else(|| engine.directory().active_super_admins().next().map(|u| u.id.clone()), |v| Some(UserId(v)));
@@ -115,11 +111,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    connected_apps_examples::exit(run())
 }

@@ -16,8 +16,6 @@ use connected_apps::{
     InsightsSettings, RecordAction, RecordAggregate, RecordEventColumns, RobustRule, UsageHistory, UsageSnapshot,
 };
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_account.json");
-
 /// A small deterministic generator (xorshift64), so the output is the same on every run.
 struct Rng(u64);
 
@@ -254,9 +252,7 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
 }
 
 fn run() -> Result<(), String> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| SAMPLE.to_string());
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let engine = Engine::from_json(&text).map_err(|e| format!("cannot load {path}: {e}"))?;
+    let engine = connected_apps_examples::load_engine(std::env::args().nth(1).as_deref())?;
     let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
     log_page(&engine, now)?;
     println!();
@@ -266,11 +262,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    connected_apps_examples::exit(run())
 }

@@ -9,14 +9,9 @@
 
 use std::process::ExitCode;
 
-use connected_apps::{Engine, InstallPermission, InstallVerdict, Marketplace, SearchQuery, Upgrade, UserId};
+use connected_apps::{InstallPermission, InstallVerdict, Marketplace, SearchQuery, Upgrade, UserId};
 
-const ACCOUNT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_account.json");
-const MARKETPLACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/marketplace.json");
-
-fn read(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
-}
+use connected_apps_examples::{SAMPLE_MARKETPLACE, read};
 
 fn upgrades(list: &[Upgrade]) -> String {
     list.iter().map(|u| format!("{:?} {:?} (now {:?})", u.hub, u.tier, u.from)).collect::<Vec<_>>().join(", ")
@@ -41,8 +36,9 @@ fn verdict_text(v: &InstallVerdict) -> String {
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let query = args.next().unwrap_or_default();
-    let engine = Engine::from_json(&read(ACCOUNT)?).map_err(|e| format!("cannot load {ACCOUNT}: {e}"))?;
-    let market = Marketplace::from_json(&read(MARKETPLACE)?).map_err(|e| format!("cannot load {MARKETPLACE}: {e}"))?;
+    let engine = connected_apps_examples::load_engine(None)?;
+    let market = Marketplace::from_json(&read(SAMPLE_MARKETPLACE)?)
+        .map_err(|e| format!("cannot load {SAMPLE_MARKETPLACE}: {e}"))?;
     let (directory, state) = (engine.directory(), engine.state());
     let user =
         args.next().map_or_else(|| directory.active_super_admins().next().map(|u| u.id.clone()), |u| Some(UserId(u)));
@@ -87,11 +83,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    connected_apps_examples::exit(run())
 }

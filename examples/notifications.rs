@@ -14,8 +14,6 @@ use chrono::{DateTime, Duration, Utc};
 use connected_apps::notify::{NoticeKey, Trigger};
 use connected_apps::{AppId, Channel, Delivery, Engine, Frequency, Recipients, Rule, RuleApps, RuleType, UserId};
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_account.json");
-
 fn sample_rules(engine: &Engine) -> Vec<Rule> {
     let directory = engine.directory();
     let every_app = directory.apps().map(|a| a.id.clone()).collect();
@@ -143,9 +141,7 @@ fn print_notices(engine: &Engine, deliveries: &[Delivery], limit: usize) {
 }
 
 fn run() -> Result<(), String> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| SAMPLE.to_string());
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let mut engine = Engine::from_json(&text).map_err(|e| format!("cannot load {path}: {e}"))?;
+    let mut engine = connected_apps_examples::load_engine(std::env::args().nth(1).as_deref())?;
     let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
     let window_start = now - Duration::days(30);
 
@@ -187,11 +183,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    connected_apps_examples::exit(run())
 }
