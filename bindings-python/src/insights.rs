@@ -63,7 +63,7 @@ fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, column: &str
 
 /// Daily counts of record events per app × record type × action; merge partial cubes freely (X7).
 #[pyclass(module = "connected_apps", name = "RecordAggregate")]
-pub struct PyRecordAggregate(RecordAggregate);
+pub struct PyRecordAggregate(pub RecordAggregate);
 
 #[pymethods]
 impl PyRecordAggregate {

@@ -12,6 +12,7 @@ mod convert;
 mod engine;
 mod errors;
 mod event;
+mod import;
 mod ingest;
 mod insights;
 mod marketplace;
@@ -46,6 +47,8 @@ mod native {
     };
     #[pymodule_export]
     use crate::event::PyEvent;
+    #[pymodule_export]
+    use crate::import::{events_from_audit_logs, events_from_security_activity, usage_snapshots_from_daily_usage};
     #[pymodule_export]
     use crate::insights::{PyRecordAggregate, PyRecordInsights};
     #[pymodule_export]

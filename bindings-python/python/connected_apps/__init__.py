@@ -65,8 +65,11 @@ from ._native import (
     User,
     WorkflowActionGroup,
     WorkflowAppHit,
+    events_from_audit_logs,
     events_from_ndjson,
+    events_from_security_activity,
     events_to_ndjson,
+    usage_snapshots_from_daily_usage,
 )
 
 if TYPE_CHECKING:
@@ -134,12 +137,15 @@ __all__ = [
     "User",
     "WorkflowActionGroup",
     "WorkflowAppHit",
+    "events_from_audit_logs",
     "events_from_ndjson",
+    "events_from_security_activity",
     "events_to_ndjson",
     "ingest_arrays",
     "ingest_arrow",
     "ingest_record_arrays",
     "iter_activity",
+    "usage_snapshots_from_daily_usage",
 ]
 
 
