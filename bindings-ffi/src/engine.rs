@@ -1,6 +1,11 @@
 //! The account engine object: the core's `Engine` behind a mutex, with lifecycle commands, the
-//! log and the state now or as of an instant. Directory, views and snapshots add their methods in
-//! `state.rs`, `views.rs` and `snapshot.rs`.
+//! log and the state now or as of an instant. The other areas (directory, views, access,
+//! activity, notifications, marketplace, ingest, snapshots) add their methods in their own files.
+//!
+//! Every method of every object returns a `Result` and runs inside `catching_panics`, so a panic
+//! reaches the host as `ConnectedAppsError::Internal`. Small pure helper functions (codes,
+//! constants) are not wrapped: UniFFI's own guard still turns a panic there into its generic
+//! internal error.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

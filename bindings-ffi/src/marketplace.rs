@@ -237,28 +237,28 @@ impl Marketplace {
     }
 
     /// Every listing, in the order given.
-    pub fn listings(&self) -> Vec<Listing> {
-        self.inner.listings().to_vec()
+    pub fn listings(&self) -> Result<Vec<Listing>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.listings().to_vec()))
     }
 
     /// The listing of an app.
-    pub fn listing(&self, app: AppId) -> Option<Listing> {
-        self.inner.listing(&app).cloned()
+    pub fn listing(&self, app: AppId) -> Result<Option<Listing>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.listing(&app).cloned()))
     }
 
     /// The category filter's values.
-    pub fn categories(&self) -> Vec<String> {
-        self.inner.categories()
+    pub fn categories(&self) -> Result<Vec<String>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.categories()))
     }
 
     /// The collection filter's values.
-    pub fn collections(&self) -> Vec<String> {
-        self.inner.collections()
+    pub fn collections(&self) -> Result<Vec<String>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.collections()))
     }
 
     /// The feature filter's values.
-    pub fn features(&self) -> Vec<String> {
-        self.inner.features()
+    pub fn features(&self) -> Result<Vec<String>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.features()))
     }
 
     /// Searches the certified listings (M2–M5) for an account whose default language is
@@ -334,19 +334,25 @@ impl LearningLibrary {
     }
 
     /// Every item, in the order given.
-    pub fn items(&self) -> Vec<LearningItem> {
-        self.inner.items().to_vec()
+    pub fn items(&self) -> Result<Vec<LearningItem>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.items().to_vec()))
     }
 
     /// Up to `limit` items for the overview of `app` (O5), whose marketplace categories are
     /// `categories`, for an account speaking `language`.
-    pub fn for_app(&self, app: AppId, categories: Vec<String>, language: String, limit: Count) -> Vec<LearningItem> {
-        self.inner.for_app(&app, &categories, &language, limit)
+    pub fn for_app(
+        &self,
+        app: AppId,
+        categories: Vec<String>,
+        language: String,
+        limit: Count,
+    ) -> Result<Vec<LearningItem>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.for_app(&app, &categories, &language, limit)))
     }
 
     /// The connection-insights sections, each with up to `limit` items.
-    pub fn for_insights(&self, language: String, limit: Count) -> Vec<LearningSection> {
-        self.inner.for_insights(&language, limit)
+    pub fn for_insights(&self, language: String, limit: Count) -> Result<Vec<LearningSection>, ConnectedAppsError> {
+        catching_panics(|| Ok(self.inner.for_insights(&language, limit)))
     }
 }
 
