@@ -19,6 +19,7 @@ mod marketplace;
 mod notify;
 mod snapshot;
 mod state;
+mod usage;
 mod views;
 
 /// Native part of `connected_apps`; import from `connected_apps`, which adds the enums.
@@ -62,6 +63,8 @@ mod native {
     use crate::snapshot::{events_from_ndjson, events_to_ndjson};
     #[pymodule_export]
     use crate::state::PyState;
+    #[pymodule_export]
+    use crate::usage::{PyUsageHistory, PyUsageReport};
     #[pymodule_export]
     use crate::views::{
         PyAppOverview, PyAttentionItem, PyConnectionView, PyConnectionsHome, PyMyAppRow, PyOtherAppRow, PySummary,
