@@ -74,6 +74,11 @@ pub fn toggles_out<'py, 'a>(
     Ok(out)
 }
 
+/// A numpy column's elements in place (no copy); `name` names it in the error.
+pub fn column<'a, T: numpy::Element>(array: &'a numpy::PyReadonlyArray1<'_, T>, name: &str) -> PyResult<&'a [T]> {
+    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {name} must be a contiguous array")))
+}
+
 fn package(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static PACKAGE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     PACKAGE.get_or_try_init(py, || py.import("connected_apps").map(Bound::unbind)).map(|m| m.bind(py))

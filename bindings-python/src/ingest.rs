@@ -5,18 +5,14 @@
 use connected_apps::EventColumns;
 use connected_apps::ingest::NO_USER;
 use numpy::PyReadonlyArray1;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::convert::column;
 use crate::engine::PyEngine;
 use crate::errors::OrRaise;
 
 /// The user code of a row without a connection user or an actor.
 pub const NO_USER_CODE: u32 = NO_USER;
-
-fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, column: &str) -> PyResult<&'a [T]> {
-    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {column} must be a contiguous array")))
-}
 
 #[pymethods]
 impl PyEngine {
@@ -41,13 +37,13 @@ impl PyEngine {
         user_dictionary: Vec<String>,
     ) -> PyResult<usize> {
         let columns = EventColumns {
-            ids: slice(&ids, "ids")?,
-            at_micros: slice(&at_us, "at_us")?,
-            types: slice(&types, "types")?,
-            apps: slice(&apps, "apps")?,
+            ids: column(&ids, "ids")?,
+            at_micros: column(&at_us, "at_us")?,
+            types: column(&types, "types")?,
+            apps: column(&apps, "apps")?,
             app_dictionary: &app_dictionary,
-            users: users.as_ref().map(|u| slice(u, "users")).transpose()?,
-            actors: actors.as_ref().map(|a| slice(a, "actors")).transpose()?,
+            users: users.as_ref().map(|u| column(u, "users")).transpose()?,
+            actors: actors.as_ref().map(|a| column(a, "actors")).transpose()?,
             user_dictionary: &user_dictionary,
         };
         let engine = &mut self.0;

@@ -7,10 +7,9 @@ use connected_apps::{
     RecordInsights, RecordType,
 };
 use numpy::PyReadonlyArray1;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{Instant, enum_in, to_py, wrapper};
+use crate::convert::{Instant, column, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
 
 wrapper!(
@@ -57,10 +56,6 @@ impl PyRecordInsights {
     }
 }
 
-fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, column: &str) -> PyResult<&'a [T]> {
-    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {column} must be a contiguous array")))
-}
-
 /// Daily counts of record events per app × record type × action; merge partial cubes freely (X7).
 #[pyclass(module = "connected_apps", name = "RecordAggregate")]
 pub struct PyRecordAggregate(pub RecordAggregate);
@@ -99,12 +94,12 @@ impl PyRecordAggregate {
         actions: PyReadonlyArray1<'_, u8>,
     ) -> PyResult<usize> {
         let columns = RecordEventColumns {
-            at_micros: slice(&at_us, "at_us")?,
-            apps: slice(&apps, "apps")?,
+            at_micros: column(&at_us, "at_us")?,
+            apps: column(&apps, "apps")?,
             app_dictionary: &app_dictionary,
-            record_types: slice(&record_types, "record_types")?,
+            record_types: column(&record_types, "record_types")?,
             record_type_dictionary: &record_type_dictionary,
-            actions: slice(&actions, "actions")?,
+            actions: column(&actions, "actions")?,
         };
         let cube = &mut self.0;
         py.detach(|| cube.ingest_columns(&columns)).or_raise()

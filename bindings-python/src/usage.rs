@@ -6,11 +6,10 @@ use connected_apps::{
     ApiLimitConfig, AppId, RobustRule, UsageHistory, UsageReport, UsageSnapshot, UsageSnapshotColumns,
 };
 use numpy::PyReadonlyArray1;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::account::PyAccount;
-use crate::convert::{Instant, datetime_out, to_py, wrapper};
+use crate::convert::{Instant, column, datetime_out, to_py, wrapper};
 use crate::errors::OrRaise;
 
 wrapper!(
@@ -69,10 +68,6 @@ impl PyUsageReport {
     }
 }
 
-fn slice<'a, T: numpy::Element>(array: &'a PyReadonlyArray1<'_, T>, column: &str) -> PyResult<&'a [T]> {
-    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {column} must be a contiguous array")))
-}
-
 /// Readings of the platform's daily API-call counter per private app (U1).
 #[pyclass(module = "connected_apps", name = "UsageHistory")]
 pub struct PyUsageHistory(UsageHistory);
@@ -115,10 +110,10 @@ impl PyUsageHistory {
         calls_today: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<usize> {
         let columns = UsageSnapshotColumns {
-            at_micros: slice(&at_us, "at_us")?,
-            apps: slice(&apps, "apps")?,
+            at_micros: column(&at_us, "at_us")?,
+            apps: column(&apps, "apps")?,
             app_dictionary: &app_dictionary,
-            calls_today: slice(&calls_today, "calls_today")?,
+            calls_today: column(&calls_today, "calls_today")?,
         };
         let history = &mut self.0;
         py.detach(|| history.ingest_columns(&columns)).or_raise()
