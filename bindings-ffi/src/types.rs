@@ -84,51 +84,27 @@ uniffi::custom_type!(TeamId, String, { remote, lower: |id| id.0, try_lift: |s| O
 uniffi::custom_type!(AppId, String, { remote, lower: |id| id.0, try_lift: |s| Ok(AppId(s)) });
 uniffi::custom_type!(EventId, u64, { remote, lower: |id| id.0, try_lift: |n| Ok(EventId(n)) });
 
-uniffi::custom_type!(ScopeSet, Vec<String>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(PermissionSet, Vec<Permission>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(AppIdSet, Vec<AppId>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(UserIdSet, Vec<UserId>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(TeamIdSet, Vec<TeamId>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(ChannelSet, Vec<Channel>, {
-    remote,
-    lower: |set| set.into_iter().collect(),
-    try_lift: |list| Ok(list.into_iter().collect()),
-});
-uniffi::custom_type!(Subscriptions, HashMap<Hub, Tier>, {
-    remote,
-    lower: |map| map.into_iter().collect(),
-    try_lift: |map| Ok(map.into_iter().collect()),
-});
-uniffi::custom_type!(SyncSettings, HashMap<String, bool>, {
-    remote,
-    lower: |map| map.into_iter().collect(),
-    try_lift: |map| Ok(map.into_iter().collect()),
-});
-uniffi::custom_type!(TypeCounts, HashMap<String, Count>, {
-    remote,
-    lower: |map| map.into_iter().collect(),
-    try_lift: |map| Ok(map.into_iter().collect()),
-});
+// Sets cross as sorted lists and maps as maps: the conversion is the same for each.
+macro_rules! collections {
+    ($($alias:ident as $ffi:ty),* $(,)?) => {$(
+        uniffi::custom_type!($alias, $ffi, {
+            remote,
+            lower: |collection| collection.into_iter().collect(),
+            try_lift: |collection| Ok(collection.into_iter().collect()),
+        });
+    )*};
+}
+collections!(
+    ScopeSet as Vec<String>,
+    PermissionSet as Vec<Permission>,
+    AppIdSet as Vec<AppId>,
+    UserIdSet as Vec<UserId>,
+    TeamIdSet as Vec<TeamId>,
+    ChannelSet as Vec<Channel>,
+    Subscriptions as HashMap<Hub, Tier>,
+    SyncSettings as HashMap<String, bool>,
+    TypeCounts as HashMap<String, Count>,
+);
 uniffi::custom_type!(Count, u64, {
     remote,
     // usize is at most 64 bits on every supported target.
