@@ -1,5 +1,5 @@
 //! UniFFI bindings of the connected-apps engine (SPEC B3): the same engine for Kotlin, Swift and
-//! Python hosts, through bindings generated from this library (see `bindings-ffi/README.md`).
+//! Python hosts, through bindings generated from this library (see the README's UniFFI section).
 //!
 //! The crate only converts and delegates: every rule lives in `connected_apps`. Errors map to
 //! [`ConnectedAppsError`] in one place (`error.rs`), which is also the one place panics are
