@@ -214,6 +214,11 @@ impl RecordAggregate {
         self.with(|a| Ok(a.ingest(&event)?))
     }
 
+    /// Counts a batch of record events, all or nothing; returns how many were counted.
+    pub fn ingest_all(&self, events: Vec<RecordEvent>) -> Result<Count, ConnectedAppsError> {
+        self.with(|a| Ok(a.ingest_all(&events)?))
+    }
+
     /// Counts the events held in `columns`, all or nothing; returns how many were counted.
     pub fn ingest_columns(&self, columns: RecordEventColumns) -> Result<Count, ConnectedAppsError> {
         self.with(|a| Ok(a.ingest_columns(&columns.borrowed())?))
@@ -449,6 +454,11 @@ impl UsageHistory {
     /// Records one reading.
     pub fn record(&self, snapshot: UsageSnapshot) -> Result<(), ConnectedAppsError> {
         self.with(|h| Ok(h.record(&snapshot)?))
+    }
+
+    /// Records a batch of readings, all or nothing; returns how many.
+    pub fn record_all(&self, snapshots: Vec<UsageSnapshot>) -> Result<Count, ConnectedAppsError> {
+        self.with(|h| Ok(h.record_all(&snapshots)?))
     }
 
     /// Records the readings held in `columns`, all or nothing; returns how many.

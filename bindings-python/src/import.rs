@@ -59,19 +59,13 @@ impl PyRecordAggregate {
 }
 
 impl PyRecordAggregate {
-    /// Counts every imported record event, all or nothing (on a refused one the cube is restored).
+    /// Counts every imported record event, all or nothing.
     fn ingest_all<'py>(
         &mut self,
         py: Python<'py>,
         imported: import::Imported<connected_apps::RecordEvent>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let saved = self.0.clone();
-        for event in &imported.items {
-            if let Err(e) = self.0.ingest(event) {
-                self.0 = saved;
-                return Err(e).or_raise();
-            }
-        }
+        self.0.ingest_all(&imported.items).or_raise()?;
         to_py(py, &imported.report)?.cast_into::<PyDict>().map_err(Into::into)
     }
 }

@@ -89,14 +89,7 @@ impl PyUsageHistory {
     /// Records readings from dicts (as `usage_snapshots_from_daily_usage` returns); returns how many.
     fn record_snapshots(&mut self, snapshots: &Bound<'_, PyAny>) -> PyResult<usize> {
         let snapshots: Vec<UsageSnapshot> = crate::convert::from_py(snapshots, "usage snapshots")?;
-        let saved = self.0.clone();
-        for snapshot in &snapshots {
-            if let Err(e) = self.0.record(snapshot) {
-                self.0 = saved;
-                return Err(e).or_raise();
-            }
-        }
-        Ok(snapshots.len())
+        self.0.record_all(&snapshots).or_raise()
     }
 
     /// Records readings held in columns, all or nothing: `at_us` int64 µs, `apps` uint32 codes into

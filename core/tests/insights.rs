@@ -269,6 +269,9 @@ fn bad_rows_are_refused_and_nothing_of_the_batch_is_kept() {
     assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::EmptyAppId));
     let early = RecordEvent { at: Utc.with_ymd_and_hms(1969, 12, 31, 23, 0, 0).unwrap(), ..good[0].clone() };
     assert!(matches!(agg.ingest(&early), Err(InsightsError::TimestampOutOfRange { .. })));
+    // A batch of events with one bad event at its end: nothing of it is counted.
+    let late_bad = [good[0].clone(), good[0].clone(), early.clone()];
+    assert!(matches!(agg.ingest_all(&late_bad), Err(InsightsError::TimestampOutOfRange { .. })));
     assert_eq!(agg, before);
     assert_eq!(agg.event_count(), 1);
     // Negative counts cannot be smuggled in through a serialised aggregate either.

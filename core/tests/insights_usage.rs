@@ -136,7 +136,12 @@ fn bad_input_is_refused_and_nothing_is_kept() {
     let early = snap("a", Utc.with_ymd_and_hms(1969, 7, 20, 20, 17, 0).unwrap(), 1);
     assert!(matches!(h.record(&early), Err(InsightsError::TimestampOutOfRange { .. })));
     assert!(matches!(h.record(&snap("", early.at + Duration::days(365), 1)), Err(InsightsError::EmptyAppId)));
+    let batch = [snap("b", Utc.with_ymd_and_hms(2026, 1, 2, 10, 0, 0).unwrap(), 7), early.clone()];
+    assert!(matches!(h.record_all(&batch), Err(InsightsError::TimestampOutOfRange { .. })));
     assert_eq!(h, before);
+    let mut h3 = h.clone();
+    assert_eq!(h3.record_all(&batch[..1]), Ok(1));
+    assert_ne!(h3, before);
     let limits = ApiLimitConfig::default().limits(&account(&[], 0)).unwrap();
     assert_eq!(h.report(&limits, 0, &RobustRule::api_calls(), early.at).unwrap_err(), InsightsError::EmptyWindow(0));
 }

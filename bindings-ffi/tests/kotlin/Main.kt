@@ -413,7 +413,10 @@ fun main() {
         val history = UsageHistory("Europe/Paris")
         val start = Instant.parse("2026-03-02T08:00:00Z")
         history.record(UsageSnapshot("private-app", start, 1000uL))
-        history.record(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL))
+        throws<ConnectedAppsException.InvalidInput>("app id") {
+            history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL), UsageSnapshot("", start, 1uL)))
+        }
+        eq(history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL))), 1uL)
         val report = history.report(limits, 7u, robustRuleForApiCalls(), start.plusSeconds(3600))
         eq(listOf(report.today, report.callsToday), listOf("2026-03-02", 3000uL))
         eq(report.resetsAt, Instant.parse("2026-03-02T23:00:00Z"))

@@ -662,8 +662,11 @@ def test_real_payloads_become_inputs_with_a_report():
         ("contacts", ca.RecordAction.CREATED), ("companies", ca.RecordAction.UPDATED)
     ]
     aggregate = ca.RecordAggregate()
-    for event in webhooks.items:
-        aggregate.ingest(event)
+    bad = ca.RecordEvent(at=webhooks.items[0].at, app="", record_type="contacts", action=ca.RecordAction.CREATED)
+    with pytest.raises(E.InvalidInput):
+        aggregate.ingest_all(webhooks.items + [bad])
+    assert aggregate.event_count() == 0, "a refused batch counts nothing"
+    assert aggregate.ingest_all(webhooks.items) == 6
     assert aggregate.event_count() == 6
     journal = ca.record_events_from_journal((FIXTURES / "webhooks_journal.json").read_text(), "reader")
     assert journal.items[1].app == "reader" and journal.report.unsupported["ASSOCIATION_ADDED"] == 1

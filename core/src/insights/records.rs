@@ -301,15 +301,28 @@ impl RecordAggregate {
     /// # Errors
     /// [`InsightsError::TimestampOutOfRange`], [`InsightsError::EmptyAppId`]; nothing is counted.
     pub fn ingest(&mut self, event: &RecordEvent) -> Result<(), InsightsError> {
-        let micros = checked_micros(0, event.at)?;
-        if event.app.as_str().is_empty() {
-            return Err(InsightsError::EmptyAppId);
-        }
+        let micros = check_event(event)?;
         let app = self.intern_app(&event.app);
         let ty = self.intern_type(&event.record_type);
         self.add(micros.div_euclid(DAY_MICROS), app, ty, usize::from(event.action.code()), 1);
         self.events += 1;
         Ok(())
+    }
+
+    /// Counts a batch of events, all or nothing: every event is checked before any is counted.
+    /// Returns how many were counted.
+    ///
+    /// # Errors
+    /// As [`RecordAggregate::ingest`], for the first refused event; nothing of the batch is then
+    /// counted.
+    pub fn ingest_all(&mut self, events: &[RecordEvent]) -> Result<usize, InsightsError> {
+        for event in events {
+            check_event(event)?;
+        }
+        for event in events {
+            self.ingest(event)?;
+        }
+        Ok(events.len())
     }
 
     /// Counts a batch of events given as columns, all or nothing. Returns the rows counted.
@@ -915,4 +928,13 @@ impl TryFrom<AggregateDto> for RecordAggregate {
         out.events = dto.events;
         Ok(out)
     }
+}
+
+/// Checks one event and returns its instant in microseconds since the epoch.
+fn check_event(event: &RecordEvent) -> Result<i64, InsightsError> {
+    let micros = checked_micros(0, event.at)?;
+    if event.app.as_str().is_empty() {
+        return Err(InsightsError::EmptyAppId);
+    }
+    Ok(micros)
 }

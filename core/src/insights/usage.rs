@@ -253,13 +253,27 @@ impl UsageHistory {
     /// [`InsightsError::TimestampOutOfRange`], [`InsightsError::EmptyAppId`],
     /// [`InsightsError::UnknownTimeZone`]; nothing is kept.
     pub fn record(&mut self, snapshot: &UsageSnapshot) -> Result<(), InsightsError> {
+        self.record_all(std::slice::from_ref(snapshot)).map(drop)
+    }
+
+    /// Keeps a batch of snapshots, all or nothing: every snapshot is checked before any is kept.
+    /// Returns how many were kept.
+    ///
+    /// # Errors
+    /// As [`UsageHistory::record`], for the first refused snapshot; nothing of the batch is
+    /// then kept.
+    pub fn record_all(&mut self, snapshots: &[UsageSnapshot]) -> Result<usize, InsightsError> {
         let tz = parse_tz(&self.time_zone)?;
-        checked_micros(0, snapshot.at)?;
-        if snapshot.app.as_str().is_empty() {
-            return Err(InsightsError::EmptyAppId);
+        for snapshot in snapshots {
+            checked_micros(0, snapshot.at)?;
+            if snapshot.app.as_str().is_empty() {
+                return Err(InsightsError::EmptyAppId);
+            }
         }
-        self.insert(tz, snapshot.app.clone(), snapshot.at, snapshot.calls_today);
-        Ok(())
+        for snapshot in snapshots {
+            self.insert(tz, snapshot.app.clone(), snapshot.at, snapshot.calls_today);
+        }
+        Ok(snapshots.len())
     }
 
     fn insert(&mut self, tz: Tz, app: AppId, at: DateTime<Utc>, calls: u64) {
