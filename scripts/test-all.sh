@@ -13,12 +13,8 @@ step "cargo clippy (workspace lints, warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, integration, property and doc tests)"
 cargo test --workspace
-if [ -x scripts/test-python.sh ]; then
-  step "Python module (pyo3 + maturin)"
-  scripts/test-python.sh
-fi
-if [ -x scripts/test-ffi.sh ]; then
-  step "UniFFI bindings (Python, Kotlin, Swift generation)"
-  scripts/test-ffi.sh
-fi
+step "Python module (pyo3 + maturin)"
+scripts/test-python.sh
+step "UniFFI bindings (Python, Kotlin, Swift generation)"
+scripts/test-ffi.sh
 step "all tests passed"
