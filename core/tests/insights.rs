@@ -365,7 +365,9 @@ fn the_flag_rule_is_documented_and_parameterised() {
 #[test]
 fn large_batches_count_chunk_by_chunk_exactly_and_report_the_first_bad_row() {
     let start = noon(day(2026, 1, 1));
-    let events: Vec<RecordEvent> = (0..10_000i64)
+    // More than 2^20 rows, so that the batch is counted on several threads and merged.
+    let rows = (1i64 << 20) + 10_000;
+    let events: Vec<RecordEvent> = (0..rows)
         .map(|i| {
             // Mostly forward in time, with jumps back and far ahead that move the window.
             let hours = if i % 997 == 0 {
@@ -386,6 +388,13 @@ fn large_batches_count_chunk_by_chunk_exactly_and_report_the_first_bad_row() {
     let bulk = RecordAggregate::from_columns(&cols.view()).unwrap();
     assert_eq!(bulk, one_by_one);
     let mut bad = cols.clone();
+    let last = rows as usize - 5;
+    bad.ty[last] = 17;
+    assert_eq!(
+        RecordAggregate::from_columns(&bad.view()).unwrap_err(),
+        InsightsError::UnknownCode { row: last, column: "record_types", code: 17, size: TYPES.len() }
+    );
+    // With bad rows in several slices, the first one is reported, as in one pass.
     bad.ty[9_000] = 17;
     assert_eq!(
         RecordAggregate::from_columns(&bad.view()).unwrap_err(),

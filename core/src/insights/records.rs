@@ -194,6 +194,12 @@ const ACTIONS: usize = RecordAction::ALL.len();
 /// A bulk ingest counts into a dense window of at most this many cells before spilling it.
 const MAX_LOCAL_CELLS: usize = 1 << 23;
 
+/// Batches from this many rows on are counted on several threads.
+const PARALLEL_MIN_ROWS: usize = 1 << 20;
+
+/// At most this many counting threads per batch.
+const MAX_THREADS: usize = 8;
+
 /// Daily counts per UTC day × app × record type × action (R1, R2), mergeable and serialisable
 /// (X7). Build one with [`RecordAggregate::ingest`] / [`RecordAggregate::ingest_columns`], combine
 /// partial ones with [`RecordAggregate::merge`], read it with [`RecordAggregate::insights`].
@@ -357,18 +363,60 @@ impl RecordAggregate {
         if u32::try_from(rows).is_err() {
             return Err(InsightsError::TooManyRows(rows));
         }
-        let mut part = Self::new();
         let types: Vec<RecordType> =
             columns.record_type_dictionary.iter().map(|t| RecordType::parse(t)).collect::<Result<_, _>>()?;
         if columns.app_dictionary.iter().any(String::is_empty) {
             return Err(InsightsError::EmptyAppId);
         }
+        // Counting is memory-bound: on large batches each core counts its own contiguous slice
+        // of rows into its own aggregate, and the parts are merged in row order (X7), so the
+        // result and the first refused row are those of one sequential pass.
+        let threads = if rows >= PARALLEL_MIN_ROWS {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(MAX_THREADS)
+        } else {
+            1
+        };
+        let chunk = rows.div_ceil(threads).max(1);
+        let ranges: Vec<(usize, usize)> = (0..rows).step_by(chunk).map(|lo| (lo, (lo + chunk).min(rows))).collect();
+        let parts: Vec<Result<Self, InsightsError>> = match ranges.as_slice() {
+            [] => vec![Self::count_rows(columns, &types, 0, 0)],
+            [(lo, hi)] => vec![Self::count_rows(columns, &types, *lo, *hi)],
+            _ => std::thread::scope(|scope| {
+                let workers: Vec<_> = ranges
+                    .iter()
+                    .map(|&(lo, hi)| {
+                        let types = &types;
+                        scope.spawn(move || Self::count_rows(columns, types, lo, hi))
+                    })
+                    .collect();
+                // A worker cannot panic (no indexing, no unwrap); if one did, the panic goes on
+                // to the caller exactly as it would have in a single pass.
+                workers.into_iter().map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            }),
+        };
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().unwrap_or_else(|| Ok(Self::new()))?;
+        for part in parts {
+            total.merge(&part?);
+        }
+        Ok(total)
+    }
+
+    /// Counts rows `lo..hi` of `columns` (already checked for lengths and dictionaries) into a
+    /// new aggregate that interns the whole dictionaries, in their order.
+    fn count_rows(
+        columns: &RecordEventColumns<'_>,
+        types: &[RecordType],
+        lo: usize,
+        hi: usize,
+    ) -> Result<Self, InsightsError> {
+        let mut part = Self::new();
         let app_map: Vec<u32> = columns.app_dictionary.iter().map(|a| part.intern_app(&AppId(a.clone()))).collect();
         let type_map: Vec<u32> = types.iter().map(|t| part.intern_type(t)).collect();
         let mut window = DenseWindow::new(app_map.len(), type_map.len());
-        let mut from = 0;
-        while from < rows {
-            match window.count_until_outside(columns, from) {
+        let mut from = lo;
+        while from < hi {
+            match window.count_until_outside(columns, from, hi) {
                 Ok(None) => break,
                 Ok(Some(row)) => {
                     let day = columns.at_micros.get(row).map_or(0, |at| at / DAY_MICROS);
@@ -379,7 +427,7 @@ impl RecordAggregate {
             }
         }
         window.spill(&mut part, &app_map, &type_map);
-        part.events = rows as u64;
+        part.events = (hi - lo) as u64;
         Ok(part)
     }
 
@@ -681,19 +729,24 @@ impl DenseWindow {
 
     /// The hot loop: counts rows from `from` on while they fall inside the window. Returns the
     /// first row outside it (`Ok(Some)`), or the first invalid row (`Err`).
-    fn count_until_outside(&mut self, columns: &RecordEventColumns<'_>, from: usize) -> Result<Option<usize>, usize> {
+    fn count_until_outside(
+        &mut self,
+        columns: &RecordEventColumns<'_>,
+        from: usize,
+        end: usize,
+    ) -> Result<Option<usize>, usize> {
         let (n_apps, n_types) = (self.apps as u32, self.types as u32);
         let (first, days) = (self.first_day, self.days as u64);
         let (stride, type_stride) = (self.stride(), self.types * ACTIONS);
         let counts = self.counts.as_mut_slice();
         let rows = columns
             .at_micros
-            .get(from..)
+            .get(from..end)
             .unwrap_or_default()
             .iter()
-            .zip(columns.apps.get(from..).unwrap_or_default())
-            .zip(columns.record_types.get(from..).unwrap_or_default())
-            .zip(columns.actions.get(from..).unwrap_or_default());
+            .zip(columns.apps.get(from..end).unwrap_or_default())
+            .zip(columns.record_types.get(from..end).unwrap_or_default())
+            .zip(columns.actions.get(from..end).unwrap_or_default());
         for (i, (((&at, &app), &ty), &action)) in rows.enumerate() {
             // One rarely taken branch for every check; negative times wrap above the maximum.
             if (at as u64 > MAX_MICROS as u64) | (app >= n_apps) | (ty >= n_types) | (usize::from(action) >= ACTIONS) {
