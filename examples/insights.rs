@@ -29,7 +29,7 @@ impl Rng {
 }
 
 fn log_page(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
-    let index = ActivityIndex::from_events(engine.events()).map_err(|e| e.to_string())?;
+    let index = ActivityIndex::from_log(engine.events()).map_err(|e| e.to_string())?;
     let filter = ActivityFilter {
         types: vec![
             ActivityType::Installed,

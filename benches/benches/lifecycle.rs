@@ -7,8 +7,7 @@ use std::hint::black_box;
 
 use chrono::{Duration, TimeZone, Utc};
 use connected_apps::{
-    Account, Actor, App, AppId, AppLevel, Command, Directory, Distribution, Engine, Permission, User, UserId,
-    connections_home,
+    Actor, App, AppId, AppLevel, Command, Directory, Distribution, Engine, Permission, User, UserId, connections_home,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -27,15 +26,7 @@ fn level(i: usize) -> AppLevel {
 /// An engine with 1,000 apps, 10,000 users, 100 connected users per user-level app, and
 /// ordinary life (activity, sync toggles, disconnects and reconnects) up to `EVENTS` events.
 fn build() -> Engine {
-    let mut d = Directory::new(Account {
-        id: "1".into(),
-        name: "Bench".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: Default::default(),
-        api_limit_increases: 0,
-    })
-    .unwrap_or_else(|e| unreachable_setup(&e));
+    let mut d = Directory::new(connected_apps_benches::account()).unwrap_or_else(|e| unreachable_setup(&e));
     for u in 0..USERS {
         let user = User {
             id: UserId(format!("u{u}")),

@@ -15,7 +15,7 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use connected_apps::notify::{NotificationRules, dry_run, evaluate};
 use connected_apps::{
-    Account, App, AppId, AppLevel, Channel, DeliveryLog, Directory, Distribution, Event, EventId, EventKind, Frequency,
+    App, AppId, AppLevel, Channel, DeliveryLog, Directory, Distribution, Event, EventId, EventKind, Frequency,
     Recipients, Rule, RuleApps, RuleType, Team, TeamId, User, UserId,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -28,14 +28,11 @@ const APPS: usize = 1_000;
 const DAYS: i64 = 365;
 const ADMINS: usize = 10;
 
-struct Rng(u64);
+struct Rng(connected_apps_benches::Xorshift);
 
 impl Rng {
     fn next(&mut self) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 as usize
+        self.0.next_u64() as usize
     }
 }
 
@@ -44,15 +41,7 @@ fn start() -> DateTime<Utc> {
 }
 
 fn directory() -> Directory {
-    let account = Account {
-        id: "1".into(),
-        name: "Bench".into(),
-        default_language: "en".into(),
-        time_zone: "UTC".into(),
-        subscriptions: BTreeMap::new(),
-        api_limit_increases: 0,
-    };
-    let Ok(mut d) = Directory::new(account) else { bench_failed("directory") };
+    let Ok(mut d) = Directory::new(connected_apps_benches::account()) else { bench_failed("directory") };
     for u in 0..USERS {
         let user = User {
             id: UserId(format!("u{u:05}")),
@@ -94,8 +83,7 @@ fn directory() -> Directory {
 }
 
 fn bench_failed(what: &str) -> ! {
-    eprintln!("notifications bench: could not build the {what}");
-    std::process::exit(1)
+    connected_apps_benches::setup_failed("notifications", what)
 }
 
 fn app_id(a: usize) -> AppId {
@@ -112,7 +100,7 @@ fn history() -> Vec<Event> {
         Disconnected,
         Gone,
     }
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(connected_apps_benches::Xorshift(0x9e37_79b9_7f4a_7c15));
     let mut states = vec![S::Never; APPS];
     let step_ms = DAYS * 86_400_000 / EVENTS as i64;
     (0..EVENTS)
@@ -154,7 +142,7 @@ fn history() -> Vec<Event> {
 /// apps), disconnect rules one to three apps, every frequency, half with recovered notices;
 /// recipients one user or one team (1 in 20: the super admins), e-mail, 1 in 4 also in-app.
 fn rules() -> Vec<Rule> {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng(connected_apps_benches::Xorshift(0x2545_f491_4f6c_dd1d));
     (0..RULES)
         .map(|i| {
             let r = rng.next();
@@ -273,7 +261,8 @@ fn track(open: &mut BTreeMap<AppId, DateTime<Utc>>, e: &Event) {
 
 fn bench(c: &mut Criterion) {
     let d = directory();
-    let events = history();
+    let history = history();
+    let Ok(events) = connected_apps::EventLog::from_events(history.iter().cloned()) else { bench_failed("log") };
     let rule_list = rules();
     let end = events.last().map(|e| e.at).unwrap_or_default();
     let mut set = NotificationRules::new();
@@ -291,10 +280,10 @@ fn bench(c: &mut Criterion) {
     // The reference's state at the slice's start: the disconnections going on then.
     let slice_from = now - Duration::minutes(60);
     let mut open = BTreeMap::new();
-    for e in events.iter().take_while(|e| e.at < slice_from) {
+    for e in history.iter().take_while(|e| e.at < slice_from) {
         track(&mut open, e);
     }
-    let history_hours = (now - events.first().map(|e| e.at).unwrap_or(now)).num_hours();
+    let history_hours = (now - history.first().map(|e| e.at).unwrap_or(now)).num_hours();
     eprintln!(
         "notifications: {} events, {} rules, {} users in {} teams; due now {} deliveries; last-day timeline {}; \
          {} disconnections open at the slice; naive full cost = naive/60_minutes × {history_hours}",
@@ -314,7 +303,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(dry_run(&d, &events, &rule_list, now - Duration::days(1), now)))
     });
     group.bench_function("naive/60_minutes", |b| {
-        b.iter(|| black_box(naive_slice(&events, &rule_list, open.clone(), slice_from, 60)))
+        b.iter(|| black_box(naive_slice(&history, &rule_list, open.clone(), slice_from, 60)))
     });
     group.finish();
 }

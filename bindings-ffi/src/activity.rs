@@ -100,7 +100,10 @@ impl AccountEngine {
     ) -> Result<ActivityPage, ConnectedAppsError> {
         self.query_activity(|index, engine| {
             let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
-            Ok(ActivityPage { events: page.events.into_iter().cloned().collect(), next_cursor: page.next_cursor })
+            Ok(ActivityPage {
+                events: page.events.iter().map(|e| e.to_event()).collect(),
+                next_cursor: page.next_cursor,
+            })
         })
     }
 

@@ -120,7 +120,7 @@ impl PyEngine {
             index.sync(engine.events())?;
             let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
             Ok::<_, connected_apps::ActivityError>(PyActivityPage {
-                events: page.events.into_iter().cloned().collect(),
+                events: page.events.iter().map(|e| e.to_event()).collect(),
                 next_cursor: page.next_cursor,
             })
         })

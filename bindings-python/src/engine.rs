@@ -348,7 +348,7 @@ impl PyEngine {
 
     /// The log, oldest first.
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyEvent>>> {
-        events_out(py, self.0.events().iter().cloned())
+        events_out(py, self.0.events().iter().map(|e| e.to_event()))
     }
 
     /// How many events the log holds.

@@ -14,7 +14,7 @@
 //! events (no actor) are counted apart in [`ActivityFacets::system`].
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,13 +23,13 @@ use thiserror::Error;
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::error::ErrorKind;
-use crate::event::{ActivityType, Event, EventId};
+use crate::event::{ActivityType, EventId};
+use crate::log::{Dictionary, EventLog, EventRef, NO_CODE};
 
 /// The largest page a query returns; larger requests are refused rather than silently cut.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
 const TYPES: usize = ActivityType::ALL.len();
-const NO_USER: u32 = u32::MAX;
 const CURSOR_VERSION: u8 = 1;
 const TIME_SAMPLE: usize = 256;
 /// Above this many candidate lists, the merge keeps its heads in a heap instead of scanning them.
@@ -132,10 +132,11 @@ pub struct ActivityFilter {
 impl ActivityFilter {
     /// Whether `event` passes the filter (the rule the index implements, spelled out).
     #[must_use]
-    pub fn matches(&self, event: &Event) -> bool {
+    pub fn matches<'e>(&self, event: impl Into<EventRef<'e>>) -> bool {
+        let event: EventRef<'e> = event.into();
         (self.types.is_empty() || self.types.contains(&event.kind.activity_type()))
-            && (self.users.is_empty() || event.actor.as_ref().is_some_and(|a| self.users.contains(a)))
-            && (self.apps.is_empty() || self.apps.contains(&event.app))
+            && (self.users.is_empty() || event.actor.is_some_and(|a| self.users.contains(a)))
+            && (self.apps.is_empty() || self.apps.contains(event.app))
             && self.since.is_none_or(|s| event.at >= s)
             && self.until.is_none_or(|u| event.at < u)
     }
@@ -176,7 +177,7 @@ impl ActivityFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivityPage<'a> {
     /// The matching events, newest first (ties in time: later-logged first).
-    pub events: Vec<&'a Event>,
+    pub events: Vec<EventRef<'a>>,
     /// Pass this to get the next (older) page; `None` when this page is the last.
     pub next_cursor: Option<String>,
 }
@@ -206,31 +207,26 @@ pub struct ActivityFacets {
     pub by_app: Vec<FacetCount<AppId>>,
 }
 
-/// An index over an event log, for filtered, paged, faceted queries (L2–L4).
+/// An index over an [`EventLog`], for filtered, paged, faceted queries (L2–L4).
 ///
-/// Build it with [`ActivityIndex::from_events`], keep it current with [`ActivityIndex::sync`]
-/// (or [`ActivityIndex::append`]) as the log grows, and query it together with the log it
-/// indexes; a query against a log it does not cover is refused with
-/// [`ActivityError::OutOfSync`].
+/// Build it with [`ActivityIndex::from_log`], keep it current with [`ActivityIndex::sync`] as the
+/// log grows, and query it together with the log it indexes; a query against a log it does not
+/// cover is refused with [`ActivityError::OutOfSync`]. It reads the log's own columns (time,
+/// type, app and actor codes) and adds only posting lists and a time sample.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityIndex {
-    /// Event time in microseconds since the epoch (floor); exact ties are settled on the log.
-    at: Vec<i64>,
-    /// Every [`TIME_SAMPLE`]-th entry of `at`: a small first level for time searches, so that
-    /// finding a time range touches a few cache lines instead of ~24 spread over the column.
+    /// Every [`TIME_SAMPLE`]-th time of the log (nanoseconds): a small first level for time
+    /// searches, so that finding a time range touches a few cache lines instead of ~24 spread
+    /// over the column.
     at_sample: Vec<i64>,
-    app: Vec<u32>,
-    actor: Vec<u32>,
-    kind: Vec<u8>,
     /// Positions per (app × type), at `app * TYPES + type`.
     by_app_type: Vec<Vec<u32>>,
+    /// Positions per acting user.
     by_user: Vec<Vec<u32>>,
     by_type: [Vec<u32>; TYPES],
-    apps: Vec<AppId>,
-    app_ids: HashMap<AppId, u32>,
-    users: Vec<UserId>,
-    user_ids: HashMap<UserId, u32>,
-    last: Option<(EventId, DateTime<Utc>)>,
+    /// Events indexed, and the newest one's id and time, to recognise the log.
+    len: usize,
+    last: Option<(EventId, i64)>,
 }
 
 /// Where a query's candidates come from: disjoint position lists, or a plain position range.
@@ -240,7 +236,7 @@ enum Source<'a> {
     Range(usize, usize),
 }
 
-/// The checks left after the source, on interned ids.
+/// The checks left after the source, on the log's codes.
 struct Residual {
     types: Option<u16>,
     users: Option<Vec<u32>>,
@@ -250,10 +246,10 @@ struct Residual {
 impl Residual {
     /// Whether the event at `pos` passes the checks; reads only the columns it must, since
     /// each read is likely a cache miss on a large log.
-    fn keeps(&self, index: &ActivityIndex, pos: usize) -> bool {
-        self.types.is_none_or(|mask| index.kind.get(pos).is_some_and(|&ty| ty < 16 && mask & (1 << ty) != 0))
-            && self.users.as_ref().is_none_or(|u| index.actor.get(pos).is_some_and(|a| u.binary_search(a).is_ok()))
-            && self.apps.as_ref().is_none_or(|a| index.app.get(pos).is_some_and(|x| a.binary_search(x).is_ok()))
+    fn keeps(&self, log: &EventLog, pos: usize) -> bool {
+        self.types.is_none_or(|mask| log.type_code(pos).is_some_and(|ty| ty < 16 && mask & (1 << ty) != 0))
+            && self.users.as_ref().is_none_or(|u| log.actor.get(pos).is_some_and(|a| u.binary_search(a).is_ok()))
+            && self.apps.as_ref().is_none_or(|a| log.app.get(pos).is_some_and(|x| a.binary_search(x).is_ok()))
     }
 }
 
@@ -264,17 +260,13 @@ impl ActivityIndex {
         Self::default()
     }
 
-    /// Indexes `events` (a log, oldest first).
+    /// Indexes `log`.
     ///
     /// # Errors
-    /// [`ActivityError::OutOfOrder`] when the log is not in time order,
-    /// [`ActivityError::TooManyEvents`] beyond 2³² − 1 events.
-    pub fn from_events(events: &[Event]) -> Result<Self, ActivityError> {
+    /// [`ActivityError::OutOfOrder`] when the log is not in time order.
+    pub fn from_log(log: &EventLog) -> Result<Self, ActivityError> {
         let mut index = Self::new();
-        index.reserve(events.len());
-        for event in events {
-            index.append(event)?;
-        }
+        index.sync(log)?;
         index.shrink_to_fit();
         Ok(index)
     }
@@ -282,180 +274,148 @@ impl ActivityIndex {
     /// Events indexed.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.at.len()
+        self.len
     }
 
     /// Whether no event is indexed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.at.is_empty()
+        self.len == 0
     }
 
-    /// Heap bytes held for the per-event columns and posting lists (capacity, not length), so a
-    /// host can check the per-event budget; the interned id tables are not included.
+    /// Heap bytes held for the posting lists and the time sample (capacity, not length), so a
+    /// host can check the per-event budget; the log's own columns are not included (see
+    /// [`EventLog::heap_bytes`]).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         let lists = self.by_app_type.iter().chain(&self.by_user).chain(&self.by_type);
-        (self.at.capacity() + self.at_sample.capacity()) * 8
-            + (self.app.capacity() + self.actor.capacity()) * 4
-            + self.kind.capacity()
-            + lists.map(|l| l.capacity() * 4).sum::<usize>()
-    }
-
-    fn reserve(&mut self, additional: usize) {
-        self.at.reserve(additional);
-        self.app.reserve(additional);
-        self.actor.reserve(additional);
-        self.kind.reserve(additional);
+        self.at_sample.capacity() * 8 + lists.map(|l| l.capacity() * 4).sum::<usize>()
     }
 
     fn shrink_to_fit(&mut self) {
-        self.at.shrink_to_fit();
         self.at_sample.shrink_to_fit();
-        self.app.shrink_to_fit();
-        self.actor.shrink_to_fit();
-        self.kind.shrink_to_fit();
         for list in self.by_app_type.iter_mut().chain(&mut self.by_user).chain(&mut self.by_type) {
             list.shrink_to_fit();
         }
     }
 
-    /// Indexes one more event, the next one of the log.
-    ///
-    /// # Errors
-    /// [`ActivityError::OutOfOrder`] when it is older than the newest indexed event,
-    /// [`ActivityError::TooManyEvents`] when the index is full; the index is then unchanged.
-    pub fn append(&mut self, event: &Event) -> Result<(), ActivityError> {
-        if let Some((_, newest)) = self.last.filter(|(_, newest)| event.at < *newest) {
-            return Err(ActivityError::OutOfOrder { id: event.id, at: event.at, newest });
-        }
-        let pos = u32::try_from(self.len())
-            .ok()
-            .filter(|p| *p < u32::MAX)
-            .ok_or(ActivityError::TooManyEvents(self.len().saturating_add(1)))?;
-        let app = intern(&mut self.apps, &mut self.app_ids, &event.app);
-        let actor = event.actor.as_ref().map_or(NO_USER, |u| intern(&mut self.users, &mut self.user_ids, u));
-        let ty = type_index(event.kind.activity_type());
-        let slot = app as usize * TYPES + usize::from(ty);
-        if self.by_app_type.len() <= slot {
-            self.by_app_type.resize_with(self.apps.len() * TYPES, Vec::new);
-        }
-        if let Some(list) = self.by_app_type.get_mut(slot) {
-            list.push(pos);
-        }
-        if actor != NO_USER {
-            if self.by_user.len() <= actor as usize {
-                self.by_user.resize_with(self.users.len(), Vec::new);
-            }
-            if let Some(list) = self.by_user.get_mut(actor as usize) {
-                list.push(pos);
-            }
-        }
-        if let Some(list) = self.by_type.get_mut(usize::from(ty)) {
-            list.push(pos);
-        }
-        let micros = event.at.timestamp_micros();
-        if self.at.len().is_multiple_of(TIME_SAMPLE) {
-            self.at_sample.push(micros);
-        }
-        self.at.push(micros);
-        self.app.push(app);
-        self.actor.push(actor);
-        self.kind.push(ty);
-        self.last = Some((event.id, event.at));
-        Ok(())
-    }
-
-    /// Brings the index up to date with `events`, the log it indexes after some appends: indexes
+    /// Brings the index up to date with `log`, the log it indexes after some appends: indexes
     /// the new tail, or rebuilds when the log is not an extension of what was indexed. Returns
     /// how many events were indexed.
     ///
     /// # Errors
-    /// As [`ActivityIndex::from_events`]; the index is then unchanged.
-    pub fn sync(&mut self, events: &[Event]) -> Result<usize, ActivityError> {
-        if !self.covers_prefix_of(events) {
-            *self = Self::from_events(events)?;
-            return Ok(events.len());
+    /// [`ActivityError::OutOfOrder`] when the log is not in time order; the index is then
+    /// unchanged.
+    pub fn sync(&mut self, log: &EventLog) -> Result<usize, ActivityError> {
+        if !self.covers_prefix_of(log) {
+            let mut fresh = Self::new();
+            let count = fresh.sync(log)?;
+            *self = fresh;
+            return Ok(count);
         }
-        let tail = events.get(self.len()..).unwrap_or_default();
-        self.check_tail(tail)?;
-        self.reserve(tail.len());
-        for event in tail {
-            self.append(event)?;
-        }
-        Ok(tail.len())
-    }
-
-    /// Checks a tail before indexing it, so that a sync is all or nothing.
-    fn check_tail(&self, tail: &[Event]) -> Result<(), ActivityError> {
+        let start = self.len;
+        let tail = log.at.get(start..).unwrap_or_default();
+        // All or nothing: the tail's order is checked before anything is indexed.
         let mut newest = self.last.map(|(_, at)| at);
-        for event in tail {
-            if let Some(n) = newest.filter(|n| event.at < *n) {
-                return Err(ActivityError::OutOfOrder { id: event.id, at: event.at, newest: n });
+        for (i, &at) in tail.iter().enumerate() {
+            if let Some(n) = newest.filter(|n| at < *n) {
+                let (id, at, newest) = (log.ids.get(start + i).copied().unwrap_or_default(), at, n);
+                return Err(ActivityError::OutOfOrder {
+                    id: EventId(id),
+                    at: DateTime::from_timestamp_nanos(at),
+                    newest: DateTime::from_timestamp_nanos(newest),
+                });
             }
-            newest = Some(event.at);
+            newest = Some(at);
         }
-        if self.len().saturating_add(tail.len()) >= u32::MAX as usize {
-            return Err(ActivityError::TooManyEvents(self.len().saturating_add(tail.len())));
+        if self.by_app_type.len() < log.apps.len() * TYPES {
+            self.by_app_type.resize_with(log.apps.len() * TYPES, Vec::new);
         }
-        Ok(())
+        if self.by_user.len() < log.users.len() {
+            self.by_user.resize_with(log.users.len(), Vec::new);
+        }
+        for pos in start..log.len() {
+            // Positions fit in u32: the log holds at most `MAX_EVENTS`.
+            let p = pos as u32;
+            let app = log.app.get(pos).copied().unwrap_or_default() as usize;
+            let ty = log.type_code(pos).unwrap_or_default();
+            if let Some(list) = self.by_app_type.get_mut(app * TYPES + usize::from(ty)) {
+                list.push(p);
+            }
+            if let Some(list) = log.actor.get(pos).and_then(|a| self.by_user.get_mut(*a as usize)) {
+                list.push(p);
+            }
+            if let Some(list) = self.by_type.get_mut(usize::from(ty)) {
+                list.push(p);
+            }
+            if pos.is_multiple_of(TIME_SAMPLE)
+                && let Some(at) = log.at.get(pos)
+            {
+                self.at_sample.push(*at);
+            }
+        }
+        self.len = log.len();
+        self.last = log.ids.last().zip(log.at.last()).map(|(id, at)| (EventId(*id), *at));
+        Ok(log.len() - start)
     }
 
-    fn covers_prefix_of(&self, events: &[Event]) -> bool {
-        match self.last {
-            None => true,
-            Some((id, at)) => {
-                events.len() >= self.len()
-                    && self.len().checked_sub(1).and_then(|i| events.get(i)).is_some_and(|e| e.id == id && e.at == at)
+    fn covers_prefix_of(&self, log: &EventLog) -> bool {
+        match (self.len.checked_sub(1), self.last) {
+            (Some(i), Some((id, at))) => {
+                log.ids.get(i).is_some_and(|x| *x == id.0) && log.at.get(i).is_some_and(|x| *x == at)
             }
+            _ => true,
         }
     }
 
-    fn check_covers(&self, events: &[Event]) -> Result<(), ActivityError> {
-        if events.len() == self.len() && self.covers_prefix_of(events) {
+    fn check_covers(&self, log: &EventLog) -> Result<(), ActivityError> {
+        if log.len() == self.len && self.covers_prefix_of(log) {
             Ok(())
         } else {
-            Err(ActivityError::OutOfSync { indexed: self.len(), logged: events.len() })
+            Err(ActivityError::OutOfSync { indexed: self.len, logged: log.len() })
         }
     }
 
     /// The first position at or after `t`.
-    fn first_at_or_after(&self, events: &[Event], t: DateTime<Utc>) -> usize {
-        let key = t.timestamp_micros();
+    fn first_at_or_after(&self, log: &EventLog, t: DateTime<Utc>) -> usize {
+        let Some(key) = t.timestamp_nanos_opt() else { return log.count_before(t) };
         // Samples below `key` bound the block where the first entry >= key lies.
         let block = self.at_sample.partition_point(|&a| a < key).saturating_sub(1) * TIME_SAMPLE;
-        let end = (block + TIME_SAMPLE + 1).min(self.at.len());
-        let within = self.at.get(block..end).unwrap_or_default();
+        let end = (block + TIME_SAMPLE + 1).min(log.at.len());
+        let within = log.at.get(block..end).unwrap_or_default();
         let lo = block + within.partition_point(|&a| a < key);
-        let lo =
-            if lo == end { self.at.get(end..).unwrap_or_default().partition_point(|&a| a < key) + end } else { lo };
-        let ties = self.at.get(lo..).unwrap_or_default().iter().take_while(|&&a| a == key).count();
-        lo + events.get(lo..lo + ties).map_or(0, |same| same.partition_point(|e| e.at < t))
+        if lo == end { log.at.get(end..).unwrap_or_default().partition_point(|&a| a < key) + end } else { lo }
     }
 
     /// The positions `[lo, hi)` inside the filter's time range.
-    fn time_range(&self, events: &[Event], filter: &ActivityFilter) -> Result<(usize, usize), ActivityError> {
+    fn time_range(&self, log: &EventLog, filter: &ActivityFilter) -> Result<(usize, usize), ActivityError> {
         if let (Some(since), Some(until)) = (filter.since, filter.until)
             && since > until
         {
             return Err(ActivityError::InvertedRange { since, until });
         }
-        let lo = filter.since.map_or(0, |s| self.first_at_or_after(events, s));
-        let hi = filter.until.map_or(self.len(), |u| self.first_at_or_after(events, u));
+        let lo = filter.since.map_or(0, |s| self.first_at_or_after(log, s));
+        let hi = filter.until.map_or(self.len, |u| self.first_at_or_after(log, u));
         Ok((lo, hi.max(lo)))
     }
 
     /// Chooses the smallest candidate source for `filter` within positions `[lo, hi)`, and the
     /// checks the source does not already guarantee. `None` when nothing can match.
-    fn plan<'a>(&'a self, filter: &ActivityFilter, lo: usize, hi: usize) -> Option<(Source<'a>, Residual)> {
+    fn plan<'a>(
+        &'a self,
+        log: &EventLog,
+        filter: &ActivityFilter,
+        lo: usize,
+        hi: usize,
+    ) -> Option<(Source<'a>, Residual)> {
         let types: Option<Vec<u8>> = (!filter.types.is_empty()).then(|| {
             let mut t: Vec<u8> = filter.types.iter().map(|t| type_index(*t)).collect();
             t.sort_unstable();
             t.dedup();
             t
         });
-        let apps = (!filter.apps.is_empty()).then(|| known(&self.app_ids, &filter.apps));
-        let users = (!filter.users.is_empty()).then(|| known(&self.user_ids, &filter.users));
+        let apps = (!filter.apps.is_empty()).then(|| known(&log.apps, &filter.apps));
+        let users = (!filter.users.is_empty()).then(|| known(&log.users, &filter.users));
         if apps.as_ref().is_some_and(Vec::is_empty) || users.as_ref().is_some_and(Vec::is_empty) {
             return None;
         }
@@ -516,7 +476,7 @@ impl ActivityIndex {
 
     /// One page of the events matching `filter`, newest first, after `cursor` (L2, L3).
     ///
-    /// `events` must be the log this index covers. A cursor stays valid while new events are
+    /// `log` must be the log this index covers. A cursor stays valid while new events are
     /// appended (and the index synced): the next pages continue exactly where the previous one
     /// stopped, with no duplicate and no gap; the newer events appear on a fresh first page.
     ///
@@ -527,7 +487,7 @@ impl ActivityIndex {
     /// [`ActivityError::OutOfSync`].
     pub fn query<'e>(
         &self,
-        events: &'e [Event],
+        log: &'e EventLog,
         filter: &ActivityFilter,
         cursor: Option<&str>,
         page_size: usize,
@@ -535,15 +495,15 @@ impl ActivityIndex {
         if page_size == 0 || page_size > MAX_PAGE_SIZE {
             return Err(ActivityError::PageSize { size: page_size, max: MAX_PAGE_SIZE });
         }
-        self.check_covers(events)?;
+        self.check_covers(log)?;
         let fingerprint = filter.fingerprint();
-        let (lo, mut hi) = self.time_range(events, filter)?;
+        let (lo, mut hi) = self.time_range(log, filter)?;
         if let Some(text) = cursor {
             let c = Cursor::decode(text)?;
             if c.filter != fingerprint {
                 return Err(ActivityError::ForeignCursor(text.to_owned()));
             }
-            let logged = events.get(c.position as usize);
+            let logged = log.get(c.position as usize);
             if !logged
                 .is_some_and(|e| e.id == c.id && e.at.timestamp() == c.secs && e.at.timestamp_subsec_nanos() == c.nanos)
             {
@@ -552,12 +512,12 @@ impl ActivityIndex {
             hi = hi.min(c.position as usize);
         }
         let mut positions = Vec::with_capacity(page_size + 1);
-        if let Some((source, residual)) = self.plan(filter, lo, hi.max(lo)) {
-            self.newest_matching(&source, &residual, lo, page_size + 1, &mut positions);
+        if let Some((source, residual)) = self.plan(log, filter, lo, hi.max(lo)) {
+            newest_matching(log, &source, &residual, lo, page_size + 1, &mut positions);
         }
         let more = positions.len() > page_size;
         positions.truncate(page_size);
-        let page: Vec<&Event> = positions.iter().filter_map(|p| events.get(*p as usize)).collect();
+        let page: Vec<EventRef<'e>> = positions.iter().filter_map(|p| log.get(*p as usize)).collect();
         let next_cursor = match (more, positions.last(), page.last()) {
             (true, Some(position), Some(event)) => Some(
                 Cursor {
@@ -574,91 +534,36 @@ impl ActivityIndex {
         Ok(ActivityPage { events: page, next_cursor })
     }
 
-    /// Up to `limit` matching positions, newest first, merged from the source's lists.
-    fn newest_matching(&self, source: &Source<'_>, residual: &Residual, lo: usize, limit: usize, out: &mut Vec<u32>) {
-        match source {
-            Source::Range(lo, hi) => {
-                for pos in (*lo..*hi).rev() {
-                    if out.len() == limit {
-                        return;
-                    }
-                    if residual.keeps(self, pos) {
-                        out.push(pos as u32);
-                    }
-                }
-            }
-            Source::Lists(lists) if lists.len() <= LINEAR_MERGE_MAX_LISTS => {
-                // Each list is consumed from its end; `ends[i]` is how much of list i is left.
-                let mut ends: Vec<usize> = lists.iter().map(|l| l.len()).collect();
-                while out.len() < limit {
-                    let mut best: Option<(usize, u32)> = None;
-                    for (i, (list, end)) in lists.iter().zip(&ends).enumerate() {
-                        if let Some(&p) = end.checked_sub(1).and_then(|e| list.get(e))
-                            && best.is_none_or(|(_, b)| p > b)
-                        {
-                            best = Some((i, p));
-                        }
-                    }
-                    let Some((i, pos)) = best.filter(|(_, p)| *p as usize >= lo) else { return };
-                    if let Some(end) = ends.get_mut(i) {
-                        *end -= 1;
-                    }
-                    if residual.keeps(self, pos as usize) {
-                        out.push(pos);
-                    }
-                }
-            }
-            Source::Lists(lists) => {
-                let mut heap: BinaryHeap<(u32, usize, usize)> = lists
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, l)| l.len().checked_sub(1).and_then(|e| l.get(e).map(|p| (*p, i, e))))
-                    .collect();
-                while out.len() < limit {
-                    let Some((pos, i, at)) = heap.pop().filter(|(p, _, _)| *p as usize >= lo) else { return };
-                    if let Some(next) =
-                        at.checked_sub(1).and_then(|e| lists.get(i).and_then(|l| l.get(e)).map(|p| (*p, e)))
-                    {
-                        heap.push((next.0, i, next.1));
-                    }
-                    if residual.keeps(self, pos as usize) {
-                        out.push(pos);
-                    }
-                }
-            }
-        }
-    }
-
     /// Counts of the events matching `filter`, per type, acting user and app (L4).
     ///
     /// # Errors
     /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`].
-    pub fn facets(&self, events: &[Event], filter: &ActivityFilter) -> Result<ActivityFacets, ActivityError> {
-        self.check_covers(events)?;
-        let (lo, hi) = self.time_range(events, filter)?;
-        let Some((source, residual)) = self.plan(filter, lo, hi) else {
+    pub fn facets(&self, log: &EventLog, filter: &ActivityFilter) -> Result<ActivityFacets, ActivityError> {
+        self.check_covers(log)?;
+        let (lo, hi) = self.time_range(log, filter)?;
+        let Some((source, residual)) = self.plan(log, filter, lo, hi) else {
             return Ok(ActivityFacets::default());
         };
         let mut by_type = [0u64; TYPES];
-        let mut by_user = vec![0u64; self.users.len()];
-        let mut by_app = vec![0u64; self.apps.len()];
+        let mut by_user = vec![0u64; log.users.len()];
+        let mut by_app = vec![0u64; log.apps.len()];
         let mut system = 0u64;
         let mut count = |pos: usize| {
-            if !residual.keeps(self, pos) {
+            if !residual.keeps(log, pos) {
                 return;
             }
-            if let Some(c) = self.kind.get(pos).and_then(|t| by_type.get_mut(usize::from(*t))) {
+            if let Some(c) = log.type_code(pos).and_then(|t| by_type.get_mut(usize::from(t))) {
                 *c += 1;
             }
-            match self.actor.get(pos).copied() {
-                Some(NO_USER) | None => system += 1,
+            match log.actor.get(pos).copied() {
+                Some(NO_CODE) | None => system += 1,
                 Some(u) => {
                     if let Some(c) = by_user.get_mut(u as usize) {
                         *c += 1;
                     }
                 }
             }
-            if let Some(c) = self.app.get(pos).and_then(|a| by_app.get_mut(*a as usize)) {
+            if let Some(c) = log.app.get(pos).and_then(|a| by_app.get_mut(*a as usize)) {
                 *c += 1;
             }
         };
@@ -672,10 +577,71 @@ impl ActivityIndex {
         Ok(ActivityFacets {
             total,
             by_type: ranked(ActivityType::ALL.iter().copied().zip(by_type)),
-            by_user: ranked(self.users.iter().cloned().zip(by_user)),
+            by_user: ranked(log.users.names().iter().cloned().zip(by_user)),
             system,
-            by_app: ranked(self.apps.iter().cloned().zip(by_app)),
+            by_app: ranked(log.apps.names().iter().cloned().zip(by_app)),
         })
+    }
+}
+
+/// Up to `limit` matching positions, newest first, merged from the source's lists.
+fn newest_matching(
+    log: &EventLog,
+    source: &Source<'_>,
+    residual: &Residual,
+    lo: usize,
+    limit: usize,
+    out: &mut Vec<u32>,
+) {
+    match source {
+        Source::Range(lo, hi) => {
+            for pos in (*lo..*hi).rev() {
+                if out.len() == limit {
+                    return;
+                }
+                if residual.keeps(log, pos) {
+                    out.push(pos as u32);
+                }
+            }
+        }
+        Source::Lists(lists) if lists.len() <= LINEAR_MERGE_MAX_LISTS => {
+            // Each list is consumed from its end; `ends[i]` is how much of list i is left.
+            let mut ends: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+            while out.len() < limit {
+                let mut best: Option<(usize, u32)> = None;
+                for (i, (list, end)) in lists.iter().zip(&ends).enumerate() {
+                    if let Some(&p) = end.checked_sub(1).and_then(|e| list.get(e))
+                        && best.is_none_or(|(_, b)| p > b)
+                    {
+                        best = Some((i, p));
+                    }
+                }
+                let Some((i, pos)) = best.filter(|(_, p)| *p as usize >= lo) else { return };
+                if let Some(end) = ends.get_mut(i) {
+                    *end -= 1;
+                }
+                if residual.keeps(log, pos as usize) {
+                    out.push(pos);
+                }
+            }
+        }
+        Source::Lists(lists) => {
+            let mut heap: BinaryHeap<(u32, usize, usize)> = lists
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| l.len().checked_sub(1).and_then(|e| l.get(e).map(|p| (*p, i, e))))
+                .collect();
+            while out.len() < limit {
+                let Some((pos, i, at)) = heap.pop().filter(|(p, _, _)| *p as usize >= lo) else { return };
+                if let Some(next) = at.checked_sub(1).and_then(|e| lists.get(i).and_then(|l| l.get(e)).map(|p| (*p, e)))
+                {
+                    heap.push((next.0, i, next.1));
+                }
+                if residual.keeps(log, pos as usize) {
+                    out.push(pos);
+                }
+            }
+        }
     }
 }
 
@@ -697,20 +663,9 @@ fn type_index(t: ActivityType) -> u8 {
     t as u8
 }
 
-/// The dense id of `key`, giving it the next one when it is new.
-pub(crate) fn intern<K: Clone + Eq + std::hash::Hash>(names: &mut Vec<K>, ids: &mut HashMap<K, u32>, key: &K) -> u32 {
-    if let Some(id) = ids.get(key) {
-        return *id;
-    }
-    let id = names.len() as u32;
-    names.push(key.clone());
-    ids.insert(key.clone(), id);
-    id
-}
-
-/// The interned ids of the keys known to the index, sorted.
-fn known<K: Eq + std::hash::Hash>(ids: &HashMap<K, u32>, keys: &[K]) -> Vec<u32> {
-    let mut out: Vec<u32> = keys.iter().filter_map(|k| ids.get(k).copied()).collect();
+/// The codes of the keys the log knows, sorted.
+fn known<K: Clone + Eq + std::hash::Hash>(dictionary: &Dictionary<K>, keys: &[K]) -> Vec<u32> {
+    let mut out: Vec<u32> = keys.iter().filter_map(|k| dictionary.code(k)).collect();
     out.sort_unstable();
     out.dedup();
     out

@@ -1,6 +1,6 @@
 //! The façade: commands are checked, become events, and are folded into the state (C4).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -10,6 +10,7 @@ use crate::command::{Actor, Command, InstallRequest, Outcome};
 use crate::connection::{ConnectionKey, ConnectionState};
 use crate::error::LifecycleError;
 use crate::event::{Event, EventId, EventKind};
+use crate::log::EventLog;
 use crate::state::{Directory, State, check_connection_user};
 
 /// The word a user must type to confirm an uninstall (I5).
@@ -21,11 +22,10 @@ pub const UNINSTALL_CONFIRMATION: &str = "uninstall";
 /// [`Engine::append`] (events from elsewhere); both validate first and change nothing on error.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    directory: Directory,
-    events: Vec<Event>,
-    ids: HashSet<EventId>,
-    state: State,
-    next_id: u64,
+    pub(crate) directory: Directory,
+    pub(crate) events: EventLog,
+    pub(crate) state: State,
+    pub(crate) next_id: u64,
     /// Notification rules and delivery log (N1–N4), kept here so snapshots carry them.
     pub(crate) notifications: crate::notify::Notifications,
 }
@@ -36,8 +36,7 @@ impl Engine {
     pub fn new(directory: Directory) -> Self {
         Self {
             directory,
-            events: Vec::new(),
-            ids: HashSet::new(),
+            events: EventLog::new(),
             state: State::default(),
             next_id: 1,
             notifications: crate::notify::Notifications::default(),
@@ -57,7 +56,7 @@ impl Engine {
 
     /// The log, oldest first.
     #[must_use]
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &EventLog {
         &self.events
     }
 
@@ -70,9 +69,8 @@ impl Engine {
     /// The state as of `at`: the fold of every event at or before that instant.
     #[must_use]
     pub fn state_as_of(&self, at: DateTime<Utc>) -> State {
-        let end = self.events.partition_point(|e| e.at <= at);
         let mut state = State::default();
-        for event in self.events.get(..end).unwrap_or_default() {
+        for event in self.events.range(0..self.events.count_up_to(at)) {
             // Every logged event was validated against exactly this prefix when appended.
             let _ = state.apply(&self.directory, event);
         }
@@ -179,7 +177,7 @@ impl Engine {
     /// [`LifecycleError::DuplicateEventId`], [`LifecycleError::OutOfOrder`] or the transition's
     /// error; the engine is then unchanged.
     pub fn append(&mut self, event: Event) -> Result<(), LifecycleError> {
-        if self.ids.contains(&event.id) {
+        if self.events.contains_id(event.id) {
             return Err(LifecycleError::DuplicateEventId(event.id));
         }
         self.check_time(event.at).map_err(|e| match e {
@@ -196,15 +194,12 @@ impl Engine {
     /// # Errors
     /// The first refused event's error, with its position in `events`.
     pub fn append_all(&mut self, events: impl IntoIterator<Item = Event>) -> Result<usize, (usize, LifecycleError)> {
-        let mark = (self.events.len(), self.next_id);
+        let mark = (self.events.mark(), self.next_id);
         let saved = self.state.clone();
         let mut count = 0;
         for event in events {
             if let Err(e) = self.append(event) {
-                let appended: Vec<Event> = self.events.drain(mark.0..).collect();
-                for ev in &appended {
-                    self.ids.remove(&ev.id);
-                }
+                self.events.rollback(mark.0);
                 self.next_id = mark.1;
                 self.state = saved;
                 return Err((count, e));
@@ -215,14 +210,16 @@ impl Engine {
     }
 
     fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
+        // What the log could refuse is checked before the state changes.
+        self.events.next_position(1)?;
+        crate::log::nanos(event.at)?;
         self.state.apply(&self.directory, &event)?;
         self.next_id = self.next_id.max(event.id.0.saturating_add(1));
-        self.ids.insert(event.id);
-        self.events.push(event);
-        Ok(())
+        self.events.push(event)
     }
 
     fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
+        crate::log::nanos(at)?;
         match self.events.last() {
             Some(newest) if at < newest.at => {
                 Err(LifecycleError::OutOfOrder { id: EventId(self.next_id), at, newest: newest.at })

@@ -185,6 +185,12 @@ pub enum LifecycleError {
         /// What is wrong.
         reason: String,
     },
+    /// A time the log cannot hold: events happen between 1677-09-21 and 2262-04-11 (UTC).
+    #[error("time {0} is outside the log's range 1677-09-21 to 2262-04-11")]
+    TimeOutOfRange(DateTime<Utc>),
+    /// The log would exceed [`crate::log::MAX_EVENTS`] events.
+    #[error("log of {0} events is over the limit of 4294967294")]
+    LogFull(usize),
 }
 
 fn for_user(user: Option<&UserId>) -> String {
@@ -372,6 +378,8 @@ impl LifecycleError {
             | Self::ConnectionUserRequired(_)
             | Self::ConnectionUserNotAllowed { .. }
             | Self::InvalidAppVersion { .. }
+            | Self::TimeOutOfRange(_)
+            | Self::LogFull(_)
             | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
         }
     }

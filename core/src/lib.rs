@@ -13,6 +13,7 @@ pub mod event;
 pub mod import;
 pub mod ingest;
 pub mod insights;
+pub mod log;
 pub mod marketplace;
 pub mod notify;
 pub mod snapshot;
@@ -41,6 +42,7 @@ pub use insights::{
     Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,
     RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
 };
+pub use log::{EventLog, EventRef, Events};
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,

@@ -100,10 +100,11 @@ impl Engine {
 ///
 /// # Errors
 /// [`SnapshotError::Json`] if serialisation fails (it does not for valid events).
-pub fn events_to_ndjson(events: &[Event]) -> Result<String, SnapshotError> {
-    let mut out = String::with_capacity(events.len() * 128);
-    for (i, event) in events.iter().enumerate() {
-        out.push_str(&serde_json::to_string(event).map_err(|e| json_error(Some(i + 1), &e))?);
+pub fn events_to_ndjson<E: Serialize>(events: impl IntoIterator<Item = E>) -> Result<String, SnapshotError> {
+    let events = events.into_iter();
+    let mut out = String::with_capacity(events.size_hint().0 * 128);
+    for (i, event) in events.enumerate() {
+        out.push_str(&serde_json::to_string(&event).map_err(|e| json_error(Some(i + 1), &e))?);
         out.push('\n');
     }
     Ok(out)

@@ -9,7 +9,8 @@ use crate::account::{Account, Team, TeamId, User, UserId};
 use crate::catalog::{App, AppId, AppLevel};
 use crate::connection::{Connection, ConnectionKey, ConnectionState, Health};
 use crate::error::{DirectoryError, LifecycleError};
-use crate::event::{Event, EventKind};
+use crate::event::EventKind;
+use crate::log::EventRef;
 
 /// The account, its users and teams, and the apps it can connect. Lifecycle events refer to it;
 /// it is set up by the host and changed only through its validating methods.
@@ -166,8 +167,10 @@ fn validate_account(account: &Account) -> Result<(), DirectoryError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     // Nested by app then user so the fold looks connections up by borrowed ids, without
-    // building (allocating) a key per event.
-    connections: BTreeMap<AppId, BTreeMap<Option<UserId>, Connection>>,
+    // building (allocating) a key per event. The user key is the user id, or "" for a
+    // connection without a user (the directory refuses empty user ids), which also orders it
+    // first as `None` would.
+    connections: BTreeMap<AppId, BTreeMap<String, Connection>>,
     revisions: BTreeMap<AppId, AppRevision>,
 }
 
@@ -199,7 +202,7 @@ impl State {
     /// A connection by key.
     #[must_use]
     pub fn connection(&self, key: &ConnectionKey) -> Option<&Connection> {
-        self.connections.get(&key.app).and_then(|users| users.get(&key.user))
+        self.connections.get(&key.app).and_then(|users| users.get(user_key(key.user.as_ref())))
     }
 
     /// Every connection ever made (uninstalled ones included), ordered by app then user.
@@ -217,43 +220,38 @@ impl State {
     ///
     /// # Errors
     /// A [`LifecycleError`] naming the unknown id or the impossible transition.
-    pub fn apply(&mut self, directory: &Directory, event: &Event) -> Result<(), LifecycleError> {
-        let app = directory.app(&event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
-        if let EventKind::AppVersionChanged { version, scopes, features } = &event.kind {
+    pub fn apply<'e>(&mut self, directory: &Directory, event: impl Into<EventRef<'e>>) -> Result<(), LifecycleError> {
+        let event: EventRef<'e> = event.into();
+        let app = directory.app(event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
+        if let EventKind::AppVersionChanged { version, scopes, features } = event.kind {
             return self.change_version(directory, event, version, scopes, features);
         }
-        let app = self.revisions.get(&event.app).map_or(app, |r| &r.app);
-        check_connection_user(app, event.user.as_ref())?;
+        let app = self.revisions.get(event.app).map_or(app, |r| &r.app);
+        check_connection_user(app, event.user)?;
         if let Some(user) = event.user.iter().chain(event.actor.iter()).find(|u| directory.user(u).is_none()) {
-            return Err(LifecycleError::UnknownUser(user.clone()));
+            return Err(LifecycleError::UnknownUser((*user).clone()));
         }
         let at = event.at;
-        let not_installed = || LifecycleError::NotInstalled { app: event.app.clone(), user: event.user.clone() };
-        let undeclared = |scopes: &BTreeSet<String>| {
-            scopes
-                .iter()
-                .find(|s| !app.declares(s))
-                .map(|s| LifecycleError::UndeclaredScope { app: app.id.clone(), scope: s.clone() })
-        };
 
-        if let EventKind::Installed { scopes, expires_at } | EventKind::Reinstalled { scopes, expires_at } = &event.kind
+        if let EventKind::Installed { scopes, expires_at } | EventKind::Reinstalled { scopes, expires_at } = event.kind
         {
-            if let Some(e) = undeclared(scopes) {
+            if let Some(e) = undeclared(app, scopes) {
                 return Err(e);
             }
             let users = self.connections.entry(event.app.clone()).or_default();
-            let previous = users.get(&event.user);
+            let user = event.user.cloned();
+            let previous = users.get(user_key(event.user));
             if previous.is_some_and(Connection::is_installed) {
-                return Err(LifecycleError::AlreadyInstalled { app: event.app.clone(), user: event.user.clone() });
+                return Err(LifecycleError::AlreadyInstalled { app: event.app.clone(), user });
             }
             let (first_installed_at, first_installed_by) =
-                previous.map_or((at, event.actor.clone()), |p| (p.first_installed_at, p.first_installed_by.clone()));
+                previous.map_or((at, event.actor.cloned()), |p| (p.first_installed_at, p.first_installed_by.clone()));
             let connection = Connection {
-                key: ConnectionKey { app: event.app.clone(), user: event.user.clone() },
+                key: ConnectionKey { app: event.app.clone(), user: user.clone() },
                 first_installed_at,
                 first_installed_by,
                 installed_at: at,
-                installed_by: event.actor.clone(),
+                installed_by: event.actor.cloned(),
                 granted_scopes: scopes.clone(),
                 expires_at: *expires_at,
                 sync_settings: BTreeMap::new(),
@@ -262,79 +260,109 @@ impl State {
                 health_since: at,
                 update_available: false,
             };
-            users.insert(event.user.clone(), connection);
+            users.insert(user_key(event.user).to_owned(), connection);
             return Ok(());
         }
 
         let connection = self
             .connections
-            .get_mut(&event.app)
-            .and_then(|users| users.get_mut(&event.user))
+            .get_mut(event.app)
+            .and_then(|users| users.get_mut(user_key(event.user)))
             .filter(|c| c.is_installed())
-            .ok_or_else(not_installed)?;
-        let state = connection.state_at(at);
-        let already = |state: &'static str| LifecycleError::AlreadyInState { app: event.app.clone(), state };
-        let new_health = match &event.kind {
-            EventKind::Installed { .. } | EventKind::Reinstalled { .. } | EventKind::AppVersionChanged { .. } => None,
-            EventKind::Uninstalled => Some(Health::Uninstalled),
-            EventKind::Connected => {
-                if state == ConnectionState::Connected {
-                    return Err(already("connected"));
-                }
-                Some(Health::Connected)
-            }
-            EventKind::Reconnected { expires_at } => {
-                if state == ConnectionState::Connected {
-                    return Err(already("connected"));
-                }
-                connection.expires_at = *expires_at;
-                Some(Health::Connected)
-            }
-            EventKind::Disconnected => {
-                if state == ConnectionState::Disconnected {
-                    return Err(already("disconnected"));
-                }
-                Some(Health::Disconnected)
-            }
-            EventKind::ConnectionExpired => {
-                if state == ConnectionState::Expired {
-                    return Err(already("expired"));
-                }
-                Some(Health::Expired)
-            }
-            EventKind::ConnectionError(info) => Some(Health::Error(info.clone())),
-            EventKind::Reauthenticated { scopes, expires_at } => {
-                if let Some(e) = undeclared(scopes) {
-                    return Err(e);
-                }
-                connection.granted_scopes.extend(scopes.iter().cloned());
-                connection.expires_at = *expires_at;
-                Some(Health::Connected)
-            }
-            EventKind::SyncSettingChanged { setting, on } => {
-                if setting.trim().is_empty() {
-                    return Err(LifecycleError::EmptySyncSetting);
-                }
-                connection.sync_settings.insert(setting.clone(), *on);
-                None
-            }
-            EventKind::AppActivity => {
-                connection.last_activity_at = Some(connection.last_activity_at.map_or(at, |l| l.max(at)));
-                None
-            }
-            EventKind::UpdateAvailability { available } => {
-                connection.update_available = *available;
-                None
-            }
-        };
-        if let Some(health) = new_health {
-            if std::mem::discriminant(&health) != std::mem::discriminant(&connection.health) {
-                connection.health_since = at;
-            }
-            connection.health = health;
-        }
-        Ok(())
+            .ok_or_else(|| LifecycleError::NotInstalled { app: event.app.clone(), user: event.user.cloned() })?;
+        change(connection, app, event.kind, at)
     }
+
+    /// The connection of `app` for `user`, to change in place.
+    pub(crate) fn connection_mut(&mut self, app: &AppId, user: Option<&UserId>) -> Option<&mut Connection> {
+        self.connections.get_mut(app)?.get_mut(user_key(user))
+    }
+}
+
+/// The inner map's key of a connection's user.
+fn user_key(user: Option<&UserId>) -> &str {
+    user.map_or("", |u| u.0.as_str())
+}
+
+/// The first scope of `scopes` that `app` does not declare, as an error.
+fn undeclared(app: &App, scopes: &BTreeSet<String>) -> Option<LifecycleError> {
+    scopes
+        .iter()
+        .find(|s| !app.declares(s))
+        .map(|s| LifecycleError::UndeclaredScope { app: app.id.clone(), scope: s.clone() })
+}
+
+/// Folds an event of `kind` at `at` into an installed `connection` of `app` (the entry in
+/// force): every kind but installs and version changes, which [`State::apply`] handles before.
+/// On error the connection is unchanged.
+pub(crate) fn change(
+    connection: &mut Connection,
+    app: &App,
+    kind: &EventKind,
+    at: DateTime<Utc>,
+) -> Result<(), LifecycleError> {
+    let state = connection.state_at(at);
+    let already = |state: &'static str| LifecycleError::AlreadyInState { app: app.id.clone(), state };
+    let new_health = match kind {
+        EventKind::Installed { .. } | EventKind::Reinstalled { .. } | EventKind::AppVersionChanged { .. } => None,
+        EventKind::Uninstalled => Some(Health::Uninstalled),
+        EventKind::Connected => {
+            if state == ConnectionState::Connected {
+                return Err(already("connected"));
+            }
+            Some(Health::Connected)
+        }
+        EventKind::Reconnected { expires_at } => {
+            if state == ConnectionState::Connected {
+                return Err(already("connected"));
+            }
+            connection.expires_at = *expires_at;
+            Some(Health::Connected)
+        }
+        EventKind::Disconnected => {
+            if state == ConnectionState::Disconnected {
+                return Err(already("disconnected"));
+            }
+            Some(Health::Disconnected)
+        }
+        EventKind::ConnectionExpired => {
+            if state == ConnectionState::Expired {
+                return Err(already("expired"));
+            }
+            Some(Health::Expired)
+        }
+        EventKind::ConnectionError(info) => Some(Health::Error(info.clone())),
+        EventKind::Reauthenticated { scopes, expires_at } => {
+            if let Some(e) = undeclared(app, scopes) {
+                return Err(e);
+            }
+            connection.granted_scopes.extend(scopes.iter().cloned());
+            connection.expires_at = *expires_at;
+            Some(Health::Connected)
+        }
+        EventKind::SyncSettingChanged { setting, on } => {
+            if setting.trim().is_empty() {
+                return Err(LifecycleError::EmptySyncSetting);
+            }
+            connection.sync_settings.insert(setting.clone(), *on);
+            None
+        }
+        EventKind::AppActivity => {
+            connection.last_activity_at = Some(connection.last_activity_at.map_or(at, |l| l.max(at)));
+            None
+        }
+        EventKind::UpdateAvailability { available } => {
+            connection.update_available = *available;
+            None
+        }
+    };
+    if let Some(health) = new_health {
+        if std::mem::discriminant(&health) != std::mem::discriminant(&connection.health) {
+            connection.health_since = at;
+        }
+        connection.health = health;
+    }
+    Ok(())
 }
 
 impl State {
@@ -343,16 +371,16 @@ impl State {
     fn change_version(
         &mut self,
         directory: &Directory,
-        event: &Event,
+        event: EventRef<'_>,
         version: &str,
         scopes: &[crate::catalog::ScopeDecl],
         features: &[crate::catalog::Feature],
     ) -> Result<(), LifecycleError> {
-        let base = directory.app(&event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
-        if let Some(user) = &event.user {
+        let base = directory.app(event.app).ok_or_else(|| LifecycleError::UnknownApp(event.app.clone()))?;
+        if let Some(user) = event.user {
             return Err(LifecycleError::ConnectionUserNotAllowed { app: base.id.clone(), user: user.clone() });
         }
-        if let Some(actor) = event.actor.as_ref().filter(|u| directory.user(u).is_none()) {
+        if let Some(actor) = event.actor.filter(|u| directory.user(u).is_none()) {
             return Err(LifecycleError::UnknownUser(actor.clone()));
         }
         let invalid = |reason: String| LifecycleError::InvalidAppVersion { app: base.id.clone(), reason };

@@ -338,14 +338,15 @@ pub fn connections_home(
 /// The events of one app, newest first, filtered by activity type and acting user (O2).
 #[must_use]
 pub fn app_log(engine: &Engine, app: &AppId, filter: &AppLogFilter) -> Vec<Event> {
-    engine
-        .events()
-        .iter()
-        .rev()
-        .filter(|e| &e.app == app)
+    let log = engine.events();
+    // The app's rows are found on the dense app-code column, not by comparing ids.
+    let Some(code) = log.apps.code(app) else { return Vec::new() };
+    let positions = log.app.iter().enumerate().rev().filter(|(_, c)| **c == code).map(|(p, _)| p);
+    positions
+        .filter_map(|p| log.get(p))
         .filter(|e| filter.types.is_empty() || filter.types.contains(&e.kind.activity_type()))
-        .filter(|e| filter.users.is_empty() || e.actor.as_ref().is_some_and(|a| filter.users.contains(a)))
-        .cloned()
+        .filter(|e| filter.users.is_empty() || e.actor.is_some_and(|a| filter.users.contains(a)))
+        .map(|e| e.to_event())
         .collect()
 }
 

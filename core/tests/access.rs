@@ -144,7 +144,7 @@ fn an_app_version_adding_a_required_scope_is_an_event_reflected_at_once() {
     assert_eq!(home.summary.update_available, 0);
 
     e.execute(&Actor::System, new_version("2.0"), t(1)).unwrap();
-    let last = e.events().last().unwrap();
+    let last = e.events().last().unwrap().to_event();
     assert_eq!(last.kind.activity_type(), ActivityType::AppVersionChanged);
     assert_eq!(last.user, None);
 
@@ -180,7 +180,7 @@ fn reauthenticating_grants_the_pending_scopes_and_is_logged() {
 
     let reauth = Command::Reauthenticate { app: "sync".into(), user: None, scopes: None, expires_at: None };
     e.execute(&as_user("mia"), reauth, t(2)).unwrap();
-    let last = e.events().last().unwrap();
+    let last = e.events().last().unwrap().to_event();
     assert_eq!(last.actor, Some(UserId::from("mia")));
     assert_eq!(last.kind, EventKind::Reauthenticated { scopes: [TICKETS_READ.to_owned()].into(), expires_at: None });
 

@@ -256,13 +256,13 @@ impl RecordAggregate {
     }
 
     fn intern_app(&mut self, app: &AppId) -> u32 {
-        let id = crate::activity::intern(&mut self.apps, &mut self.app_ids, app);
+        let id = crate::log::intern(&mut self.apps, &mut self.app_ids, app);
         self.fit(self.apps.len(), self.types.len());
         id
     }
 
     fn intern_type(&mut self, ty: &RecordType) -> u32 {
-        let id = crate::activity::intern(&mut self.types, &mut self.type_ids, ty);
+        let id = crate::log::intern(&mut self.types, &mut self.type_ids, ty);
         self.fit(self.apps.len(), self.types.len());
         id
     }

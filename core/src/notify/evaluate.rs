@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
-use crate::event::{Event, EventId, EventKind};
+use crate::event::{EventId, EventKind};
+use crate::log::EventLog;
 use crate::notify::error::NotifyError;
 use crate::notify::rule::{Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
 use crate::state::Directory;
@@ -155,17 +156,17 @@ impl DeliveryLog {
     /// Call it only for an instant before which no event can still arrive (an event imported
     /// late with an earlier timestamp would never be notified). The settled instant never moves
     /// back.
-    pub fn settle(&mut self, events: &[Event], before: DateTime<Utc>) {
+    pub fn settle(&mut self, events: &EventLog, before: DateTime<Utc>) {
         if self.settled_before.is_some_and(|s| s >= before) {
             return;
         }
-        let resume = self.settled_before.map_or(0, |s| events.partition_point(|e| e.at < s));
-        let end = events.partition_point(|e| e.at < before);
+        let resume = self.settled_before.map_or(0, |s| events.count_before(s));
+        let end = events.count_before(before);
         let mut open: BTreeMap<ConnectionRef<'_>, (EventId, DateTime<Utc>)> =
             self.open_at_settle.iter().map(|o| ((&o.app, o.user.as_ref()), (o.event, o.at))).collect();
-        for event in events.get(resume..end).unwrap_or_default() {
-            let connection = (&event.app, event.user.as_ref());
-            match disconnection_change(&event.kind) {
+        for event in events.range(resume..end) {
+            let connection = (event.app, event.user);
+            match disconnection_change(event.kind) {
                 Some(DisconnectionChange::Starts) => {
                     open.entry(connection).or_insert((event.id, event.at));
                 }
@@ -277,7 +278,7 @@ fn disconnection_change(kind: &EventKind) -> Option<DisconnectionChange> {
 #[must_use]
 pub fn evaluate(
     directory: &Directory,
-    events: &[Event],
+    events: &EventLog,
     rules: &NotificationRules,
     log: &DeliveryLog,
     now: DateTime<Utc>,
@@ -302,7 +303,7 @@ pub fn evaluate(
 /// [`NotifyError::DuplicateRule`] when two rules share an id.
 pub fn dry_run(
     directory: &Directory,
-    events: &[Event],
+    events: &EventLog,
     rules: &[Rule],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -467,7 +468,7 @@ struct Episode<'e> {
 /// disconnections, which need no rule matching. With `resume` (a settled instant and the
 /// disconnections going on then), the scan starts at that instant instead of the log's start.
 fn scan<'e>(
-    events: &'e [Event],
+    events: &'e EventLog,
     resume: Option<(DateTime<Utc>, &'e [OpenDisconnection])>,
     targets: &[Target<'_>],
     to: DateTime<Utc>,
@@ -475,8 +476,8 @@ fn scan<'e>(
 ) -> Vec<Notice<'e>> {
     let index = RuleIndex::build(targets);
     let Some(earliest) = targets.iter().map(|t| t.from).min() else { return Vec::new() };
-    let begin = resume.map_or(0, |(settled, _)| events.partition_point(|e| e.at < settled));
-    let end = events.partition_point(|e| e.at <= to);
+    let begin = resume.map_or(0, |(settled, _)| events.count_before(settled));
+    let end = events.count_up_to(to);
     let mut out = Vec::new();
     let mut episodes: FastMap<(usize, Option<&'e UserId>), Episode<'e>> = FastMap::default();
     for open in resume.map(|(_, open)| open).unwrap_or_default() {
@@ -487,9 +488,9 @@ fn scan<'e>(
     }
     let in_window = |t: usize, at: DateTime<Utc>| targets.get(t).is_some_and(|t| at >= t.from);
 
-    for event in events.get(begin..end).unwrap_or_default() {
+    for event in events.range(begin..end) {
         let live = event.at >= earliest;
-        let (app, user) = (&event.app, event.user.as_ref());
+        let (app, user) = (event.app, event.user);
         let notify = |out: &mut Vec<Notice<'e>>, slot: Option<usize>, rule_type: RuleType, trigger: Trigger| {
             if live {
                 for t in index.matching(rule_type, slot).filter(|&t| in_window(t, event.at)) {
@@ -497,7 +498,7 @@ fn scan<'e>(
                 }
             }
         };
-        let recovered = match (disconnection_change(&event.kind), &event.kind) {
+        let recovered = match (disconnection_change(event.kind), event.kind) {
             (_, EventKind::Installed { .. } | EventKind::Reinstalled { .. }) => {
                 if live {
                     let slot = index.slot(app);

@@ -1,0 +1,544 @@
+//! The event log (C4, L1), held as columns.
+//!
+//! An account's log runs to millions of events, most of them payload-free (app activity,
+//! connects, disconnects, expiries). Holding each as an [`Event`] would cost ~170 bytes and three
+//! heap strings per event; here an event is a row of dense columns — id, time in nanoseconds,
+//! activity type, and the app and users as codes into dictionaries — about 33 bytes, and the few
+//! events with a payload (scopes, settings, errors, versions) keep it in a side table. Reads hand
+//! out [`EventRef`]s that borrow from the log; [`EventRef::to_event`] gives an owned [`Event`].
+//!
+//! The log is storage only: the [`crate::Engine`] validates every event before it lands here.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::ops::Range;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::account::UserId;
+use crate::catalog::AppId;
+use crate::error::LifecycleError;
+use crate::event::{ActivityType, Event, EventId, EventKind};
+
+/// The code of "no user" in the user and actor columns.
+pub(crate) const NO_CODE: u32 = u32::MAX;
+/// Set in a kind code when the event's payload is in the side table.
+const PAYLOAD: u8 = 0x80;
+/// The most events a log holds: positions are `u32`, and `u32::MAX` stays free as "none".
+pub const MAX_EVENTS: usize = u32::MAX as usize - 1;
+
+/// The payload-free kinds, by activity type: what a row without a payload means.
+static PLAIN_KINDS: [Option<EventKind>; ActivityType::ALL.len()] = [
+    None,
+    None,
+    Some(EventKind::Uninstalled),
+    Some(EventKind::Connected),
+    Some(EventKind::Disconnected),
+    Some(EventKind::Reconnected { expires_at: None }),
+    None,
+    None,
+    Some(EventKind::ConnectionExpired),
+    None,
+    Some(EventKind::AppActivity),
+    None,
+    None,
+];
+
+/// The kind a row of type `activity_type` has when it carries no payload, if such rows exist.
+pub(crate) fn plain_kind(activity_type: ActivityType) -> Option<&'static EventKind> {
+    PLAIN_KINDS.get(activity_type as usize).and_then(Option::as_ref)
+}
+
+/// One event of the log, borrowed from it. It serialises exactly like [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EventRef<'a> {
+    /// Stable id.
+    pub id: EventId,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// The app concerned.
+    pub app: &'a AppId,
+    /// For user-level apps, whose connection it concerns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<&'a UserId>,
+    /// Who acted; `None` for system events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<&'a UserId>,
+    /// What happened.
+    pub kind: &'a EventKind,
+}
+
+impl EventRef<'_> {
+    /// An owned copy.
+    #[must_use]
+    pub fn to_event(&self) -> Event {
+        Event {
+            id: self.id,
+            at: self.at,
+            app: self.app.clone(),
+            user: self.user.cloned(),
+            actor: self.actor.cloned(),
+            kind: self.kind.clone(),
+        }
+    }
+}
+
+impl<'a> From<&'a Event> for EventRef<'a> {
+    fn from(event: &'a Event) -> Self {
+        Self {
+            id: event.id,
+            at: event.at,
+            app: &event.app,
+            user: event.user.as_ref(),
+            actor: event.actor.as_ref(),
+            kind: &event.kind,
+        }
+    }
+}
+
+/// Ids given dense codes in order of first use.
+#[derive(Debug, Clone)]
+pub(crate) struct Dictionary<K> {
+    names: Vec<K>,
+    codes: HashMap<K, u32>,
+}
+
+impl<K> Default for Dictionary<K> {
+    fn default() -> Self {
+        Self { names: Vec::new(), codes: HashMap::new() }
+    }
+}
+
+impl<K: Clone + Eq + Hash> Dictionary<K> {
+    /// The code of `key`, giving it the next one when it is new.
+    pub(crate) fn intern(&mut self, key: &K) -> u32 {
+        intern(&mut self.names, &mut self.codes, key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub(crate) fn code(&self, key: &K) -> Option<u32> {
+        self.codes.get(key).copied()
+    }
+
+    pub(crate) fn name(&self, code: u32) -> Option<&K> {
+        self.names.get(code as usize)
+    }
+
+    pub(crate) fn names(&self) -> &[K] {
+        &self.names
+    }
+
+    /// Forgets the entries from `len` on.
+    fn truncate(&mut self, len: usize) {
+        for name in self.names.drain(len.min(self.names.len())..) {
+            self.codes.remove(&name);
+        }
+    }
+}
+
+/// The dense code of `key` in `names`/`codes`, giving it the next one when it is new.
+pub(crate) fn intern<K: Clone + Eq + Hash>(names: &mut Vec<K>, codes: &mut HashMap<K, u32>, key: &K) -> u32 {
+    if let Some(code) = codes.get(key) {
+        return *code;
+    }
+    let code = u32::try_from(names.len()).unwrap_or(NO_CODE);
+    names.push(key.clone());
+    codes.insert(key.clone(), code);
+    code
+}
+
+/// The log's length and dictionary sizes at some point, to roll back to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    len: usize,
+    payloads: usize,
+    apps: usize,
+    users: usize,
+}
+
+/// The event log as columns; see the [module docs](self).
+#[derive(Debug, Clone, Default)]
+pub struct EventLog {
+    pub(crate) ids: Vec<u64>,
+    /// Nanoseconds since the Unix epoch.
+    pub(crate) at: Vec<i64>,
+    /// Activity type as `ActivityType as u8`, with [`PAYLOAD`] set when the payload is aside.
+    pub(crate) kind: Vec<u8>,
+    pub(crate) app: Vec<u32>,
+    /// Connection users; shorter than the log when its last rows have none (most logs are
+    /// mostly account-level apps): a missing entry is [`NO_CODE`].
+    pub(crate) user: Vec<u32>,
+    pub(crate) actor: Vec<u32>,
+    /// Positions of the rows with a payload, ascending, and their payloads.
+    payload_rows: Vec<u32>,
+    payloads: Vec<EventKind>,
+    pub(crate) apps: Dictionary<AppId>,
+    pub(crate) users: Dictionary<UserId>,
+    /// Every id, once ids stopped being strictly increasing; until then the id column is sorted
+    /// and a binary search finds any id.
+    id_set: Option<HashSet<u64>>,
+}
+
+impl PartialEq for EventLog {
+    /// Logs are equal when they hold the same events in the same order, whatever codes their
+    /// dictionaries gave.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for EventLog {}
+
+/// Nanoseconds since the epoch of `at`, or the error of a time the log cannot hold (before
+/// 1677-09-21 or after 2262-04-11).
+pub(crate) fn nanos(at: DateTime<Utc>) -> Result<i64, LifecycleError> {
+    at.timestamp_nanos_opt().ok_or(LifecycleError::TimeOutOfRange(at))
+}
+
+impl EventLog {
+    /// An empty log.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A log holding `events` as given. It checks only what the columns cannot hold (times
+    /// outside 1677–2262, more than [`MAX_EVENTS`] events); lifecycle rules are the engine's.
+    ///
+    /// # Errors
+    /// [`LifecycleError::TimeOutOfRange`] or [`LifecycleError::LogFull`].
+    pub fn from_events(events: impl IntoIterator<Item = Event>) -> Result<Self, LifecycleError> {
+        let mut log = Self::new();
+        for event in events {
+            log.push(event)?;
+        }
+        log.shrink_to_fit();
+        Ok(log)
+    }
+
+    /// Gives back the columns' spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.at.shrink_to_fit();
+        self.kind.shrink_to_fit();
+        self.app.shrink_to_fit();
+        self.user.shrink_to_fit();
+        self.actor.shrink_to_fit();
+        self.payload_rows.shrink_to_fit();
+        self.payloads.shrink_to_fit();
+    }
+
+    /// Events logged.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the log is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The event at `position` (0 is the oldest).
+    #[must_use]
+    pub fn get(&self, position: usize) -> Option<EventRef<'_>> {
+        let code = *self.kind.get(position)?;
+        let kind = if code & PAYLOAD == 0 {
+            ActivityType::ALL.get(usize::from(code)).copied().and_then(plain_kind)?
+        } else {
+            let row = u32::try_from(position).ok()?;
+            self.payloads.get(self.payload_rows.binary_search(&row).ok()?)?
+        };
+        Some(EventRef {
+            id: EventId(*self.ids.get(position)?),
+            at: DateTime::from_timestamp_nanos(*self.at.get(position)?),
+            app: self.apps.name(*self.app.get(position)?)?,
+            user: self.user.get(position).and_then(|c| self.users.name(*c)),
+            actor: self.actor.get(position).and_then(|c| self.users.name(*c)),
+            kind,
+        })
+    }
+
+    /// The newest event.
+    #[must_use]
+    pub fn last(&self) -> Option<EventRef<'_>> {
+        self.len().checked_sub(1).and_then(|p| self.get(p))
+    }
+
+    /// Every event, oldest first.
+    #[must_use]
+    pub fn iter(&self) -> Events<'_> {
+        self.range(0..self.len())
+    }
+
+    /// The events at positions `range` (clipped to the log), oldest first.
+    #[must_use]
+    pub fn range(&self, range: Range<usize>) -> Events<'_> {
+        let end = range.end.min(self.len());
+        Events { log: self, positions: range.start.min(end)..end }
+    }
+
+    /// Owned copies of every event, oldest first.
+    #[must_use]
+    pub fn to_vec(&self) -> Vec<Event> {
+        self.iter().map(|e| e.to_event()).collect()
+    }
+
+    /// How many events happened strictly before `t`: the position of the first at or after it.
+    #[must_use]
+    pub fn count_before(&self, t: DateTime<Utc>) -> usize {
+        match t.timestamp_nanos_opt() {
+            Some(n) => self.at.partition_point(|&a| a < n),
+            None if t.timestamp() < 0 => 0,
+            None => self.len(),
+        }
+    }
+
+    /// How many events happened at or before `t`.
+    #[must_use]
+    pub fn count_up_to(&self, t: DateTime<Utc>) -> usize {
+        match t.timestamp_nanos_opt() {
+            Some(n) => self.at.partition_point(|&a| a <= n),
+            None if t.timestamp() < 0 => 0,
+            None => self.len(),
+        }
+    }
+
+    /// Whether an event with this id is logged.
+    #[must_use]
+    pub fn contains_id(&self, id: EventId) -> bool {
+        match &self.id_set {
+            Some(set) => set.contains(&id.0),
+            None => self.ids.binary_search(&id.0).is_ok(),
+        }
+    }
+
+    /// The largest id logged.
+    #[must_use]
+    pub fn max_id(&self) -> Option<EventId> {
+        let max = match &self.id_set {
+            Some(set) => set.iter().max().copied(),
+            None => self.ids.last().copied(),
+        };
+        max.map(EventId)
+    }
+
+    /// Whether the ids so far are strictly increasing (the column is then sorted).
+    pub(crate) fn ids_sorted(&self) -> bool {
+        self.id_set.is_none()
+    }
+
+    /// Appends an event; the engine has validated it.
+    ///
+    /// # Errors
+    /// [`LifecycleError::TimeOutOfRange`] or [`LifecycleError::LogFull`]; the log is then
+    /// unchanged.
+    pub(crate) fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
+        let at = nanos(event.at)?;
+        let position = self.next_position(1)?;
+        let ty = event.kind.activity_type();
+        let payload_free = plain_kind(ty).is_some_and(|k| *k == event.kind);
+        self.note_id(event.id.0);
+        self.ids.push(event.id.0);
+        self.at.push(at);
+        self.app.push(self.apps.intern(&event.app));
+        if let Some(user) = &event.user {
+            let code = self.users.intern(user);
+            self.user.resize(position as usize, NO_CODE);
+            self.user.push(code);
+        }
+        let actor = event.actor.as_ref().map_or(NO_CODE, |u| self.users.intern(u));
+        self.actor.push(actor);
+        if payload_free {
+            self.kind.push(ty as u8);
+        } else {
+            self.kind.push(ty as u8 | PAYLOAD);
+            self.payload_rows.push(position);
+            self.payloads.push(event.kind);
+        }
+        Ok(())
+    }
+
+    /// The position the first of `additional` new rows would take.
+    pub(crate) fn next_position(&self, additional: usize) -> Result<u32, LifecycleError> {
+        let total = self.len().saturating_add(additional);
+        if total > MAX_EVENTS {
+            return Err(LifecycleError::LogFull(total));
+        }
+        u32::try_from(self.len()).map_err(|_| LifecycleError::LogFull(total))
+    }
+
+    /// Keeps the id lookup right for a new id.
+    fn note_id(&mut self, id: u64) {
+        match &mut self.id_set {
+            Some(set) => {
+                set.insert(id);
+            }
+            None if self.ids.last().is_some_and(|&last| id <= last) => {
+                let mut set: HashSet<u64> = self.ids.iter().copied().collect();
+                set.insert(id);
+                self.id_set = Some(set);
+            }
+            None => {}
+        }
+    }
+
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            len: self.len(),
+            payloads: self.payloads.len(),
+            apps: self.apps.names.len(),
+            users: self.users.names.len(),
+        }
+    }
+
+    /// Drops everything appended since `mark`.
+    pub(crate) fn rollback(&mut self, mark: Mark) {
+        if let Some(set) = &mut self.id_set {
+            for id in self.ids.get(mark.len..).unwrap_or_default() {
+                set.remove(id);
+            }
+        }
+        self.ids.truncate(mark.len);
+        self.at.truncate(mark.len);
+        self.kind.truncate(mark.len);
+        self.app.truncate(mark.len);
+        self.user.truncate(mark.len);
+        self.actor.truncate(mark.len);
+        self.payload_rows.truncate(mark.payloads);
+        self.payloads.truncate(mark.payloads);
+        self.apps.truncate(mark.apps);
+        self.users.truncate(mark.users);
+    }
+
+    /// The activity type code (`ActivityType as u8`) of the event at `position`.
+    pub(crate) fn type_code(&self, position: usize) -> Option<u8> {
+        self.kind.get(position).map(|k| k & !PAYLOAD)
+    }
+
+    /// Heap bytes held by the columns (capacity, not length); dictionaries and payloads aside.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        (self.ids.capacity() + self.at.capacity()) * 8
+            + self.kind.capacity()
+            + (self.app.capacity() + self.user.capacity() + self.actor.capacity() + self.payload_rows.capacity()) * 4
+    }
+}
+
+impl<'a> IntoIterator for &'a EventLog {
+    type Item = EventRef<'a>;
+    type IntoIter = Events<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for EventLog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// An iterator over a range of the log's events.
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    log: &'a EventLog,
+    positions: Range<usize>,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = EventRef<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.positions.next().and_then(|p| self.log.get(p))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.positions.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Events<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.positions.next_back().and_then(|p| self.log.get(p))
+    }
+}
+
+impl ExactSizeIterator for Events<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ConnectionErrorInfo;
+    use chrono::TimeZone;
+
+    fn event(id: u64, secs: i64, kind: EventKind) -> Event {
+        Event {
+            id: EventId(id),
+            at: Utc.timestamp_opt(1_780_000_000 + secs, 7).unwrap(),
+            app: AppId::from(if id.is_multiple_of(2) { "even" } else { "odd" }),
+            user: id.is_multiple_of(3).then(|| UserId::from("ann")),
+            actor: id.is_multiple_of(4).then(|| UserId::from("bob")),
+            kind,
+        }
+    }
+
+    #[test]
+    fn plain_kinds_sit_at_their_activity_type() {
+        for ty in ActivityType::ALL {
+            if let Some(kind) = plain_kind(ty) {
+                assert_eq!(kind.activity_type(), ty);
+            }
+        }
+        assert_eq!(ActivityType::ALL.iter().filter(|t| plain_kind(**t).is_some()).count(), 6);
+    }
+
+    #[test]
+    fn events_come_back_as_they_went_in_with_payloads_aside() {
+        let error = ConnectionErrorInfo { code: "e".into(), message: "m".into(), resolution_steps: vec![] };
+        let events = vec![
+            event(1, 0, EventKind::AppActivity),
+            event(2, 1, EventKind::Reconnected { expires_at: Some(Utc.timestamp_opt(1, 0).unwrap()) }),
+            event(3, 1, EventKind::Reconnected { expires_at: None }),
+            event(4, 2, EventKind::ConnectionError(error)),
+            event(5, 3, EventKind::Disconnected),
+        ];
+        let log = EventLog::from_events(events.clone()).unwrap();
+        assert_eq!(log.to_vec(), events);
+        assert_eq!(log.iter().rev().map(|e| e.id.0).collect::<Vec<_>>(), [5, 4, 3, 2, 1]);
+        assert_eq!(log.payload_rows, [1, 3]);
+        assert_eq!(serde_json::to_string(&log).unwrap(), serde_json::to_string(&events).unwrap());
+        let second = events.get(1).unwrap().at;
+        assert_eq!((log.count_before(second), log.count_up_to(second)), (1, 3));
+    }
+
+    #[test]
+    fn ids_are_found_sorted_or_not_and_rollback_forgets_them() {
+        let mut log =
+            EventLog::from_events([event(5, 0, EventKind::Connected), event(9, 0, EventKind::Connected)]).unwrap();
+        assert!(log.ids_sorted() && log.contains_id(EventId(9)) && !log.contains_id(EventId(7)));
+        let mark = log.mark();
+        log.push(event(7, 1, EventKind::Uninstalled)).unwrap();
+        assert!(!log.ids_sorted() && log.contains_id(EventId(7)) && log.contains_id(EventId(5)));
+        assert_eq!(log.max_id(), Some(EventId(9)));
+        log.rollback(mark);
+        assert!(!log.contains_id(EventId(7)) && log.contains_id(EventId(9)));
+        assert_eq!(log.len(), 2);
+    }
+
+    #[test]
+    fn times_the_columns_cannot_hold_are_refused() {
+        let mut far = event(1, 0, EventKind::Connected);
+        far.at = Utc.with_ymd_and_hms(2300, 1, 1, 0, 0, 0).unwrap();
+        let mut log = EventLog::new();
+        assert_eq!(log.push(far.clone()), Err(LifecycleError::TimeOutOfRange(far.at)));
+        assert!(log.is_empty());
+        assert_eq!(log.count_before(far.at), 0);
+    }
+}
