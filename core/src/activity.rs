@@ -1,12 +1,11 @@
 //! Activity-log queries (L2–L4): an index over the engine's log, filtered pages with a keyset
 //! cursor, and facet counts.
 //!
-//! [`ActivityIndex`] keeps, per logged event, its time, interned app, interned acting user and
-//! activity type (17 bytes of columns), plus three posting lists of log positions (per app ×
-//! type, per acting user, per type: 12 bytes): 29 bytes per event in all, independent of the
-//! events' own size. Positions grow with time because the engine appends in time order, so a
-//! posting list restricted to a time range is two binary searches away, and newest first is
-//! walking lists backwards. A query picks the smallest candidate source the filter allows, so a
+//! [`ActivityIndex`] reads the log's own columns ([`EventLog`]: time, type, app and actor codes)
+//! and adds three posting lists of log positions (per app × type, per acting user, per type:
+//! 12 bytes per event) and a sample of the time column. Positions grow with time because the
+//! engine appends in time order, so a posting list restricted to a time range is two binary
+//! searches away, and newest first is walking lists backwards. A query picks the smallest candidate source the filter allows, so a
 //! selective query never scans the whole log, and a cursor resumes with binary searches: page 50
 //! costs what page 1 costs.
 //!
@@ -87,9 +86,6 @@ pub enum ActivityError {
         /// The newest indexed time.
         newest: DateTime<Utc>,
     },
-    /// The log holds more events than positions can address (4,294,967,295).
-    #[error("log of {0} events is too large to index")]
-    TooManyEvents(usize),
 }
 
 impl ActivityError {
@@ -103,8 +99,7 @@ impl ActivityError {
             | Self::ForeignCursor(_)
             | Self::UnknownCursorEvent { .. }
             | Self::InvertedRange { .. }
-            | Self::OutOfOrder { .. }
-            | Self::TooManyEvents(_) => ErrorKind::InvalidInput,
+            | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
         }
     }
 }
