@@ -45,6 +45,42 @@ fn columns() -> Columns {
     c
 }
 
+/// 200 apps, 10 standard record types, 4 actions, times drawn at random over the same 60 days and
+/// sorted (as in the Python P1 task).
+fn wide_columns(at: &[i64]) -> Columns {
+    let (first, last) = (at.first().copied().unwrap_or(0), at.last().copied().unwrap_or(0));
+    let span = (last - first).max(1) as u64;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut times: Vec<i64> = (0..EVENTS).map(|_| first + (next() % span) as i64).collect();
+    times.sort_unstable();
+    let types = [
+        "contacts",
+        "companies",
+        "deals",
+        "tickets",
+        "products",
+        "line_items",
+        "quotes",
+        "calls",
+        "emails",
+        "meetings",
+    ];
+    Columns {
+        at: times,
+        app: (0..EVENTS).map(|_| (next() % 200) as u32).collect(),
+        ty: (0..EVENTS).map(|_| (next() % 10) as u32).collect(),
+        action: (0..EVENTS).map(|_| (next() % 4) as u8).collect(),
+        apps: (0..200).map(|a| format!("app-{a:03}")).collect(),
+        types: types.map(String::from).to_vec(),
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let cols = columns();
     let view = RecordEventColumns {
@@ -72,6 +108,20 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("aggregate_10m_columns", |b| {
         b.iter(|| RecordAggregate::from_columns(black_box(&view)).map(|a| a.event_count()))
+    });
+    // The shape and call of benches/python/peers.py P1: 200 apps × 10 record types (8,000 cells a
+    // day, ~17x the above), random times in order, counted into a new aggregate.
+    let wide = wide_columns(&cols.at);
+    let wide_view = RecordEventColumns {
+        at_micros: &wide.at,
+        apps: &wide.app,
+        app_dictionary: &wide.apps,
+        record_types: &wide.ty,
+        record_type_dictionary: &wide.types,
+        actions: &wide.action,
+    };
+    group.bench_function("ingest_10m_columns_200_apps_10_types", |b| {
+        b.iter(|| RecordAggregate::new().ingest_columns(black_box(&wide_view)))
     });
     // The floor any engine has to beat: a bare dense-array count with no checks and a known day range.
     group.bench_function("baseline_plain_dense_loop", |b| {

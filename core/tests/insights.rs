@@ -354,6 +354,55 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Batches whose dictionaries list apps and record types in other orders, more than once or
+    /// under other names, ingested one after the other, count exactly the events.
+    #[test]
+    fn batches_with_other_dictionaries_add_up(
+        events in arb_events(),
+        cuts in proptest::collection::vec(0usize..300, 0..4),
+        shuffles in proptest::collection::vec((0usize..4, 0usize..4, any::<bool>()), 5),
+    ) {
+        let mut whole = RecordAggregate::new();
+        for e in &events {
+            whole.ingest(e).unwrap();
+        }
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(events.len())).collect();
+        cuts.sort_unstable();
+        let mut batches = RecordAggregate::new();
+        let mut from = 0;
+        for (to, (app_shift, type_shift, extra)) in cuts.into_iter().chain([events.len()]).zip(shuffles) {
+            let mut cols = Cols::of(&events[from..to]);
+            // Rotate both dictionaries (and the codes with them), then maybe add aliases at the end.
+            cols.apps.rotate_left(app_shift);
+            cols.types.rotate_left(type_shift);
+            cols.app.iter_mut().for_each(|a| *a = (*a as usize + 4 - app_shift) as u32 % 4);
+            cols.ty.iter_mut().for_each(|t| *t = (*t as usize + 4 - type_shift) as u32 % 4);
+            if extra {
+                cols.apps.push(cols.apps[0].clone());
+                cols.types.extend(["contact".to_owned(), "0-5".to_owned(), "2-999".to_owned()]);
+                // Every other row names its app and `contacts`/`tickets` through the aliases.
+                for i in (0..cols.app.len()).step_by(2) {
+                    if cols.app[i] == 0 {
+                        cols.app[i] = 4;
+                    }
+                    match cols.types[cols.ty[i] as usize].as_str() {
+                        "contacts" => cols.ty[i] = 4,
+                        "tickets" => cols.ty[i] = 5,
+                        _ => {}
+                    }
+                }
+            }
+            prop_assert_eq!(batches.ingest_columns(&cols.view()).unwrap(), to - from);
+            from = to;
+        }
+        prop_assert_eq!(batches.event_count(), events.len() as u64);
+        prop_assert_eq!(batches.cells(), whole.cells());
+    }
+}
+
 #[test]
 fn the_flag_rule_is_documented_and_parameterised() {
     let rule = RobustRule::records();

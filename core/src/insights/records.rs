@@ -6,6 +6,7 @@
 //! the number of events. Aggregates built on disjoint slices of events merge into exactly the
 //! aggregate of all of them, and serialise as their non-zero cells (X7).
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -341,7 +342,7 @@ impl RecordAggregate {
     pub fn ingest_columns(&mut self, columns: &RecordEventColumns<'_>) -> Result<usize, InsightsError> {
         let part = Self::from_columns(columns)?;
         let rows = part.events as usize;
-        self.merge(&part);
+        self.absorb(part);
         Ok(rows)
     }
 
@@ -397,7 +398,7 @@ impl RecordAggregate {
         let mut parts = parts.into_iter();
         let mut total = parts.next().unwrap_or_else(|| Ok(Self::new()))?;
         for part in parts {
-            total.merge(&part?);
+            total.absorb(part?);
         }
         Ok(total)
     }
@@ -414,13 +415,15 @@ impl RecordAggregate {
         let app_map: Vec<u32> = columns.app_dictionary.iter().map(|a| part.intern_app(&AppId(a.clone()))).collect();
         let type_map: Vec<u32> = types.iter().map(|t| part.intern_type(t)).collect();
         let mut window = DenseWindow::new(app_map.len(), type_map.len());
+        // Batches usually come in time order: the last row's day tells how far a new window should reach.
+        let last_day = columns.at_micros.get(hi.saturating_sub(1)).map_or(0, |at| at / DAY_MICROS);
         let mut from = lo;
         while from < hi {
             match window.count_until_outside(columns, from, hi) {
                 Ok(None) => break,
                 Ok(Some(row)) => {
                     let day = columns.at_micros.get(row).map_or(0, |at| at / DAY_MICROS);
-                    window.make_room(day, &mut part, &app_map, &type_map);
+                    window.make_room(day, last_day, &mut part, &app_map, &type_map);
                     from = row;
                 }
                 Err(row) => return Err(row_error(columns, row)),
@@ -436,14 +439,48 @@ impl RecordAggregate {
     pub fn merge(&mut self, other: &Self) {
         let app_map: Vec<u32> = other.apps.iter().map(|a| self.intern_app(a)).collect();
         let type_map: Vec<u32> = other.types.iter().map(|t| self.intern_type(t)).collect();
+        let (stride, type_cap) = (self.stride(), self.type_cap);
+        let run = type_map.len() * ACTIONS;
         for (day, block) in &other.days {
+            // Only cells of interned apps and types are ever non-zero.
+            if block.iter().all(|n| *n == 0) {
+                continue;
+            }
+            let dst = self.days.entry(*day).or_insert_with(|| vec![0; stride]);
             for (a, &to_app) in app_map.iter().enumerate() {
-                for (t, &to_type) in type_map.iter().enumerate() {
-                    let from = (a * other.type_cap + t) * ACTIONS;
-                    for (action, &n) in block.get(from..from + ACTIONS).unwrap_or_default().iter().enumerate() {
-                        if n > 0 {
-                            self.add(*day, to_app, to_type, action, n);
-                        }
+                let from = a * other.type_cap * ACTIONS;
+                let src = block.get(from..from + run).unwrap_or_default();
+                add_cells(dst, to_app as usize * type_cap, &type_map, src);
+            }
+        }
+        self.events = self.events.saturating_add(other.events);
+    }
+
+    /// [`RecordAggregate::merge`] of an aggregate no longer needed: when both lay out their day
+    /// blocks alike (same dictionaries in the same order, e.g. into an empty aggregate, or parts
+    /// of one batch), `other`'s blocks for days this one lacks move in instead of being copied.
+    fn absorb(&mut self, other: Self) {
+        let app_map: Vec<u32> = other.apps.iter().map(|a| self.intern_app(a)).collect();
+        let type_map: Vec<u32> = other.types.iter().map(|t| self.intern_type(t)).collect();
+        let identity = |map: &[u32]| map.iter().enumerate().all(|(i, &id)| id as usize == i);
+        if self.app_cap != other.app_cap
+            || self.type_cap != other.type_cap
+            || !identity(&app_map)
+            || !identity(&type_map)
+        {
+            self.merge(&other);
+            return;
+        }
+        for (day, block) in other.days {
+            match self.days.entry(day) {
+                Entry::Vacant(slot) => {
+                    if block.iter().any(|n| *n > 0) {
+                        slot.insert(block);
+                    }
+                }
+                Entry::Occupied(mut slot) => {
+                    for (c, n) in slot.get_mut().iter_mut().zip(block) {
+                        *c = c.saturating_add(n);
                     }
                 }
             }
@@ -765,8 +802,9 @@ impl DenseWindow {
     }
 
     /// Makes `day` fit: grows the window (doubling) while it stays under [`MAX_LOCAL_CELLS`],
-    /// otherwise spills it and starts a new one around `day`.
-    fn make_room(&mut self, day: i64, part: &mut RecordAggregate, app_map: &[u32], type_map: &[u32]) {
+    /// otherwise spills it and starts a new one around `day`, reaching `last_day` if it can (the
+    /// batch's last day: rows in time order then never leave it).
+    fn make_room(&mut self, day: i64, last_day: i64, part: &mut RecordAggregate, app_map: &[u32], type_map: &[u32]) {
         let stride = self.stride().max(1);
         let max_days = (MAX_LOCAL_CELLS / stride).max(1);
         let lo = self.first_day.min(day);
@@ -775,9 +813,17 @@ impl DenseWindow {
         if self.days == 0 || span > max_days {
             self.spill(part, app_map, type_map);
             let days = max_days.min(64);
-            self.first_day = day - (days as i64 - 1) / 2;
-            self.days = days;
-            self.counts = vec![0; days * stride];
+            let reach = last_day - day + 1;
+            if (1..=max_days as i64).contains(&reach) {
+                // From `day` through `last_day`, the room left over split evenly on both sides.
+                let days = days.max(reach as usize);
+                self.first_day = day - (days as i64 - reach) / 2;
+                self.days = days;
+            } else {
+                self.first_day = day - (days as i64 - 1) / 2;
+                self.days = days;
+            }
+            self.counts = vec![0; self.days * stride];
             return;
         }
         let days = span.max(self.days * 2).min(max_days);
@@ -793,26 +839,44 @@ impl DenseWindow {
         self.counts = counts;
     }
 
-    /// Adds the window's counts into `part` and empties it.
+    /// Moves the window's counts into `part`, leaving it empty (no days).
     fn spill(&mut self, part: &mut RecordAggregate, app_map: &[u32], type_map: &[u32]) {
+        let counts = std::mem::take(&mut self.counts);
+        let first_day = self.first_day;
+        self.days = 0;
         let stride = self.stride();
         if stride == 0 {
             return;
         }
-        for (d, block) in self.counts.chunks(stride).enumerate() {
+        let (part_stride, type_cap, run) = (part.stride(), part.type_cap, self.types * ACTIONS);
+        for (d, block) in counts.chunks(stride).enumerate() {
             if block.iter().all(|c| *c == 0) {
                 continue;
             }
-            let day = self.first_day + d as i64;
-            for (i, &n) in block.iter().enumerate().filter(|(_, n)| **n > 0) {
-                let (cell, action) = (i / ACTIONS, i % ACTIONS);
-                let (a, t) = (cell / self.types, cell % self.types);
-                if let (Some(&app), Some(&ty)) = (app_map.get(a), type_map.get(t)) {
-                    part.add(day, app, ty, action, u64::from(n));
-                }
+            let dst = part.days.entry(first_day + d as i64).or_insert_with(|| vec![0; part_stride]);
+            for (src, &app) in block.chunks(run).zip(app_map) {
+                add_cells(dst, app as usize * type_cap, type_map, src);
             }
         }
-        self.counts.iter_mut().for_each(|c| *c = 0);
+    }
+}
+
+/// Adds one app's counts `src` (its record types in order, [`ACTIONS`] counts each) into the day
+/// block `dst`, whose app row starts at cell `row` (= app × type capacity); `type_map` gives each
+/// source type's index in that row. Counts saturate at 2⁶⁴ − 1.
+fn add_cells<T: Copy + Into<u64>>(dst: &mut [u64], row: usize, type_map: &[u32], src: &[T]) {
+    if type_map.iter().enumerate().all(|(i, &t)| t as usize == i) {
+        let from = row * ACTIONS;
+        for (c, &n) in dst.get_mut(from..from + src.len()).unwrap_or_default().iter_mut().zip(src) {
+            *c = c.saturating_add(n.into());
+        }
+        return;
+    }
+    for (&ty, counts) in type_map.iter().zip(src.chunks(ACTIONS)) {
+        let from = (row + ty as usize) * ACTIONS;
+        for (c, &n) in dst.get_mut(from..from + ACTIONS).unwrap_or_default().iter_mut().zip(counts) {
+            *c = c.saturating_add(n.into());
+        }
     }
 }
 
