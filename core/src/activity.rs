@@ -314,7 +314,7 @@ impl ActivityIndex {
         let mut newest = self.last.map(|(_, at)| at);
         for (i, &at) in tail.iter().enumerate() {
             if let Some(n) = newest.filter(|n| at < *n) {
-                let (id, at, newest) = (log.ids.get(start + i).copied().unwrap_or_default(), at, n);
+                let (id, at, newest) = (log.ids.get(start + i).unwrap_or_default(), at, n);
                 return Err(ActivityError::OutOfOrder {
                     id: EventId(id),
                     at: DateTime::from_timestamp_nanos(at),
@@ -350,14 +350,14 @@ impl ActivityIndex {
             }
         }
         self.len = log.len();
-        self.last = log.ids.last().zip(log.at.last()).map(|(id, at)| (EventId(*id), *at));
+        self.last = log.ids.last().zip(log.at.last()).map(|(id, at)| (EventId(id), *at));
         Ok(log.len() - start)
     }
 
     fn covers_prefix_of(&self, log: &EventLog) -> bool {
         match (self.len.checked_sub(1), self.last) {
             (Some(i), Some((id, at))) => {
-                log.ids.get(i).is_some_and(|x| *x == id.0) && log.at.get(i).is_some_and(|x| *x == at)
+                log.ids.get(i).is_some_and(|x| x == id.0) && log.at.get(i).is_some_and(|x| *x == at)
             }
             _ => true,
         }

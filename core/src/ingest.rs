@@ -34,7 +34,7 @@ use crate::connection::{Connection, ConnectionKey};
 use crate::engine::Engine;
 use crate::error::{ErrorKind, LifecycleError};
 use crate::event::{ActivityType, Event, EventId, EventKind};
-use crate::log::EventLog;
+use crate::log::{EventLog, IdRuns};
 use crate::log::{NO_CODE, plain_kind};
 use crate::state::{Directory, State};
 
@@ -266,7 +266,7 @@ impl Engine {
         // order, the ends bound the rest).
         let first_ns = first_at.checked_mul(1000)?;
         last_at.checked_mul(1000)?;
-        if !(events.ids_sorted() && events.ids.last().is_none_or(|&l| first_id > l))
+        if !(events.ids_sorted() && events.ids.last().is_none_or(|l| first_id > l))
             || events.at.last().is_some_and(|&newest| first_ns < newest)
         {
             return None;
@@ -279,12 +279,15 @@ impl Engine {
         let mut keyed = |c: &EventColumns<'_>| append_keys(ids, at, app, user, c, &codes);
         let mut rest = |c: &EventColumns<'_>| append_kinds_and_actors(kind, actor, c, &codes.users);
         let (working, in_order) = if parallel {
-            // The fold is the longer task: the other thread takes the larger columns.
+            // The fold is the longer task: the other thread copies every column.
             std::thread::scope(|scope| {
-                let keys = scope.spawn(|| keyed(c));
+                let copy = scope.spawn(|| {
+                    let in_order = keyed(c);
+                    rest(c);
+                    in_order
+                });
                 let working = check.fold_all(state, c);
-                rest(c);
-                (working, keys.join().unwrap_or(false))
+                (working, copy.join().unwrap_or(false))
             })
         } else {
             let working = check.fold_all(state, c);
@@ -319,7 +322,7 @@ struct Codes {
 /// `false` when its ids are not strictly increasing or its times not in order (the caller then
 /// rolls the log back).
 fn append_keys(
-    ids: &mut Vec<u64>,
+    ids: &mut IdRuns,
     at: &mut Vec<i64>,
     app: &mut Vec<u32>,
     user: &mut Vec<u32>,
@@ -332,7 +335,7 @@ fn append_keys(
         return false;
     }
     let start = ids.len();
-    ids.extend_from_slice(c.ids);
+    ids.extend(c.ids);
     // In range: the batch's first and last times were checked and it is in order.
     at.extend(c.at_micros.iter().map(|m| m.saturating_mul(1000)));
     app.extend(c.apps.iter().map(|&a| recode(a, &codes.apps)));
@@ -366,6 +369,8 @@ struct BatchApp<'e> {
     /// The entry in force (its latest version), for the transition's checks.
     app: &'e App,
     user_level: bool,
+    /// The working-copy slot of its connection, for apps without connection users.
+    slot: u32,
 }
 
 /// The state of a column-wise check: what each dictionary code means, and the connections the
@@ -376,8 +381,6 @@ struct BatchCheck<'e> {
     users: Vec<Option<UserId>>,
     /// The working copy of each touched connection.
     working: Vec<Connection>,
-    /// Working-copy slot per app code, for apps without connection users.
-    app_slot: Vec<u32>,
     /// Working-copy slot per (app code, user code), for user-level apps.
     user_slot: HashMap<(u32, u32), u32>,
 }
@@ -391,19 +394,13 @@ impl<'e> BatchCheck<'e> {
                 let id = AppId(a.clone());
                 directory.app(&id).map(|app| {
                     let app = state.current_app(app);
-                    BatchApp { id, app, user_level: app.level == AppLevel::UserLevel }
+                    BatchApp { id, app, user_level: app.level == AppLevel::UserLevel, slot: NO_CODE }
                 })
             })
             .collect();
         let users =
             c.user_dictionary.iter().map(|u| UserId(u.clone())).map(|u| directory.user(&u).map(|_| u)).collect();
-        Self {
-            apps,
-            users,
-            working: Vec::new(),
-            app_slot: vec![NO_CODE; c.app_dictionary.len()],
-            user_slot: HashMap::new(),
-        }
+        Self { apps, users, working: Vec::new(), user_slot: HashMap::new() }
     }
 
     /// Gives the known dictionary entries their codes in the log.
@@ -415,55 +412,54 @@ impl<'e> BatchCheck<'e> {
     }
 
     /// Folds every row; the touched connections as they end, or `None` when a row would be
-    /// refused.
+    /// refused (the exact way then names the error).
     fn fold_all(mut self, state: &State, c: &EventColumns<'_>) -> Option<Vec<Connection>> {
+        // Per-row lookups are table reads: the kind of each type code, whether each user code
+        // is known.
+        let kinds: [Option<&'static EventKind>; 256] =
+            std::array::from_fn(|code| ActivityType::ALL.get(code).copied().and_then(plain_kind));
+        let known: Vec<bool> = self.users.iter().map(Option::is_some).collect();
+        let known_user = |code: u32| known.get(code as usize).copied().unwrap_or(false);
         let mut clock = UtcMicros::default();
-        for (row, &micros) in c.at_micros.iter().enumerate() {
-            self.fold_row(state, c, row, clock.at(micros)?)?;
+        let mut users = c.users.map(|u| u.iter().copied());
+        let mut actors = c.actors.map(|a| a.iter().copied());
+        for ((&ty, &app_code), &micros) in c.types.iter().zip(c.apps).zip(c.at_micros) {
+            let user = users.as_mut().map_or(Some(NO_USER), Iterator::next)?;
+            let actor = actors.as_mut().map_or(Some(NO_USER), Iterator::next)?;
+            let kind = kinds.get(usize::from(ty)).copied().flatten()?;
+            if actor != NO_USER && !known_user(actor) {
+                return None;
+            }
+            let Some(Some(lane)) = self.apps.get(app_code as usize) else { return None };
+            let (app, user_level, slot) = (lane.app, lane.user_level, lane.slot);
+            let slot = match (user_level, user) {
+                (false, NO_USER) if slot != NO_CODE => slot,
+                (false, NO_USER) => self.open(state, app_code, NO_USER)?,
+                (true, user) if user != NO_USER && known_user(user) => match self.user_slot.get(&(app_code, user)) {
+                    Some(slot) => *slot,
+                    None => self.open(state, app_code, user)?,
+                },
+                _ => return None,
+            };
+            let connection = self.working.get_mut(slot as usize)?;
+            if !connection.is_installed() {
+                return None;
+            }
+            crate::state::change(connection, app, kind, clock.at(micros)?).ok()?;
         }
         Some(self.working)
     }
 
-    fn known_user(&self, code: u32) -> bool {
-        self.users.get(code as usize).is_some_and(Option::is_some)
-    }
-
-    /// Folds row `row` into its connection's working copy; `None` when the row would be
-    /// refused (the exact way then names the error).
-    fn fold_row(&mut self, state: &State, c: &EventColumns<'_>, row: usize, at: DateTime<Utc>) -> Option<()> {
-        let kind = ActivityType::ALL.get(usize::from(*c.types.get(row)?)).copied().and_then(plain_kind)?;
-        let app_code = *c.apps.get(row)?;
-        let (app, user_level) = self.apps.get(app_code as usize)?.as_ref().map(|a| (a.app, a.user_level))?;
-        let user = c.users.map_or(Some(NO_USER), |u| u.get(row).copied())?;
-        let actor = c.actors.map_or(Some(NO_USER), |a| a.get(row).copied())?;
-        if actor != NO_USER && !self.known_user(actor) {
-            return None;
-        }
-        let slot = match (user_level, user) {
-            (false, NO_USER) => self.app_slot.get(app_code as usize).copied()?,
-            (true, user) if user != NO_USER && self.known_user(user) => {
-                self.user_slot.get(&(app_code, user)).copied().unwrap_or(NO_CODE)
-            }
-            _ => return None,
-        };
-        let slot = if slot == NO_CODE { self.open(state, app_code, user)? } else { slot };
-        let connection = self.working.get_mut(slot as usize)?;
-        if !connection.is_installed() {
-            return None;
-        }
-        crate::state::change(connection, app, kind, at).ok()
-    }
-
     /// Takes a working copy of the installed connection of (`app`, `user`) and gives its slot.
     fn open(&mut self, state: &State, app: u32, user: u32) -> Option<u32> {
-        let id = &self.apps.get(app as usize)?.as_ref()?.id;
         let user_id = if user == NO_USER { None } else { self.users.get(user as usize)?.clone() };
-        let key = ConnectionKey { app: id.clone(), user: user_id };
+        let lane = self.apps.get_mut(app as usize)?.as_mut()?;
+        let key = ConnectionKey { app: lane.id.clone(), user: user_id };
         let connection = state.connection(&key).filter(|c| c.is_installed())?.clone();
         let slot = u32::try_from(self.working.len()).ok()?;
         self.working.push(connection);
         if user == NO_USER {
-            *self.app_slot.get_mut(app as usize)? = slot;
+            lane.slot = slot;
         } else {
             self.user_slot.insert((app, user), slot);
         }

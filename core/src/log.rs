@@ -160,10 +160,95 @@ pub(crate) struct Mark {
     users: usize,
 }
 
+/// Event ids as runs of consecutive ids: logs mostly number their events one after another, so
+/// a run costs 12 bytes however long it is, and a batch of numbered events writes no id at all.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdRuns {
+    /// Position of each run's first row, ascending; the first run starts at 0.
+    starts: Vec<u32>,
+    /// Id of each run's first row.
+    firsts: Vec<u64>,
+    len: usize,
+}
+
+impl IdRuns {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The run holding `position`.
+    fn run_of(&self, position: usize) -> Option<usize> {
+        (position < self.len).then(|| self.starts.partition_point(|&s| s as usize <= position).checked_sub(1))?
+    }
+
+    pub(crate) fn get(&self, position: usize) -> Option<u64> {
+        let run = self.run_of(position)?;
+        let offset = position - *self.starts.get(run)? as usize;
+        self.firsts.get(run)?.checked_add(offset as u64)
+    }
+
+    pub(crate) fn last(&self) -> Option<u64> {
+        self.len.checked_sub(1).and_then(|p| self.get(p))
+    }
+
+    fn push(&mut self, id: u64) {
+        if self.last().and_then(|l| l.checked_add(1)) != Some(id) {
+            // Positions fit in u32: the log holds at most `MAX_EVENTS`.
+            self.starts.push(self.len as u32);
+            self.firsts.push(id);
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn extend(&mut self, ids: &[u64]) {
+        let mut next = self.last().and_then(|l| l.checked_add(1));
+        for &id in ids {
+            if next != Some(id) {
+                self.starts.push(self.len as u32);
+                self.firsts.push(id);
+            }
+            next = id.checked_add(1);
+            self.len += 1;
+        }
+    }
+
+    /// Whether `id` is in a run, for ids that increase strictly through the log (runs then
+    /// cover disjoint ranges in order).
+    fn contains_sorted(&self, id: u64) -> bool {
+        let Some(run) = self.firsts.partition_point(|&f| f <= id).checked_sub(1) else { return false };
+        let end = self.starts.get(run + 1).map_or(self.len, |&s| s as usize);
+        let run_len = end - self.starts.get(run).map_or(0, |&s| s as usize);
+        self.firsts.get(run).is_some_and(|&first| id - first < run_len as u64)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.len).filter_map(|p| self.get(p))
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let runs = self.starts.partition_point(|&s| (s as usize) < len);
+        self.starts.truncate(runs);
+        self.firsts.truncate(runs);
+        self.len = len;
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.starts.shrink_to_fit();
+        self.firsts.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.starts.capacity() * 4 + self.firsts.capacity() * 8
+    }
+}
+
 /// The event log as columns; see the [module docs](self).
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
-    pub(crate) ids: Vec<u64>,
+    pub(crate) ids: IdRuns,
     /// Nanoseconds since the Unix epoch.
     pub(crate) at: Vec<i64>,
     /// Activity type as `ActivityType as u8`, with [`PAYLOAD`] set when the payload is aside.
@@ -241,7 +326,7 @@ impl EventLog {
     /// Whether the log is empty.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.len() == 0
     }
 
     /// The event at `position` (0 is the oldest).
@@ -255,7 +340,7 @@ impl EventLog {
             self.payloads.get(self.payload_rows.binary_search(&row).ok()?)?
         };
         Some(EventRef {
-            id: EventId(*self.ids.get(position)?),
+            id: EventId(self.ids.get(position)?),
             at: DateTime::from_timestamp_nanos(*self.at.get(position)?),
             app: self.apps.name(*self.app.get(position)?)?,
             user: self.user.get(position).and_then(|c| self.users.name(*c)),
@@ -314,7 +399,7 @@ impl EventLog {
     pub fn contains_id(&self, id: EventId) -> bool {
         match &self.id_set {
             Some(set) => set.contains(&id.0),
-            None => self.ids.binary_search(&id.0).is_ok(),
+            None => self.ids.contains_sorted(id.0),
         }
     }
 
@@ -323,7 +408,7 @@ impl EventLog {
     pub fn max_id(&self) -> Option<EventId> {
         let max = match &self.id_set {
             Some(set) => set.iter().max().copied(),
-            None => self.ids.last().copied(),
+            None => self.ids.last(),
         };
         max.map(EventId)
     }
@@ -379,8 +464,8 @@ impl EventLog {
             Some(set) => {
                 set.insert(id);
             }
-            None if self.ids.last().is_some_and(|&last| id <= last) => {
-                let mut set: HashSet<u64> = self.ids.iter().copied().collect();
+            None if self.ids.last().is_some_and(|last| id <= last) => {
+                let mut set: HashSet<u64> = self.ids.iter().collect();
                 set.insert(id);
                 self.id_set = Some(set);
             }
@@ -400,8 +485,10 @@ impl EventLog {
     /// Drops everything appended since `mark`.
     pub(crate) fn rollback(&mut self, mark: Mark) {
         if let Some(set) = &mut self.id_set {
-            for id in self.ids.get(mark.len..).unwrap_or_default() {
-                set.remove(id);
+            for position in mark.len..self.ids.len() {
+                if let Some(id) = self.ids.get(position) {
+                    set.remove(&id);
+                }
             }
         }
         self.ids.truncate(mark.len);
@@ -424,7 +511,8 @@ impl EventLog {
     /// Heap bytes held by the columns (capacity, not length); dictionaries and payloads aside.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        (self.ids.capacity() + self.at.capacity()) * 8
+        self.ids.heap_bytes()
+            + self.at.capacity() * 8
             + self.kind.capacity()
             + (self.app.capacity() + self.user.capacity() + self.actor.capacity() + self.payload_rows.capacity()) * 4
     }
@@ -530,6 +618,31 @@ mod tests {
         log.rollback(mark);
         assert!(!log.contains_id(EventId(7)) && log.contains_id(EventId(9)));
         assert_eq!(log.len(), 2);
+    }
+
+    #[test]
+    fn id_runs_agree_with_a_plain_list() {
+        let ids: Vec<u64> = [1, 2, 3, 7, 8, 20, 21, 22, 23, 24, 30, u64::MAX - 1, u64::MAX].into();
+        for split in 0..ids.len() {
+            let mut runs = IdRuns::default();
+            runs.extend(ids.get(..split).unwrap());
+            for id in ids.get(split..).unwrap() {
+                runs.push(*id);
+            }
+            assert_eq!(runs.iter().collect::<Vec<_>>(), ids);
+            for probe in [0, 1, 3, 4, 6, 7, 9, 19, 24, 25, 30, 31, u64::MAX - 2, u64::MAX] {
+                assert_eq!(runs.contains_sorted(probe), ids.contains(&probe), "{probe}");
+            }
+            for keep in 0..=ids.len() {
+                let mut cut = runs.clone();
+                cut.truncate(keep);
+                assert_eq!(cut.iter().collect::<Vec<_>>(), ids.get(..keep).unwrap());
+                assert_eq!(cut.last(), keep.checked_sub(1).map(|k| ids[k]));
+            }
+        }
+        let mut numbered = IdRuns::default();
+        numbered.extend(&(1_000..2_000).collect::<Vec<u64>>());
+        assert_eq!((numbered.starts.len(), numbered.get(999)), (1, Some(1_999)));
     }
 
     #[test]
