@@ -16,15 +16,16 @@ use crate::state::Directory;
 /// The snapshot format version this library writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
+/// The snapshot document; `E` is the log: borrowed when written, owned events when read.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SnapshotDoc {
+struct SnapshotDoc<E> {
     version: u32,
     account: Account,
     users: Vec<User>,
     teams: Vec<Team>,
     apps: Vec<App>,
-    events: Vec<Event>,
+    events: E,
     /// The notification rules' change log (N3); absent when there never was a rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     notification_rules: Vec<crate::notify::RuleEvent>,
@@ -50,7 +51,7 @@ impl Engine {
             users: d.users().cloned().collect(),
             teams: d.teams().cloned().collect(),
             apps: d.apps().cloned().collect(),
-            events: self.events().to_vec(),
+            events: self.events(),
             notification_rules: self.notification_rules().events().to_vec(),
             deliveries: self.delivery_log().clone(),
         };
@@ -65,7 +66,7 @@ impl Engine {
     /// unsupported version; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid
     /// contents.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let doc: SnapshotDoc = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
+        let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
         if doc.version != SNAPSHOT_VERSION {
             return Err(SnapshotError::UnsupportedVersion(doc.version).into());
         }
