@@ -199,3 +199,34 @@ def test_wrong_dtypes_are_refused_by_the_native_call() -> None:
 def test_ingestible_types() -> None:
     assert ca.INGESTIBLE_TYPES == ["uninstalled", "connected", "disconnected", "reconnected",
                                    "connection_expired", "app_activity"]
+
+
+def test_a_refused_row_deep_in_a_large_batch_is_named_and_nothing_is_appended() -> None:
+    cols = synthetic(200_000)
+    bad = 150_001
+    # The row repeats its connection's previous type: an impossible transition (e.g. a second
+    # disconnect in a row).
+    cols["types"] = cols["types"].copy()
+    cols["types"][bad] = cols["types"][bad - len(CONNECTIONS)]
+    engine = user_level_engine()
+    before = engine.events_to_ndjson()
+    with pytest.raises(ca.ConnectedAppsError, match=f"row {bad}: "):
+        ingest(engine, cols)
+    assert engine.events_to_ndjson() == before
+    # Ids that do not increase take the event-by-event way and give the same result.
+    good = synthetic(50_000)
+    shuffled = dict(good, ids=good["ids"][::-1].copy())
+    a, b = user_level_engine(), user_level_engine()
+    assert ingest(a, good) == ingest(b, shuffled) == 50_000
+    assert a.state() == b.state()
+
+
+def test_times_outside_the_logs_range_are_refused() -> None:
+    engine = fresh_engine()
+    count = engine.event_count
+    late = datetime(2300, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(ca.InvalidInputError, match="outside the log's range"):
+        engine.append(ca.Event(9_999, late, ACCOUNT_APPS[0], "app_activity"))
+    with pytest.raises(ca.InvalidInputError, match="outside the log's range"):
+        engine.disconnect("admin", ACCOUNT_APPS[0], late)
+    assert engine.event_count == count

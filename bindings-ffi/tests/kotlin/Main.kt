@@ -304,6 +304,9 @@ fun main() {
         val badType = refused.copy(types = byteArrayOf(activityTypeCode(ActivityType.INSTALLED).toByte()))
         throws<ConnectedAppsException.InvalidInput>("row 0: activity type code") { e.ingestEvents(badType) }
         eq(e.events().size, 5)
+        val tooLate = Event(30uL, Instant.parse("2300-01-01T00:00:00Z"), "salesforce", null, null, EventKind.Connected)
+        throws<ConnectedAppsException.InvalidInput>("outside the log's range") { e.append(tooLate) }
+        eq(e.events().size, 5)
     }
 
     test("access and permissions, app versions") {

@@ -732,6 +732,10 @@ def test_append_and_append_all(engine):
                      kind=ca.EventKind.CONNECTED())
     with pytest.raises(E.InvalidInput, match="older than the newest"):
         engine.append(older)
+    too_late = ca.Event(id=14, at=datetime(2300, 1, 1, tzinfo=timezone.utc), app="salesforce", user=None, actor=None,
+                        kind=ca.EventKind.CONNECTED())
+    with pytest.raises(E.InvalidInput, match="outside the log's range"):
+        engine.append(too_late)
     batch = [
         ca.Event(id=12, at=at(2), app="salesforce", user=None, actor="mia",
                  kind=ca.EventKind.RECONNECTED(expires_at=None)),
