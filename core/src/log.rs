@@ -158,6 +158,8 @@ pub(crate) fn intern<K: Clone + Eq + Hash>(names: &mut Vec<K>, codes: &mut HashM
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mark {
     len: usize,
+    /// Whether the ids were strictly increasing then (the rollback restores the fast lookup).
+    sorted: bool,
     payloads: usize,
     apps: usize,
     users: usize,
@@ -479,6 +481,7 @@ impl EventLog {
     pub(crate) fn mark(&self) -> Mark {
         Mark {
             len: self.len(),
+            sorted: self.ids_sorted(),
             payloads: self.payloads.len(),
             apps: self.apps.names.len(),
             users: self.users.names.len(),
@@ -487,7 +490,9 @@ impl EventLog {
 
     /// Drops everything appended since `mark`.
     pub(crate) fn rollback(&mut self, mark: Mark) {
-        if let Some(set) = &mut self.id_set {
+        if mark.sorted {
+            self.id_set = None;
+        } else if let Some(set) = &mut self.id_set {
             for position in mark.len..self.ids.len() {
                 if let Some(id) = self.ids.get(position) {
                     set.remove(&id);
@@ -619,6 +624,7 @@ mod tests {
         assert!(!log.ids_sorted() && log.contains_id(EventId(7)) && log.contains_id(EventId(5)));
         assert_eq!(log.max_id(), Some(EventId(9)));
         log.rollback(mark);
+        assert!(log.ids_sorted(), "back to the sorted lookup");
         assert!(!log.contains_id(EventId(7)) && log.contains_id(EventId(9)));
         assert_eq!(log.len(), 2);
     }
