@@ -383,6 +383,8 @@ struct BatchCheck<'e> {
     working: Vec<Connection>,
     /// Working-copy slot per (app code, user code), for user-level apps.
     user_slot: HashMap<(u32, u32), u32>,
+    /// Working-copy slot per connection.
+    slots: HashMap<ConnectionKey, u32>,
 }
 
 impl<'e> BatchCheck<'e> {
@@ -400,7 +402,7 @@ impl<'e> BatchCheck<'e> {
             .collect();
         let users =
             c.user_dictionary.iter().map(|u| UserId(u.clone())).map(|u| directory.user(&u).map(|_| u)).collect();
-        Self { apps, users, working: Vec::new(), user_slot: HashMap::new() }
+        Self { apps, users, working: Vec::new(), user_slot: HashMap::new(), slots: HashMap::new() }
     }
 
     /// Gives the known dictionary entries their codes in the log.
@@ -455,9 +457,17 @@ impl<'e> BatchCheck<'e> {
         let user_id = if user == NO_USER { None } else { self.users.get(user as usize)?.clone() };
         let lane = self.apps.get_mut(app as usize)?.as_mut()?;
         let key = ConnectionKey { app: lane.id.clone(), user: user_id };
-        let connection = state.connection(&key).filter(|c| c.is_installed())?.clone();
-        let slot = u32::try_from(self.working.len()).ok()?;
-        self.working.push(connection);
+        // A dictionary may name one app or user twice: both codes share one working copy.
+        let slot = match self.slots.get(&key) {
+            Some(slot) => *slot,
+            None => {
+                let connection = state.connection(&key).filter(|c| c.is_installed())?.clone();
+                let slot = u32::try_from(self.working.len()).ok()?;
+                self.working.push(connection);
+                self.slots.insert(key, slot);
+                slot
+            }
+        };
         if user == NO_USER {
             lane.slot = slot;
         } else {

@@ -57,6 +57,8 @@ const CYCLE: [ActivityType; 6] = [
     ActivityType::ConnectionExpired,
     ActivityType::Connected,
 ];
+/// The code of the second "crm" and the second "ann" in the batches' dictionaries.
+const ALIAS: u32 = 4;
 /// The fixture's connections as (app code, user code) in `APPS` / `USERS`.
 const CONNECTIONS: [(u32, u32); 4] = [(0, NO_USER), (2, NO_USER), (1, 0), (1, 1)];
 
@@ -66,6 +68,8 @@ const CONNECTIONS: [(u32, u32); 4] = [(0, NO_USER), (2, NO_USER), (1, 0), (1, 1)
 #[derive(Debug, Clone)]
 struct Step {
     connection: usize,
+    /// Name crm and ann by their alias codes (the dictionaries list them twice).
+    alias: bool,
     actor: u32,
     gap_s: i64,
     spoil: Option<(u8, u32)>,
@@ -74,8 +78,9 @@ struct Step {
 fn arb_step() -> impl Strategy<Value = Step> {
     let actor = prop_oneof![Just(NO_USER), 0u32..3];
     let spoil = prop_oneof![80 => Just(None), 1 => (0u8..7, 0u32..20).prop_map(Some)];
-    (0usize..4, actor, 0i64..600, spoil).prop_map(|(connection, actor, gap_s, spoil)| Step {
+    (0usize..4, any::<bool>(), actor, 0i64..600, spoil).prop_map(|(connection, alias, actor, gap_s, spoil)| Step {
         connection,
+        alias,
         actor,
         gap_s,
         spoil,
@@ -89,7 +94,9 @@ fn rows(steps: &[Step], walked: &mut [usize; 4]) -> Vec<Row> {
             let (app, user) = CONNECTIONS[s.connection];
             let ty = type_code(CYCLE[walked[s.connection] % CYCLE.len()]);
             walked[s.connection] += 1;
-            let mut row = Row { id_step: 1, gap_s: s.gap_s, ty, app, user, actor: s.actor };
+            let alias = |code: u32| if s.alias && code == 0 { ALIAS } else { code };
+            let mut row =
+                Row { id_step: 1, gap_s: s.gap_s, ty, app: alias(app), user: alias(user), actor: alias(s.actor) };
             match s.spoil {
                 Some((0, x)) => row.ty = x as u8,
                 Some((1, x)) => row.app = x % 5,
@@ -128,6 +135,9 @@ impl Batch {
             app_dictionary.reverse();
             user_dictionary.rotate_left(1);
         }
+        // Aliases: the same app and user again, past the codes the rows use unless spoiled.
+        app_dictionary.push("crm".into());
+        user_dictionary.push("ann".into());
         let (mut id, mut at) = (first_id, start.timestamp_micros());
         let mut b = Batch {
             ids: vec![],
