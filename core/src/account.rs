@@ -38,6 +38,11 @@ macro_rules! id_conversions {
                 Self(s)
             }
         }
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
         impl $t {
             /// The id as a string slice.
             #[must_use]

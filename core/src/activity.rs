@@ -222,6 +222,9 @@ pub struct ActivityIndex {
     /// Events indexed, and the newest one's id and time, to recognise the log.
     len: usize,
     last: Option<(EventId, i64)>,
+    /// How many app and user codes the log had, and their fingerprints: the posting lists use
+    /// the log's codes, so an equal log that coded its apps or users otherwise is another log.
+    codes: [(usize, u64); 2],
 }
 
 /// Where a query's candidates come from: disjoint position lists, or a plain position range.
@@ -351,10 +354,18 @@ impl ActivityIndex {
         }
         self.len = log.len();
         self.last = log.ids.last().zip(log.at.last()).map(|(id, at)| (EventId(id), *at));
+        self.codes = [(log.apps.len(), log.apps.fingerprint()), (log.users.len(), log.users.fingerprint())];
         Ok(log.len() - start)
     }
 
     fn covers_prefix_of(&self, log: &EventLog) -> bool {
+        let [(apps, apps_print), (users, users_print)] = self.codes;
+        let recoded =
+            log.apps.fingerprint_of(apps) != Some(apps_print) || log.users.fingerprint_of(users) != Some(users_print);
+        // An empty index holds no code yet.
+        if self.len > 0 && recoded {
+            return false;
+        }
         match (self.len.checked_sub(1), self.last) {
             (Some(i), Some((id, at))) => {
                 log.ids.get(i).is_some_and(|x| x == id.0) && log.at.get(i).is_some_and(|x| *x == at)
@@ -659,7 +670,7 @@ fn type_index(t: ActivityType) -> u8 {
 }
 
 /// The codes of the keys the log knows, sorted.
-fn known<K: Clone + Eq + std::hash::Hash>(dictionary: &Dictionary<K>, keys: &[K]) -> Vec<u32> {
+fn known<K: Clone + Eq + std::hash::Hash + AsRef<str>>(dictionary: &Dictionary<K>, keys: &[K]) -> Vec<u32> {
     let mut out: Vec<u32> = keys.iter().filter_map(|k| dictionary.code(k)).collect();
     out.sort_unstable();
     out.dedup();
@@ -668,7 +679,7 @@ fn known<K: Clone + Eq + std::hash::Hash>(dictionary: &Dictionary<K>, keys: &[K]
 
 /// 64-bit FNV-1a: a stable, dependency-free hash for filter fingerprints and cursor checksums.
 /// It detects accidents and casual edits; it is not a secret-keyed signature.
-struct Fnv(u64);
+pub(crate) struct Fnv(pub(crate) u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -677,16 +688,16 @@ impl Default for Fnv {
 }
 
 impl Fnv {
-    fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    fn u64(&mut self, v: u64) {
+    pub(crate) fn u64(&mut self, v: u64) {
         self.bytes(&v.to_le_bytes());
     }
-    fn finish(&self) -> u64 {
+    pub(crate) fn finish(&self) -> u64 {
         self.0
     }
 }

@@ -283,7 +283,9 @@ impl Engine {
             std::thread::scope(|scope| {
                 let copy = scope.spawn(|| {
                     let in_order = keyed(c);
-                    rest(c);
+                    if in_order {
+                        rest(c);
+                    }
                     in_order
                 });
                 let working = check.fold_all(state, c);
@@ -292,7 +294,9 @@ impl Engine {
         } else {
             let working = check.fold_all(state, c);
             let in_order = working.is_some() && keyed(c);
-            rest(c);
+            if in_order {
+                rest(c);
+            }
             (working, in_order)
         };
         let Some(working) = working.filter(|_| in_order) else {
@@ -490,7 +494,9 @@ impl UtcMicros {
 
     fn at(&mut self, micros: i64) -> Option<DateTime<Utc>> {
         let (start, date) = match self.day {
-            Some((start, date)) if micros >= start && micros - start < Self::DAY => (start, date),
+            Some((start, date)) if micros.checked_sub(start).is_some_and(|d| (0..Self::DAY).contains(&d)) => {
+                (start, date)
+            }
             _ => {
                 let start = micros.div_euclid(Self::DAY).checked_mul(Self::DAY)?;
                 let date = DateTime::from_timestamp(start / 1_000_000, 0)?.date_naive();
@@ -498,7 +504,7 @@ impl UtcMicros {
                 (start, date)
             }
         };
-        let within = u64::try_from(micros - start).ok()?;
+        let within = u64::try_from(micros.checked_sub(start)?).ok()?;
         let secs = u32::try_from(within / 1_000_000).ok()?;
         let nanos = u32::try_from(within % 1_000_000).ok()? * 1000;
         let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos)?;

@@ -105,18 +105,41 @@ impl<'a> From<&'a Event> for EventRef<'a> {
 pub(crate) struct Dictionary<K> {
     names: Vec<K>,
     codes: HashMap<K, u32>,
+    /// A fingerprint of the entries up to each one, in code order, so that users of the codes
+    /// (an activity index) can tell two dictionaries with other codes apart in O(1).
+    prints: Vec<u64>,
 }
 
 impl<K> Default for Dictionary<K> {
     fn default() -> Self {
-        Self { names: Vec::new(), codes: HashMap::new() }
+        Self { names: Vec::new(), codes: HashMap::new(), prints: Vec::new() }
     }
 }
 
-impl<K: Clone + Eq + Hash> Dictionary<K> {
+impl<K: Clone + Eq + Hash + AsRef<str>> Dictionary<K> {
     /// The code of `key`, giving it the next one when it is new.
     pub(crate) fn intern(&mut self, key: &K) -> u32 {
+        if let Some(code) = self.codes.get(key) {
+            return *code;
+        }
+        let mut print = crate::activity::Fnv(self.fingerprint());
+        print.bytes(key.as_ref().as_bytes());
+        print.u64(u64::MAX);
+        self.prints.push(print.finish());
         intern(&mut self.names, &mut self.codes, key)
+    }
+
+    /// The fingerprint of the whole dictionary.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.fingerprint_of(self.names.len()).unwrap_or_default()
+    }
+
+    /// The fingerprint of the first `len` entries, if there are that many.
+    pub(crate) fn fingerprint_of(&self, len: usize) -> Option<u64> {
+        match len.checked_sub(1) {
+            None => Some(crate::activity::Fnv::default().finish()),
+            Some(last) => self.prints.get(last).copied(),
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -140,6 +163,7 @@ impl<K: Clone + Eq + Hash> Dictionary<K> {
         for name in self.names.drain(len.min(self.names.len())..) {
             self.codes.remove(&name);
         }
+        self.prints.truncate(len);
     }
 }
 
