@@ -295,6 +295,7 @@ fn undeclared(app: &App, scopes: &BTreeSet<String>) -> Option<LifecycleError> {
 /// Folds an event of `kind` at `at` into an installed `connection` of `app` (the entry in
 /// force): every kind but installs and version changes, which [`State::apply`] handles before.
 /// On error the connection is unchanged.
+#[inline]
 pub(crate) fn change(
     connection: &mut Connection,
     app: &App,
