@@ -148,19 +148,6 @@ pub fn type_code(activity_type: ActivityType) -> u8 {
     ActivityType::ALL.iter().position(|t| *t == activity_type).and_then(|p| u8::try_from(p).ok()).unwrap_or(u8::MAX)
 }
 
-fn payload_free_kind(activity_type: ActivityType) -> Option<EventKind> {
-    match activity_type {
-        ActivityType::Uninstalled => Some(EventKind::Uninstalled),
-        ActivityType::Connected => Some(EventKind::Connected),
-        ActivityType::Disconnected => Some(EventKind::Disconnected),
-        ActivityType::Reconnected => Some(EventKind::Reconnected { expires_at: None }),
-        ActivityType::ConnectionExpired => Some(EventKind::ConnectionExpired),
-        ActivityType::AppActivity => Some(EventKind::AppActivity),
-        // Every other kind carries a payload a code cannot hold.
-        _ => None,
-    }
-}
-
 fn check_len(column: &'static str, len: usize, expected: usize) -> Result<(), IngestError> {
     if len == expected { Ok(()) } else { Err(IngestError::ColumnLength { column, len, expected }) }
 }
@@ -210,7 +197,8 @@ impl EventColumns<'_> {
             let kind = ActivityType::ALL
                 .get(usize::from(code))
                 .copied()
-                .and_then(payload_free_kind)
+                .and_then(plain_kind)
+                .cloned()
                 .ok_or(IngestError::UnsupportedType { row, code })?;
             let at = DateTime::<Utc>::from_timestamp_micros(micros)
                 .ok_or(IngestError::TimestampOutOfRange { row, micros })?;
