@@ -13,6 +13,7 @@ pub mod event;
 pub mod import;
 pub mod ingest;
 pub mod insights;
+pub mod limits;
 pub mod log;
 pub mod marketplace;
 pub mod notify;
