@@ -117,6 +117,23 @@ impl Connection {
         }
     }
 
+    /// The state at `now` that needs someone's attention, by the one rule every view and
+    /// notification uses (H1, H5, H6, N2, X5), or `None` when nothing needs doing.
+    ///
+    /// What the engine knows by itself holds for every app: a disconnect, and a grant past its
+    /// expiry by the caller's clock. What only the app can report — a connection error, an
+    /// expiry the vendor reported — counts only for apps that report status (`reports_status`).
+    /// Uninstalled connections need nothing.
+    #[must_use]
+    pub fn attention(&self, reports_status: bool, now: DateTime<Utc>) -> Option<ConnectionState> {
+        match self.state_at(now) {
+            ConnectionState::Connected | ConnectionState::Uninstalled => None,
+            ConnectionState::Disconnected => Some(ConnectionState::Disconnected),
+            ConnectionState::Expired if matches!(self.health, Health::Connected) => Some(ConnectionState::Expired),
+            state @ (ConnectionState::Expired | ConnectionState::Error) => reports_status.then_some(state),
+        }
+    }
+
     /// Since when the state at `now` holds: the grant expiry for clock-expired connections,
     /// otherwise when the health was last recorded.
     #[must_use]
