@@ -13,6 +13,7 @@
 #   export KOTLIN_HOME=<repo>/.tools/kotlin/node_modules/kotlin-compiler
 #   export KOTLINC=$KOTLIN_HOME/bin/kotlinc
 #   export JNA_JAR=/usr/share/java/jna.jar
+#   export GSON_JAR=/usr/share/java/gson.jar
 #   export COROUTINES_JAR=$KOTLIN_HOME/lib/kotlinx-coroutines-core-jvm.jar
 # Use it as:   eval "$(scripts/setup-kotlin.sh)"   or
 #              scripts/setup-kotlin.sh >/dev/null && . .tools/kotlin/env.sh
@@ -34,6 +35,7 @@ TOOLS_DIR="${REPO_ROOT}/.tools/kotlin"
 KOTLIN_HOME="${TOOLS_DIR}/node_modules/kotlin-compiler"
 KOTLINC="${KOTLIN_HOME}/bin/kotlinc"
 JNA_JAR="/usr/share/java/jna.jar"
+GSON_JAR="/usr/share/java/gson.jar"
 ENV_FILE="${TOOLS_DIR}/env.sh"
 
 SELF_TEST=0
@@ -50,17 +52,22 @@ log() { echo "[setup-kotlin] $*" >&2; }
 SUDO=""
 if [[ "$(id -u)" -ne 0 ]]; then SUDO="sudo"; fi
 
-# ---------------------------------------------------------------- JNA (apt)
-if [[ ! -f "${JNA_JAR}" ]]; then
-    log "installing libjna-java (apt) ..."
+# ------------------------------------------------------- JNA and Gson (apt)
+# JNA carries the calls into the library; Gson reads the catalogue of bad inputs in the tests.
+apt_jar() {
+    local package="$1" jar="$2"
+    [[ -f "${jar}" ]] && return 0
+    log "installing ${package} (apt) ..."
     export DEBIAN_FRONTEND=noninteractive
-    if ! ${SUDO} apt-get install -y -q libjna-java >/dev/null 2>&1; then
+    if ! ${SUDO} apt-get install -y -q "${package}" >/dev/null 2>&1; then
         log "apt-get install failed; running apt-get update and retrying"
         ${SUDO} apt-get update -q >/dev/null
-        ${SUDO} apt-get install -y -q libjna-java >/dev/null
+        ${SUDO} apt-get install -y -q "${package}" >/dev/null
     fi
-    [[ -f "${JNA_JAR}" ]] || { log "ERROR: ${JNA_JAR} still missing after install"; exit 1; }
-fi
+    [[ -f "${jar}" ]] || { log "ERROR: ${jar} still missing after installing ${package}"; exit 1; }
+}
+apt_jar libjna-java "${JNA_JAR}"
+apt_jar libgoogle-gson-java "${GSON_JAR}"
 
 # ------------------------------------------------------- Kotlin compiler (npm)
 installed_version() {
@@ -103,6 +110,7 @@ fi
 ENV_CONTENT="export KOTLIN_HOME=\"${KOTLIN_HOME}\"
 export KOTLINC=\"${KOTLINC}\"
 export JNA_JAR=\"${JNA_JAR}\"
+export GSON_JAR=\"${GSON_JAR}\"
 export COROUTINES_JAR=\"${COROUTINES_JAR}\""
 if [[ ! -f "${ENV_FILE}" ]] || [[ "$(cat "${ENV_FILE}")" != "${ENV_CONTENT}" ]]; then
     printf '%s\n' "${ENV_CONTENT}" > "${ENV_FILE}"

@@ -82,15 +82,25 @@ log "swift bindings generated: ConnectedApps.swift, ConnectedAppsFFI.h, Connecte
 
 # ------------------------------------------------------------------ kotlin
 if [[ "${RUN_KOTLIN}" == "1" ]]; then
-    eval "$("${SCRIPT_DIR}/setup-kotlin.sh")"
+    # The set-up's exports are read from the file it writes, so a failed set-up fails the run.
+    "${SCRIPT_DIR}/setup-kotlin.sh" >/dev/null
+    # shellcheck disable=SC1091
+    . "${REPO_ROOT}/.tools/kotlin/env.sh"
     JAR="${GEN}/kotlin-test.jar"
+    CP="${JNA_JAR}:${COROUTINES_JAR}:${GSON_JAR}"
     log "compiling the generated kotlin and the kotlin tests (kotlinc takes a while) ..."
-    "${KOTLINC}" -nowarn "${GEN}/kotlin" "${TESTS}"/kotlin/*.kt -cp "${JNA_JAR}:${COROUTINES_JAR}" \
-        -include-runtime -d "${JAR}" 2>&1 | grep -v '^warning: ' >&2 || true
+    rm -f -- "${JAR}"
+    # Warnings are dropped from the output; kotlinc's own exit status decides.
+    if ! "${KOTLINC}" -nowarn "${GEN}/kotlin" "${TESTS}"/kotlin/*.kt -cp "${CP}" -include-runtime -d "${JAR}" \
+        > "${GEN}/kotlinc.log" 2>&1; then
+        grep -v '^warning: ' "${GEN}/kotlinc.log" >&2
+        log "ERROR: kotlinc failed"
+        exit 1
+    fi
     [[ -f "${JAR}" ]] || { log "ERROR: kotlinc produced no jar"; exit 1; }
     log "kotlin tests ..."
     java -Djna.library.path="$(dirname -- "${LIB}")" -Dfixtures.dir="${REPO_ROOT}/core/tests/fixtures" \
-        -cp "${JAR}:${JNA_JAR}:${COROUTINES_JAR}" MainKt
+        -Drepo.root="${REPO_ROOT}" -cp "${JAR}:${CP}" MainKt
     log "kotlin done ($(elapsed))"
 fi
 

@@ -21,6 +21,7 @@ mod event;
 mod import;
 mod ingest;
 mod insights;
+mod json;
 mod marketplace;
 mod notify;
 mod snapshot;
@@ -43,6 +44,9 @@ pub use insights::{
     Day, RecordAggregate, RecordEventColumns, UsageHistory, UsageSnapshotColumns, api_limits, default_api_limit_config,
     default_insights_settings, record_action_code, record_action_is_destructive, record_type_is_custom,
     robust_rule_for_api_calls, robust_rule_for_records,
+};
+pub use json::{
+    account_from_json, activity_filter_from_json, app_from_json, command_from_json, team_from_json, user_from_json,
 };
 pub use marketplace::{
     LearningLibrary, Marketplace, listing_has_free_plan, listing_has_free_trial, listing_has_paid_plan,

@@ -527,6 +527,11 @@ fun main() {
         e.close()
     }
 
+    test("the catalogue of bad inputs: each gets its error kind and changes nothing") {
+        val failed = catalogueFailures(java.io.File(System.getProperty("repo.root")))
+        if (failed.isNotEmpty()) throw AssertionError("${failed.size} cases failed:\n" + failed.joinToString("\n"))
+    }
+
     println("kotlin: $passed passed, ${failures.size} failed")
     if (failures.isNotEmpty()) {
         println("failed: ${failures.joinToString()}")

@@ -1,0 +1,70 @@
+"""The catalogue of bad inputs (core/tests/data/bad_inputs.json), run through the UniFFI bindings.
+
+Inputs in the core's JSON shape are read with the library's own `*_from_json` functions, so a
+JSON-shaped defect (an unknown field, an unknown value) is refused by the same rule as in Rust;
+each case must raise the error case of its kind and leave the engine's JSON unchanged.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import connected_apps_ffi as ca
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "core/tests/data"))
+
+from catalogue import CASES, SAMPLE_TEXT, case_ids, patched_sample, restore_text, when  # noqa: E402
+
+KINDS = {
+    "not_found": ca.ConnectedAppsError.NotFound,
+    "permission_denied": ca.ConnectedAppsError.PermissionDenied,
+    "conflict": ca.ConnectedAppsError.Conflict,
+    "invalid_state": ca.ConnectedAppsError.InvalidState,
+    "invalid_input": ca.ConnectedAppsError.InvalidInput,
+}
+
+
+def actor(case):
+    return ca.Actor.SYSTEM() if case["actor"] is None else ca.Actor.USER(case["actor"])
+
+
+def activity_filter(spec):
+    return ca.activity_filter_from_json(json.dumps(spec or {}))
+
+
+def run_activity(engine, case):
+    cursor = case.get("cursor")
+    if "cursor_from" in case:
+        cursor = engine.activity(activity_filter(case["cursor_from"]), None, 1).next_cursor
+    engine.activity(activity_filter(case.get("filter")), cursor, case["page_size"])
+
+
+OPERATIONS = {
+    "execute": lambda e, c: e.execute(actor(c), ca.command_from_json(json.dumps(c["command"])), when(c["now"])),
+    "import_ndjson": lambda e, c: e.import_ndjson(c["text"]),
+    "restore": lambda e, c: ca.AccountEngine.from_json(patched_sample(c["patch"])),
+    "restore_text": lambda e, c: ca.AccountEngine.from_json(restore_text(c)),
+    "activity": run_activity,
+    "facets": lambda e, c: e.activity_facets(activity_filter(c.get("filter"))),
+    "add_user": lambda e, c: e.add_user(ca.user_from_json(json.dumps(c["user"]))),
+    "add_team": lambda e, c: e.add_team(ca.team_from_json(json.dumps(c["team"]))),
+    "add_app": lambda e, c: e.add_app(ca.app_from_json(json.dumps(c["app"]))),
+    "set_account": lambda e, c: e.set_account(ca.account_from_json(json.dumps(c["account"]))),
+    "set_user_active": lambda e, c: e.set_user_active(c["user"], c["active"]),
+}
+
+
+def test_the_catalogue_is_large_enough():
+    assert len(CASES) >= 150
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids())
+def test_bad_input(case):
+    engine = ca.AccountEngine.from_json(SAMPLE_TEXT)
+    before = engine.to_json()
+    with pytest.raises(KINDS[case["kind"]]):
+        OPERATIONS[case["op"]](engine, case)
+    assert engine.to_json() == before

@@ -1,0 +1,146 @@
+//! The catalogue of bad inputs (`core/tests/data/bad_inputs.json`), run from Rust.
+//!
+//! Every case names an operation, its input and the error kind it must get; the engine (or the
+//! aggregate) it runs against must serialise to the same bytes before and after. The same file is
+//! run by the Python module's tests and by the UniFFI hosts (Python and Kotlin), each through its
+//! own small interpreter of the operations, so every host refuses the same inputs the same way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use chrono::{DateTime, Utc};
+use connected_apps::{ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, SnapshotError};
+use serde_json::Value;
+
+const CATALOGUE: &str = include_str!("data/bad_inputs.json");
+const SAMPLE: &str = include_str!("../../examples/data/sample_account.json");
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::PermissionDenied => "permission_denied",
+        ErrorKind::Conflict => "conflict",
+        ErrorKind::InvalidState => "invalid_state",
+        ErrorKind::InvalidInput => "invalid_input",
+    }
+}
+
+/// A host's parse of its input failed: the host refuses it as invalid input.
+fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, Error> {
+    serde_json::from_value(value.clone())
+        .map_err(|e| Error::Snapshot(SnapshotError::Json { line: None, message: e.to_string() }))
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+/// Applies the case's patch to the parsed sample: set, append to a list, or remove.
+fn patched_sample(patch: &[Value]) -> String {
+    let mut doc: Value = serde_json::from_str(SAMPLE).unwrap();
+    for step in patch {
+        let path = step["path"].as_array().unwrap();
+        let (last, parents) = path.split_last().unwrap();
+        let mut node = &mut doc;
+        for key in parents {
+            node = match key {
+                Value::String(k) => node.get_mut(k).unwrap(),
+                Value::Number(i) => node.get_mut(i.as_u64().unwrap() as usize).unwrap(),
+                other => panic!("bad path element {other}"),
+            };
+        }
+        if step.get("remove").is_some() {
+            node.as_object_mut().unwrap().remove(last.as_str().unwrap());
+        } else if let Some(item) = step.get("append") {
+            node[last.as_str().unwrap()].as_array_mut().unwrap().push(item.clone());
+        } else {
+            match last {
+                Value::String(k) => node[k.as_str()] = step["value"].clone(),
+                Value::Number(i) => node[i.as_u64().unwrap() as usize] = step["value"].clone(),
+                other => panic!("bad path element {other}"),
+            }
+        }
+    }
+    serde_json::to_string(&doc).unwrap()
+}
+
+fn filter(case: &Value, key: &str) -> Result<ActivityFilter, Error> {
+    case.get(key).map_or_else(|| Ok(ActivityFilter::default()), parse)
+}
+
+fn page_size(case: &Value) -> Result<usize, Error> {
+    parse(&case["page_size"])
+}
+
+/// Runs one case against `engine`; `Ok` means the operation was accepted.
+fn run(engine: &mut Engine, case: &Value) -> Result<(), Error> {
+    match case["op"].as_str().unwrap() {
+        "execute" => {
+            let actor = match case["actor"].as_str() {
+                Some(user) => Actor::User(user.into()),
+                None => Actor::System,
+            };
+            let command: Command = parse(&case["command"])?;
+            engine.execute(&actor, command, time(&case["now"])).map(drop).map_err(Error::from)
+        }
+        "import_ndjson" => engine.import_ndjson(case["text"].as_str().unwrap()).map(drop),
+        "restore" => Engine::from_json(&patched_sample(case["patch"].as_array().unwrap())).map(drop),
+        "restore_text" => {
+            let text = match case.get("truncate") {
+                Some(n) => SAMPLE[..n.as_u64().unwrap() as usize].to_owned(),
+                None => case["text"].as_str().unwrap().to_owned(),
+            };
+            Engine::from_json(&text).map(drop)
+        }
+        "activity" => {
+            let index = ActivityIndex::from_log(engine.events())?;
+            let cursor = match case.get("cursor_from") {
+                Some(other) => {
+                    let other: ActivityFilter = parse(other)?;
+                    index.query(engine.events(), &other, None, 1)?.next_cursor
+                }
+                None => case.get("cursor").map(|c| c.as_str().unwrap().to_owned()),
+            };
+            index.query(engine.events(), &filter(case, "filter")?, cursor.as_deref(), page_size(case)?).map(drop)?;
+            Ok(())
+        }
+        "facets" => {
+            let index = ActivityIndex::from_log(engine.events())?;
+            index.facets(engine.events(), &filter(case, "filter")?).map(drop)?;
+            Ok(())
+        }
+        "add_user" => Ok(engine.directory_mut().add_user(parse(&case["user"])?)?),
+        "add_team" => Ok(engine.directory_mut().add_team(parse(&case["team"])?)?),
+        "add_app" => Ok(engine.directory_mut().add_app(parse(&case["app"])?)?),
+        "set_account" => Ok(engine.directory_mut().set_account(parse(&case["account"])?)?),
+        "set_user_active" => {
+            let user = case["user"].as_str().unwrap().into();
+            Ok(engine.directory_mut().set_user_active(&user, case["active"].as_bool().unwrap())?)
+        }
+        other => panic!("unknown operation {other:?}"),
+    }
+}
+
+#[test]
+fn every_bad_input_gets_its_error_kind_and_changes_nothing() {
+    let catalogue: Value = serde_json::from_str(CATALOGUE).unwrap();
+    let cases = catalogue["cases"].as_array().unwrap();
+    assert!(cases.len() >= 100, "the catalogue holds {} cases", cases.len());
+    let sample = Engine::from_json(SAMPLE).unwrap();
+    let before = sample.to_json().unwrap();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let expected = case["kind"].as_str().unwrap();
+        let mut engine = sample.clone();
+        match run(&mut engine, case) {
+            Ok(()) => failures.push(format!("{name}: accepted, expected {expected}")),
+            Err(e) if kind_name(e.kind()) != expected => {
+                failures.push(format!("{name}: {} ({e}), expected {expected}", kind_name(e.kind())));
+            }
+            Err(_) => {}
+        }
+        if engine.to_json().unwrap() != before {
+            failures.push(format!("{name}: the engine changed"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
