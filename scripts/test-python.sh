@@ -2,8 +2,13 @@
 # Builds the Python module `connected_apps` into <repo>/.venv and runs its pytest suite.
 #
 # Works from a clean clone: scripts/setup-python.sh creates the venv and installs maturin,
-# pytest, numpy, pyarrow and mypy from PyPI; maturin builds the release extension in place
-# (an editable install: the compiled module lands in bindings-python/python/connected_apps/).
+# pytest, numpy, pyarrow, mypy and tzdata from PyPI; maturin builds the extension in place (an
+# editable install: the compiled module lands in bindings-python/python/connected_apps/).
+#
+# The tests run against a debug build (overflow checks and debug assertions on, and a faster
+# build); RELEASE=1 builds the release extension instead, e.g. before benches/python.
+# pytest reports every skip (-rs) and the run fails if any test was skipped (conftest.py): a
+# missing optional dependency must not pass silently.
 #
 # Extra arguments go to pytest, e.g. `scripts/test-python.sh -k datetime`.
 set -euo pipefail
@@ -16,8 +21,10 @@ VENV="$("${SCRIPT_DIR}/setup-python.sh" | tail -n 1)"
 export VIRTUAL_ENV="${VENV}"
 export PATH="${VENV}/bin:${PATH}"
 
-echo "[test-python] building connected_apps into ${VENV}" >&2
-"${VENV}/bin/maturin" develop --release --quiet -m bindings-python/Cargo.toml
+PROFILE_FLAG=()
+if [[ "${RELEASE:-0}" == "1" ]]; then PROFILE_FLAG=(--release); fi
+echo "[test-python] building connected_apps (${PROFILE_FLAG[*]:-debug}) into ${VENV}" >&2
+"${VENV}/bin/maturin" develop "${PROFILE_FLAG[@]}" --quiet -m bindings-python/Cargo.toml
 
 echo "[test-python] running pytest" >&2
-exec "${VENV}/bin/python" -m pytest bindings-python/tests -q "$@"
+exec "${VENV}/bin/python" -m pytest bindings-python/tests -q -rs "$@"

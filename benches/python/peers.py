@@ -1,6 +1,6 @@
 """Benchmarks of the Python module against numpy, polars and DuckDB (issue 5; not part of tests).
 
-Run after `scripts/test-python.sh` has built the module into .venv:
+Run after `RELEASE=1 scripts/test-python.sh` has built the release module into .venv:
 
     .venv/bin/python benches/python/peers.py [--rows 10000000] [--repeat 5]
 

@@ -72,8 +72,8 @@ impl PyAppAccess {
 impl PyEngine {
     /// Access and permissions of one installed connection (O3); name the user for user-level apps.
     #[pyo3(signature = (app, *, user = None))]
-    fn access(&self, app: String, user: Option<String>) -> PyResult<PyAppAccess> {
+    fn access(&self, py: Python<'_>, app: String, user: Option<String>) -> PyResult<PyAppAccess> {
         let user = user.map(UserId);
-        self.0.access(&AppId(app), user.as_ref()).or_raise().map(PyAppAccess)
+        self.read(py, |e| e.access(&AppId(app), user.as_ref()))?.or_raise().map(PyAppAccess)
     }
 }

@@ -35,7 +35,7 @@ impl PyAccount {
         default_language: String,
         time_zone: String,
         subscriptions: Option<&Bound<'_, PyDict>>,
-        api_limit_increases: u8,
+        #[pyo3(from_py_with = crate::convert::int::api_limit_increases)] api_limit_increases: u8,
     ) -> PyResult<Self> {
         let mut subs = BTreeMap::new();
         for (hub, tier) in subscriptions.iter().flat_map(|d| d.iter()) {

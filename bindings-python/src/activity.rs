@@ -104,7 +104,7 @@ impl PyEngine {
                         page_size = 50))]
     #[allow(clippy::too_many_arguments)]
     fn activity(
-        &mut self,
+        &self,
         py: Python<'_>,
         types: Option<&Bound<'_, PyAny>>,
         users: Option<Vec<String>>,
@@ -112,25 +112,24 @@ impl PyEngine {
         since: Option<Instant>,
         until: Option<Instant>,
         cursor: Option<String>,
-        page_size: usize,
+        #[pyo3(from_py_with = crate::convert::int::page_size)] page_size: usize,
     ) -> PyResult<PyActivityPage> {
         let filter = activity_filter(types, users, apps, since, until)?;
-        let PyEngine(engine, index) = self;
-        py.detach(|| {
+        self.with_index(py, |engine, index| {
             index.sync(engine.events())?;
             let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
             Ok::<_, connected_apps::ActivityError>(PyActivityPage {
                 events: page.events.iter().map(|e| e.to_event()).collect(),
                 next_cursor: page.next_cursor,
             })
-        })
+        })?
         .or_raise()
     }
 
     /// Counts of the events matching the filter per type, acting user and app (L4).
     #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None))]
     fn activity_facets(
-        &mut self,
+        &self,
         py: Python<'_>,
         types: Option<&Bound<'_, PyAny>>,
         users: Option<Vec<String>>,
@@ -139,11 +138,10 @@ impl PyEngine {
         until: Option<Instant>,
     ) -> PyResult<PyActivityFacets> {
         let filter = activity_filter(types, users, apps, since, until)?;
-        let PyEngine(engine, index) = self;
-        py.detach(|| {
+        self.with_index(py, |engine, index| {
             index.sync(engine.events())?;
             index.facets(engine.events(), &filter)
-        })
+        })?
         .or_raise()
         .map(PyActivityFacets)
     }

@@ -15,10 +15,13 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use connected_apps::ErrorKind;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use numpy::{
+    Element, PyArray1, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyTzInfo};
+use pyo3::types::{PyBool, PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyTzInfo};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -40,8 +43,7 @@ impl<'py> FromPyObject<'_, 'py> for Instant {
 /// A Python datetime as a UTC instant; see the module rules.
 pub fn datetime_in(obj: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     let Ok(dt) = obj.cast::<PyDateTime>() else {
-        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(PyTypeError::new_err(format!("expected a timezone-aware datetime, got {type_name}")));
+        return Err(PyTypeError::new_err(format!("expected a timezone-aware datetime, got {}", type_name(obj))));
     };
     if dt.call_method0("utcoffset")?.is_none() {
         return Err(PyTypeError::new_err(format!(
@@ -49,7 +51,15 @@ pub fn datetime_in(obj: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
             dt.str()?
         )));
     }
-    dt.call_method1("astimezone", (PyTzInfo::utc(obj.py())?,))?.extract::<DateTime<Utc>>()
+    match dt.call_method1("astimezone", (PyTzInfo::utc(obj.py())?,)) {
+        Ok(utc) => utc.extract::<DateTime<Utc>>(),
+        // Python's own range ends at years 1 and 9999: an offset can push an instant past them.
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(kind_error(
+            ErrorKind::InvalidInput,
+            format!("datetime {} is outside the range of datetimes in UTC", dt.str()?),
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 /// A UTC instant as a timezone-aware Python datetime in UTC.
@@ -74,9 +84,121 @@ pub fn toggles_out<'py, 'a>(
     Ok(out)
 }
 
-/// A numpy column's elements in place (no copy); `name` names it in the error.
-pub fn column<'a, T: numpy::Element>(array: &'a numpy::PyReadonlyArray1<'_, T>, name: &str) -> PyResult<&'a [T]> {
-    array.as_slice().map_err(|_| PyValueError::new_err(format!("column {name} must be a contiguous array")))
+/// A column of a host's numpy array, frozen: see the module rules. [`Column::values`] borrows it.
+pub struct Column<'py, T: Element>(PyReadonlyArray1<'py, T>);
+
+impl<T: Element> Column<'_, T> {
+    /// The column's values (the private copy, contiguous).
+    pub fn values(&self) -> PyResult<&[T]> {
+        self.0.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
+/// A one-dimensional numpy array of exactly `T` (native byte order), copied into an array only
+/// this call can reach, so another thread changing the host's array while the GIL is released
+/// cannot change what is validated or what is committed. Any layout is accepted (strided,
+/// reversed, unaligned: the copy is contiguous); `name` names the argument in every error.
+pub fn column<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py, T>> {
+    let py = obj.py();
+    let expected = numpy::dtype::<T>(py);
+    let Ok(array) = obj.cast::<PyUntypedArray>() else {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a numpy array of {}, got {}",
+            expected.str()?,
+            type_name(obj)
+        )));
+    };
+    static MASKED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let masked = MASKED.get_or_try_init(py, || py.import("numpy.ma")?.getattr("MaskedArray").map(Bound::unbind))?;
+    if obj.is_instance(masked.bind(py))? {
+        return Err(PyTypeError::new_err(format!("{name} is a masked array: fill or drop its masked values first")));
+    }
+    let dtype = array.dtype();
+    if !dtype.is_equiv_to(&expected) || dtype.is_native_byteorder() == Some(false) {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must have dtype {} in native byte order, got {}",
+            expected.str()?,
+            dtype.getattr("str")?
+        )));
+    }
+    if array.ndim() != 1 {
+        return Err(kind_error(
+            ErrorKind::InvalidInput,
+            format!("{name} must be one-dimensional, got {} dimensions", array.ndim()),
+        ));
+    }
+    let copy = obj.call_method1("copy", ("C",))?.cast_into::<PyArray1<T>>()?;
+    Ok(Column(copy.readonly()))
+}
+
+/// An optional column; see [`column`].
+pub fn opt_column<'py, T: Element>(obj: Option<&Bound<'py, PyAny>>, name: &str) -> PyResult<Option<Column<'py, T>>> {
+    obj.filter(|o| !o.is_none()).map(|o| column(o, name)).transpose()
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// An integer argument of a Rust integer type (or `None` for an `Option`): see [`int_in`].
+pub trait IntArg: Sized {
+    /// The value of `obj`, or the error naming `name`.
+    fn from_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Self>;
+}
+
+macro_rules! int_arg {
+    ($($t:ty),*) => {$(
+        impl IntArg for $t {
+            fn from_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
+                let out_of_range = || {
+                    let shown = obj.str().map(|s| s.to_string()).unwrap_or_default();
+                    kind_error(
+                        ErrorKind::InvalidInput,
+                        format!("{name} must be an integer in {}..={}, got {shown}", <$t>::MIN, <$t>::MAX),
+                    )
+                };
+                if obj.cast::<PyBool>().is_ok() {
+                    return Err(PyTypeError::new_err(format!("{name} must be an int, got bool")));
+                }
+                match obj.extract::<i128>() {
+                    Ok(value) => <$t>::try_from(value).map_err(|_| out_of_range()),
+                    Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(out_of_range()),
+                    Err(_) => Err(PyTypeError::new_err(format!("{name} must be an int, got {}", type_name(obj)))),
+                }
+            }
+        }
+    )*};
+}
+int_arg!(u8, u16, u32, u64, usize, i64);
+
+impl<T: IntArg> IntArg for Option<T> {
+    fn from_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Self> {
+        if obj.is_none() { Ok(None) } else { T::from_arg(obj, name).map(Some) }
+    }
+}
+
+/// THE conversion of every integer argument: a Python `int` (or anything with `__index__`, e.g. a
+/// numpy integer) in the range of the Rust type, else `InvalidInputError` naming the argument and
+/// the value (pyo3's own conversion raises a bare `OverflowError`); not an integer (a `bool`
+/// neither): `TypeError`. Use through `#[pyo3(from_py_with = crate::convert::int::NAME)]`.
+pub fn int_in<T: IntArg>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+    T::from_arg(obj, name)
+}
+
+/// One extractor per integer argument name (pyo3's `from_py_with` passes no name); each is
+/// [`int_in`] with its name. Add the name of a new integer argument here.
+pub mod int {
+    use pyo3::prelude::*;
+
+    macro_rules! named {
+        ($($name:ident),*) => {$(
+            #[doc = concat!("The integer argument `", stringify!($name), "`; see [`super::int_in`].")]
+            pub fn $name<T: super::IntArg>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
+                super::int_in(obj, stringify!($name))
+            }
+        )*};
+    }
+    named!(api_limit_increases, calls_today, id, limit, offset, page_size, window_days);
 }
 
 fn package(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
@@ -124,8 +246,34 @@ pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult
 /// JSON-shaped Python data (dicts, lists, enum members, datetimes, wrapper objects) as a core
 /// value; a wrong shape raises `InvalidInputError` naming `what`.
 pub fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    let value = json_value_in(obj)?;
+    parse(json_value_in(obj)?, what)
+}
+
+fn parse<T: DeserializeOwned>(value: Value, what: &str) -> PyResult<T> {
     serde_json::from_value(value).map_err(|e| kind_error(ErrorKind::InvalidInput, format!("invalid {what}: {e}")))
+}
+
+/// [`from_py`], refusing with `InvalidInputError` any key (at any depth of nested dicts) that
+/// the core type does not read, e.g. a misspelt optional field that would silently be left at
+/// its default. Only for types that write back every field they read (no skipped fields, no
+/// aliases): a key is known when the value, written back, has it.
+pub fn from_py_exact<T: DeserializeOwned + Serialize>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    let given = json_value_in(obj)?;
+    let parsed: T = parse(given.clone(), what)?;
+    let read = serde_json::to_value(&parsed).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    match unknown_key(&given, &read) {
+        Some(key) => Err(kind_error(ErrorKind::InvalidInput, format!("unknown field {key:?} in {what}"))),
+        None => Ok(parsed),
+    }
+}
+
+/// The first key of `given` (dotted path) that `read` lacks.
+fn unknown_key(given: &Value, read: &Value) -> Option<String> {
+    let (Value::Object(given), Value::Object(read)) = (given, read) else { return None };
+    given.iter().find_map(|(key, value)| match read.get(key) {
+        None => Some(key.clone()),
+        Some(read_value) => unknown_key(value, read_value).map(|inner| format!("{key}.{inner}")),
+    })
 }
 
 /// JSON-shaped Python data as a serde_json value.
@@ -156,8 +304,7 @@ fn json_default<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     if module == "connected_apps" && obj.hasattr("to_dict")? {
         return obj.call_method0("to_dict");
     }
-    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-    Err(PyTypeError::new_err(format!("object of type {type_name} cannot be converted")))
+    Err(PyTypeError::new_err(format!("object of type {} cannot be converted", type_name(obj))))
 }
 
 /// A readable `Name(field=value, ...)`: scalars in full, lists as their length when long.

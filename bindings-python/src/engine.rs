@@ -2,6 +2,7 @@
 //! the log (C4).
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use connected_apps::{ActivityIndex, Actor, AppId, Command, ConnectionErrorInfo, Directory, Engine, TeamId, UserId};
 use pyo3::prelude::*;
@@ -9,16 +10,24 @@ use pyo3::prelude::*;
 use crate::account::{PyAccount, PyTeam, PyUser};
 use crate::catalog::PyApp;
 use crate::command::outcome_out;
-use crate::convert::{Instant, enum_out, from_py};
+use crate::convert::{Instant, enum_out, from_py_exact};
 use crate::errors::OrRaise;
 use crate::event::{PyEvent, events_in, events_out};
+use crate::lock::Locked;
 use crate::state::PyState;
 
 /// The account's directory, its event log and the state folded from it. Every change goes through
 /// a command or an appended event; a refused change raises and leaves the engine unchanged.
 /// The activity-log index (activity.rs) rides along, synced before each query.
-#[pyclass(module = "connected_apps", name = "Engine")]
-pub struct PyEngine(pub Engine, pub ActivityIndex);
+///
+/// Safe to share between threads: calls wait for each other (see lock.rs); a read during a
+/// change sees the state before or after it.
+#[pyclass(frozen, module = "connected_apps", name = "Engine")]
+pub struct PyEngine {
+    engine: Locked<Engine>,
+    /// A cache of the log, changed by queries: its own lock, taken under the engine's.
+    index: Mutex<ActivityIndex>,
+}
 
 fn actor(user: Option<String>) -> Actor {
     user.map_or(Actor::System, |u| Actor::User(UserId(u)))
@@ -29,14 +38,40 @@ fn scope_set(scopes: Option<Vec<String>>) -> Option<BTreeSet<String>> {
 }
 
 impl PyEngine {
-    fn run<'py>(
-        &mut self,
-        py: Python<'py>,
-        actor: Actor,
-        command: Command,
-        now: Instant,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = self.0.execute(&actor, command, now.0).or_raise()?;
+    /// Wraps a core engine (with an empty activity index).
+    pub fn wrap(engine: Engine) -> Self {
+        Self { engine: Locked::new(engine), index: Mutex::new(ActivityIndex::new()) }
+    }
+
+    /// `f` on the engine, shared with other readers, GIL released (see lock.rs).
+    pub fn read<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&Engine) -> R) -> PyResult<R> {
+        self.engine.read(py, f)
+    }
+
+    /// `f` on the engine, alone, GIL released (see lock.rs).
+    pub fn write<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&mut Engine) -> R) -> PyResult<R> {
+        self.engine.write(py, f)
+    }
+
+    /// `f` on the engine (shared) and its activity index (alone), GIL released. The index is a
+    /// cache: one left half-updated by a panic is replaced by an empty one, rebuilt on sync.
+    pub fn with_index<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl Send + FnOnce(&Engine, &mut ActivityIndex) -> R,
+    ) -> PyResult<R> {
+        self.engine.read(py, |engine| {
+            let mut index = self.index.lock().unwrap_or_else(|poisoned| {
+                let mut index = poisoned.into_inner();
+                *index = ActivityIndex::new();
+                index
+            });
+            f(engine, &mut index)
+        })
+    }
+
+    fn run<'py>(&self, py: Python<'py>, actor: Actor, command: Command, now: Instant) -> PyResult<Bound<'py, PyAny>> {
+        let outcome = self.write(py, |engine| engine.execute(&actor, command, now.0))?.or_raise()?;
         outcome_out(py, outcome)
     }
 }
@@ -63,74 +98,78 @@ impl PyEngine {
         for app in apps.map(|a| a.try_iter()).transpose()?.into_iter().flatten() {
             directory.add_app(PyApp::from_any(&app?)?).or_raise()?;
         }
-        Ok(Self(Engine::new(directory), ActivityIndex::new()))
+        Ok(Self::wrap(Engine::new(directory)))
     }
 
     // --- directory (A1–A3, C1) ---
 
     #[getter]
-    fn account(&self) -> PyAccount {
-        PyAccount(self.0.directory().account().clone())
+    fn account(&self, py: Python<'_>) -> PyResult<PyAccount> {
+        self.read(py, |e| PyAccount(e.directory().account().clone()))
     }
 
     /// Replaces the account settings (subscriptions, language, …).
-    fn set_account(&mut self, account: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.0.directory_mut().set_account(PyAccount::from_any(account)?).or_raise()
+    fn set_account(&self, py: Python<'_>, account: &Bound<'_, PyAny>) -> PyResult<()> {
+        let account = PyAccount::from_any(account)?;
+        self.write(py, |e| e.directory_mut().set_account(account))?.or_raise()
     }
 
     /// Adds a user (a `User` or a dict).
-    fn add_user(&mut self, user: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.0.directory_mut().add_user(PyUser::from_any(user)?).or_raise()
+    fn add_user(&self, py: Python<'_>, user: &Bound<'_, PyAny>) -> PyResult<()> {
+        let user = PyUser::from_any(user)?;
+        self.write(py, |e| e.directory_mut().add_user(user))?.or_raise()
     }
 
     /// Adds a team (a `Team` or a dict); its members must be known users.
-    fn add_team(&mut self, team: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.0.directory_mut().add_team(PyTeam::from_any(team)?).or_raise()
+    fn add_team(&self, py: Python<'_>, team: &Bound<'_, PyAny>) -> PyResult<()> {
+        let team = PyTeam::from_any(team)?;
+        self.write(py, |e| e.directory_mut().add_team(team))?.or_raise()
     }
 
     /// Adds an app entry (an `App` or a dict).
-    fn add_app(&mut self, app: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.0.directory_mut().add_app(PyApp::from_any(app)?).or_raise()
+    fn add_app(&self, py: Python<'_>, app: &Bound<'_, PyAny>) -> PyResult<()> {
+        let app = PyApp::from_any(app)?;
+        self.write(py, |e| e.directory_mut().add_app(app))?.or_raise()
     }
 
     /// Activates or deactivates a user.
-    fn set_user_active(&mut self, user: String, active: bool) -> PyResult<()> {
-        self.0.directory_mut().set_user_active(&UserId(user), active).or_raise()
+    fn set_user_active(&self, py: Python<'_>, user: String, active: bool) -> PyResult<()> {
+        self.write(py, |e| e.directory_mut().set_user_active(&UserId(user), active))?.or_raise()
     }
 
     /// Every user, by id.
-    fn users(&self) -> Vec<PyUser> {
-        self.0.directory().users().cloned().map(PyUser).collect()
+    fn users(&self, py: Python<'_>) -> PyResult<Vec<PyUser>> {
+        self.read(py, |e| e.directory().users().cloned().map(PyUser).collect())
     }
 
     /// Every team, by id.
-    fn teams(&self) -> Vec<PyTeam> {
-        self.0.directory().teams().cloned().map(PyTeam).collect()
+    fn teams(&self, py: Python<'_>) -> PyResult<Vec<PyTeam>> {
+        self.read(py, |e| e.directory().teams().cloned().map(PyTeam).collect())
     }
 
     /// Every app, by id.
-    fn apps(&self) -> Vec<PyApp> {
-        self.0.directory().apps().cloned().map(PyApp).collect()
+    fn apps(&self, py: Python<'_>) -> PyResult<Vec<PyApp>> {
+        self.read(py, |e| e.directory().apps().cloned().map(PyApp).collect())
     }
 
     /// A user by id, or `None`.
-    fn user(&self, id: String) -> Option<PyUser> {
-        self.0.directory().user(&UserId(id)).cloned().map(PyUser)
+    fn user(&self, py: Python<'_>, id: String) -> PyResult<Option<PyUser>> {
+        self.read(py, |e| e.directory().user(&UserId(id)).cloned().map(PyUser))
     }
 
     /// A team by id, or `None`.
-    fn team(&self, id: String) -> Option<PyTeam> {
-        self.0.directory().team(&TeamId(id)).cloned().map(PyTeam)
+    fn team(&self, py: Python<'_>, id: String) -> PyResult<Option<PyTeam>> {
+        self.read(py, |e| e.directory().team(&TeamId(id)).cloned().map(PyTeam))
     }
 
     /// An app by id, or `None`.
-    fn app(&self, id: String) -> Option<PyApp> {
-        self.0.directory().app(&AppId(id)).cloned().map(PyApp)
+    fn app(&self, py: Python<'_>, id: String) -> PyResult<Option<PyApp>> {
+        self.read(py, |e| e.directory().app(&AppId(id)).cloned().map(PyApp))
     }
 
     /// Active super admins, by id: who may receive install requests (I2).
-    fn active_super_admins(&self) -> Vec<PyUser> {
-        self.0.directory().active_super_admins().cloned().map(PyUser).collect()
+    fn active_super_admins(&self, py: Python<'_>) -> PyResult<Vec<PyUser>> {
+        self.read(py, |e| e.directory().active_super_admins().cloned().map(PyUser).collect())
     }
 
     // --- lifecycle commands (I1–I9) ---
@@ -140,7 +179,7 @@ impl PyEngine {
     #[pyo3(signature = (actor, app, now, *, scopes = None, expires_at = None, request_admin = None))]
     #[allow(clippy::too_many_arguments)]
     fn install<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -162,7 +201,7 @@ impl PyEngine {
     /// with the post-uninstall steps (I6).
     #[pyo3(signature = (actor, app, now, *, confirmation, user = None))]
     fn uninstall<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -177,7 +216,7 @@ impl PyEngine {
     /// Reconnects a disconnected, expired or failing connection (I7).
     #[pyo3(signature = (actor, app, now, *, user = None, expires_at = None))]
     fn reconnect<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -194,7 +233,7 @@ impl PyEngine {
     #[pyo3(signature = (actor, app, now, *, user = None, scopes = None, expires_at = None))]
     #[allow(clippy::too_many_arguments)]
     fn reauthenticate<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -215,7 +254,7 @@ impl PyEngine {
     /// Disconnects (I9).
     #[pyo3(signature = (actor, app, now, *, user = None))]
     fn disconnect<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -230,7 +269,7 @@ impl PyEngine {
     #[pyo3(signature = (actor, app, setting, on, now, *, user = None))]
     #[allow(clippy::too_many_arguments)]
     fn set_sync_setting<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: String,
         app: String,
@@ -246,7 +285,7 @@ impl PyEngine {
     /// The connection is healthy again (reported by the app or the platform; `actor=None`).
     #[pyo3(signature = (app, now, *, user = None, actor = None))]
     fn report_connected<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         app: String,
         now: Instant,
@@ -260,7 +299,7 @@ impl PyEngine {
     /// The grant expired (reported by the platform).
     #[pyo3(signature = (app, now, *, user = None, actor = None))]
     fn report_expired<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         app: String,
         now: Instant,
@@ -275,7 +314,7 @@ impl PyEngine {
     #[pyo3(signature = (app, now, *, code, message, resolution_steps = Vec::new(), user = None, actor = None))]
     #[allow(clippy::too_many_arguments)]
     fn report_error<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         app: String,
         now: Instant,
@@ -293,7 +332,7 @@ impl PyEngine {
     /// The app sent or received data (last activity).
     #[pyo3(signature = (app, now, *, user = None, actor = None))]
     fn report_activity<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         app: String,
         now: Instant,
@@ -307,7 +346,7 @@ impl PyEngine {
     /// An update of the app became available, or stopped being available.
     #[pyo3(signature = (app, available, now, *, user = None, actor = None))]
     fn report_update_availability<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         app: String,
         available: bool,
@@ -322,13 +361,13 @@ impl PyEngine {
     /// Any command as a dict in the core's shape (`{"command": "install", "app": ...}`), taken by
     /// `actor` (`None` for the system).
     fn execute<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         actor: Option<String>,
         command: &Bound<'py, PyAny>,
         now: Instant,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let command: Command = from_py(command, "command")?;
+        let command: Command = from_py_exact(command, "command")?;
         self.run(py, self::actor(actor), command, now)
     }
 
@@ -336,35 +375,37 @@ impl PyEngine {
 
     /// Appends an event from elsewhere (an `Event` or a dict) after checking its id, its time
     /// order and the transition it makes.
-    fn append(&mut self, event: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.0.append(PyEvent::from_any(event)?).or_raise()
+    fn append(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
+        let event = PyEvent::from_any(event)?;
+        self.write(py, |e| e.append(event))?.or_raise()
     }
 
     /// Appends events all or nothing; returns how many.
-    fn append_all(&mut self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn append_all(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
         let events = events_in(events)?;
-        py.detach(|| self.0.append_all(events)).map_err(|(_, e)| e).or_raise()
+        self.write(py, |e| e.append_all(events))?.map_err(|(_, e)| e).or_raise()
     }
 
     /// The log, oldest first.
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyEvent>>> {
-        events_out(py, self.0.events().iter().map(|e| e.to_event()))
+        let events = self.read(py, |e| e.events().iter().map(|e| e.to_event()).collect::<Vec<_>>())?;
+        events_out(py, events)
     }
 
     /// How many events the log holds.
     #[getter]
-    fn event_count(&self) -> usize {
-        self.0.events().len()
+    fn event_count(&self, py: Python<'_>) -> PyResult<usize> {
+        self.read(py, |e| e.events().len())
     }
 
     /// The current state (the fold of the whole log).
-    fn state(&self) -> PyState {
-        PyState(self.0.state().clone())
+    fn state(&self, py: Python<'_>) -> PyResult<PyState> {
+        self.read(py, |e| PyState(e.state().clone()))
     }
 
     /// The state as of `at`: the fold of every event at or before that instant.
-    fn state_as_of(&self, py: Python<'_>, at: Instant) -> PyState {
-        PyState(py.detach(|| self.0.state_as_of(at.0)))
+    fn state_as_of(&self, py: Python<'_>, at: Instant) -> PyResult<PyState> {
+        self.read(py, |e| PyState(e.state_as_of(at.0)))
     }
 
     /// The state of a connection at `now`, or `None` if it was never made.
@@ -377,21 +418,21 @@ impl PyEngine {
         user: Option<String>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let user = user.map(UserId);
-        self.0
-            .connection_state(&AppId(app), user.as_ref(), now.0)
-            .map(|s| enum_out(py, "ConnectionState", &s))
-            .transpose()
+        let state = self.read(py, |e| e.connection_state(&AppId(app), user.as_ref(), now.0))?;
+        state.map(|s| enum_out(py, "ConnectionState", &s)).transpose()
     }
 
-    fn __repr__(&self) -> String {
-        let d = self.0.directory();
-        format!(
-            "Engine(account={:?}, users={}, teams={}, apps={}, events={})",
-            d.account().id,
-            d.users().len(),
-            d.teams().len(),
-            d.apps().len(),
-            self.0.events().len()
-        )
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.read(py, |e| {
+            let d = e.directory();
+            format!(
+                "Engine(account={:?}, users={}, teams={}, apps={}, events={})",
+                d.account().id,
+                d.users().len(),
+                d.teams().len(),
+                d.apps().len(),
+                e.events().len()
+            )
+        })
     }
 }

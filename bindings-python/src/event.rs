@@ -20,7 +20,7 @@ impl PyEvent {
     #[new]
     #[pyo3(signature = (id, at, app, r#type, *, user = None, actor = None, details = None))]
     fn new(
-        id: u64,
+        #[pyo3(from_py_with = crate::convert::int::id)] id: u64,
         at: Instant,
         app: String,
         r#type: &Bound<'_, PyAny>,

@@ -46,13 +46,13 @@ pub fn usage_snapshots_from_daily_usage(
 #[pymethods]
 impl PyRecordAggregate {
     /// K3: counts the record events of a webhook batch; returns the import report.
-    fn import_webhooks<'py>(&mut self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
+    fn import_webhooks<'py>(&self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
         let imported = py.detach(|| import::record_events_from_webhooks(&json)).or_raise()?;
         self.ingest_all(py, imported)
     }
 
     /// K3: counts the record events of one app's webhooks-journal entries; returns the report.
-    fn import_journal<'py>(&mut self, py: Python<'py>, json: String, app: String) -> PyResult<Bound<'py, PyDict>> {
+    fn import_journal<'py>(&self, py: Python<'py>, json: String, app: String) -> PyResult<Bound<'py, PyDict>> {
         let imported = py.detach(|| import::record_events_from_journal(&json, &AppId(app))).or_raise()?;
         self.ingest_all(py, imported)
     }
@@ -61,11 +61,11 @@ impl PyRecordAggregate {
 impl PyRecordAggregate {
     /// Counts every imported record event, all or nothing.
     fn ingest_all<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         imported: import::Imported<connected_apps::RecordEvent>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        self.0.ingest_all(&imported.items).or_raise()?;
+        self.0.write(py, |cube| cube.ingest_all(&imported.items))?.or_raise()?;
         to_py(py, &imported.report)?.cast_into::<PyDict>().map_err(Into::into)
     }
 }

@@ -1,13 +1,13 @@
-//! Bulk ingest of log events from columns: numpy arrays are read in place (no copy, no
-//! per-element Python objects) and the GIL is released while the core validates and appends.
+//! Bulk ingest of log events from columns: each numpy array is copied once into a private
+//! buffer (no per-element Python objects; see `convert::column`), then the GIL is released while
+//! the core validates and appends, so what is validated is what is committed.
 //! pyarrow tables are turned into the same buffers in Python (`connected_apps.ingest_arrow`).
 
 use connected_apps::EventColumns;
 use connected_apps::ingest::NO_USER;
-use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::convert::column;
+use crate::convert::{column, opt_column};
 use crate::engine::PyEngine;
 use crate::errors::OrRaise;
 
@@ -25,28 +25,30 @@ impl PyEngine {
                         user_dictionary = Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn ingest_columns(
-        &mut self,
+        &self,
         py: Python<'_>,
-        ids: PyReadonlyArray1<'_, u64>,
-        at_us: PyReadonlyArray1<'_, i64>,
-        types: PyReadonlyArray1<'_, u8>,
-        apps: PyReadonlyArray1<'_, u32>,
+        ids: &Bound<'_, PyAny>,
+        at_us: &Bound<'_, PyAny>,
+        types: &Bound<'_, PyAny>,
+        apps: &Bound<'_, PyAny>,
         app_dictionary: Vec<String>,
-        users: Option<PyReadonlyArray1<'_, u32>>,
-        actors: Option<PyReadonlyArray1<'_, u32>>,
+        users: Option<&Bound<'_, PyAny>>,
+        actors: Option<&Bound<'_, PyAny>>,
         user_dictionary: Vec<String>,
     ) -> PyResult<usize> {
+        let (ids, at_us, types, apps) =
+            (column(ids, "ids")?, column(at_us, "at_us")?, column(types, "types")?, column(apps, "apps")?);
+        let (users, actors) = (opt_column(users, "users")?, opt_column(actors, "actors")?);
         let columns = EventColumns {
-            ids: column(&ids, "ids")?,
-            at_micros: column(&at_us, "at_us")?,
-            types: column(&types, "types")?,
-            apps: column(&apps, "apps")?,
+            ids: ids.values()?,
+            at_micros: at_us.values()?,
+            types: types.values()?,
+            apps: apps.values()?,
             app_dictionary: &app_dictionary,
-            users: users.as_ref().map(|u| column(u, "users")).transpose()?,
-            actors: actors.as_ref().map(|a| column(a, "actors")).transpose()?,
+            users: users.as_ref().map(|u| u.values()).transpose()?,
+            actors: actors.as_ref().map(|a| a.values()).transpose()?,
             user_dictionary: &user_dictionary,
         };
-        let engine = &mut self.0;
-        py.detach(|| engine.ingest_events(&columns)).or_raise()
+        self.write(py, |engine| engine.ingest_events(&columns))?.or_raise()
     }
 }

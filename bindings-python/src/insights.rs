@@ -6,11 +6,11 @@ use connected_apps::{
     AppId, Grouping, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordEvent, RecordEventColumns,
     RecordInsights, RecordType,
 };
-use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 use crate::convert::{Instant, column, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
+use crate::lock::Locked;
 
 wrapper!(
     /// Record insights as of a day (R1–R6): one row of daily counts per group, `None` for days
@@ -57,26 +57,34 @@ impl PyRecordInsights {
 }
 
 /// Daily counts of record events per app × record type × action; merge partial cubes freely (X7).
-#[pyclass(module = "connected_apps", name = "RecordAggregate")]
-pub struct PyRecordAggregate(pub RecordAggregate);
+/// Safe to share between threads (see lock.rs).
+#[pyclass(frozen, module = "connected_apps", name = "RecordAggregate")]
+pub struct PyRecordAggregate(pub Locked<RecordAggregate>);
 
 #[pymethods]
 impl PyRecordAggregate {
     #[new]
     fn new() -> Self {
-        Self(RecordAggregate::new())
+        Self(Locked::new(RecordAggregate::new()))
     }
 
     /// Counts one record event (`action` a `RecordAction`; `record_type` e.g. "contacts" or a
     /// custom object id "2-123").
-    fn ingest(&mut self, at: Instant, app: String, record_type: String, action: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn ingest(
+        &self,
+        py: Python<'_>,
+        at: Instant,
+        app: String,
+        record_type: String,
+        action: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let event = RecordEvent {
             at: at.0,
             app: AppId(app),
             record_type: RecordType::parse(&record_type).or_raise()?,
             action: enum_in::<RecordAction>(action, "record action")?,
         };
-        self.0.ingest(&event).or_raise()
+        self.0.write(py, |cube| cube.ingest(&event))?.or_raise()
     }
 
     /// Counts record events held in columns, all or nothing: `at_us` int64 µs since the epoch,
@@ -84,51 +92,54 @@ impl PyRecordAggregate {
     /// (`RecordAction.code`). `connected_apps.ingest_record_arrays` converts other inputs.
     #[allow(clippy::too_many_arguments)]
     fn ingest_columns(
-        &mut self,
+        &self,
         py: Python<'_>,
-        at_us: PyReadonlyArray1<'_, i64>,
-        apps: PyReadonlyArray1<'_, u32>,
+        at_us: &Bound<'_, PyAny>,
+        apps: &Bound<'_, PyAny>,
         app_dictionary: Vec<String>,
-        record_types: PyReadonlyArray1<'_, u32>,
+        record_types: &Bound<'_, PyAny>,
         record_type_dictionary: Vec<String>,
-        actions: PyReadonlyArray1<'_, u8>,
+        actions: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
+        let (at_us, apps) = (column(at_us, "at_us")?, column(apps, "apps")?);
+        let (record_types, actions) = (column(record_types, "record_types")?, column(actions, "actions")?);
         let columns = RecordEventColumns {
-            at_micros: column(&at_us, "at_us")?,
-            apps: column(&apps, "apps")?,
+            at_micros: at_us.values()?,
+            apps: apps.values()?,
             app_dictionary: &app_dictionary,
-            record_types: column(&record_types, "record_types")?,
+            record_types: record_types.values()?,
             record_type_dictionary: &record_type_dictionary,
-            actions: column(&actions, "actions")?,
+            actions: actions.values()?,
         };
-        let cube = &mut self.0;
-        py.detach(|| cube.ingest_columns(&columns)).or_raise()
+        self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
     }
 
-    /// Adds another cube's counts (X7).
-    fn merge(&mut self, other: PyRef<'_, Self>) {
-        self.0.merge(&other.0);
+    /// Adds another cube's counts (X7). `other` is read first (a copy), so merging a cube into
+    /// itself doubles it rather than waiting on itself.
+    fn merge(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<()> {
+        let other = other.0.read(py, RecordAggregate::clone)?;
+        self.0.write(py, |cube| cube.merge(&other))
     }
 
     /// Record events counted.
     #[getter]
-    fn event_count(&self) -> u64 {
-        self.0.event_count()
+    fn event_count(&self, py: Python<'_>) -> PyResult<u64> {
+        self.0.read(py, RecordAggregate::event_count)
     }
 
     /// Every non-zero cell (`day`, `app`, `record_type`, `action`, `count`), as dicts.
     fn cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cells = py.detach(|| self.0.cells());
+        let cells = self.0.read(py, RecordAggregate::cells)?;
         to_py(py, &cells)
     }
 
-    fn to_json(&self, py: Python<'_>) -> String {
-        py.detach(|| self.0.to_json())
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.read(py, RecordAggregate::to_json)
     }
 
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String) -> PyResult<Self> {
-        py.detach(|| RecordAggregate::from_json(&text)).or_raise().map(Self)
+        py.detach(|| RecordAggregate::from_json(&text)).or_raise().map(|cube| Self(Locked::new(cube)))
     }
 
     /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window ending at
@@ -150,7 +161,7 @@ impl PyRecordAggregate {
         group_by_record_type: bool,
         group_by_action: bool,
         data_floor: Option<NaiveDate>,
-        window_days: Option<u32>,
+        #[pyo3(from_py_with = crate::convert::int::window_days)] window_days: Option<u32>,
     ) -> PyResult<PyRecordInsights> {
         let defaults = InsightsSettings::default();
         let settings = InsightsSettings {
@@ -165,10 +176,10 @@ impl PyRecordAggregate {
             record_type: record_type.map(|t| RecordType::parse(&t)).transpose().or_raise()?,
             group_by: Grouping { app: group_by_app, record_type: group_by_record_type, action: group_by_action },
         };
-        py.detach(|| self.0.insights(&settings, &query, now.0)).or_raise().map(PyRecordInsights)
+        self.0.read(py, |cube| cube.insights(&settings, &query, now.0))?.or_raise().map(PyRecordInsights)
     }
 
-    fn __repr__(&self) -> String {
-        format!("RecordAggregate(events={})", self.0.event_count())
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.read(py, |cube| format!("RecordAggregate(events={})", cube.event_count()))
     }
 }

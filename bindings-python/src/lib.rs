@@ -15,6 +15,7 @@ mod event;
 mod import;
 mod ingest;
 mod insights;
+mod lock;
 mod marketplace;
 mod notify;
 mod snapshot;

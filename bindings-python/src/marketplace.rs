@@ -340,8 +340,8 @@ impl PyMarketplace {
         pricing: Option<&Bound<'_, PyAny>>,
         features: Vec<String>,
         offers_workflow_actions: bool,
-        offset: usize,
-        limit: usize,
+        #[pyo3(from_py_with = crate::convert::int::offset)] offset: usize,
+        #[pyo3(from_py_with = crate::convert::int::limit)] limit: usize,
     ) -> PyResult<PySearchResults> {
         let pricing: Vec<PricingFilter> = enums_in(pricing, "pricing filter")?;
         let filters = Filters { collections, categories, pricing, features, offers_workflow_actions };
@@ -350,29 +350,44 @@ impl PyMarketplace {
     }
 
     /// Whether `user` may install `app` now, and what stands in the way.
-    fn install_verdict(&self, engine: PyRef<'_, PyEngine>, app: String, user: String) -> PyResult<PyInstallVerdict> {
-        let e = &engine.0;
-        self.0.install_verdict(e.directory(), e.state(), &AppId(app), &UserId(user)).or_raise().map(PyInstallVerdict)
+    fn install_verdict(
+        &self,
+        py: Python<'_>,
+        engine: PyRef<'_, PyEngine>,
+        app: String,
+        user: String,
+    ) -> PyResult<PyInstallVerdict> {
+        let verdict =
+            engine.read(py, |e| self.0.install_verdict(e.directory(), e.state(), &AppId(app), &UserId(user)))?;
+        verdict.or_raise().map(PyInstallVerdict)
     }
 
     /// Marketplace apps the account could install now, best first (H4).
     #[pyo3(signature = (engine, limit = 10))]
-    fn recommendations(&self, engine: PyRef<'_, PyEngine>, limit: usize) -> Vec<PyRecommendation> {
-        let e = &engine.0;
-        self.0.recommendations(e.directory(), e.state(), limit).into_iter().map(PyRecommendation).collect()
+    fn recommendations(
+        &self,
+        py: Python<'_>,
+        engine: PyRef<'_, PyEngine>,
+        #[pyo3(from_py_with = crate::convert::int::limit)] limit: usize,
+    ) -> PyResult<Vec<PyRecommendation>> {
+        engine.read(py, |e| {
+            self.0.recommendations(e.directory(), e.state(), limit).into_iter().map(PyRecommendation).collect()
+        })
     }
 
     /// Apps with workflow actions found from the workflow editor, with install verdicts (W2).
     #[pyo3(signature = (engine, user, text, limit = 20))]
     fn workflow_search(
         &self,
+        py: Python<'_>,
         engine: PyRef<'_, PyEngine>,
         user: String,
         text: String,
-        limit: usize,
+        #[pyo3(from_py_with = crate::convert::int::limit)] limit: usize,
     ) -> PyResult<Vec<PyWorkflowAppHit>> {
-        let e = &engine.0;
-        let hits = self.0.workflow_search(e.directory(), e.state(), &UserId(user), &text, limit).or_raise()?;
+        let hits =
+            engine.read(py, |e| self.0.workflow_search(e.directory(), e.state(), &UserId(user), &text, limit))?;
+        let hits = hits.or_raise()?;
         Ok(hits.into_iter().map(PyWorkflowAppHit).collect())
     }
 
@@ -380,12 +395,13 @@ impl PyMarketplace {
     fn connect_from_workflow<'py>(
         &self,
         py: Python<'py>,
-        mut engine: PyRefMut<'_, PyEngine>,
+        engine: PyRef<'_, PyEngine>,
         app: String,
         user: String,
         now: Instant,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let outcome = connect_from_workflow(&mut engine.0, &self.0, &AppId(app), &UserId(user), now.0).or_raise()?;
+        let outcome = engine.write(py, |e| connect_from_workflow(e, &self.0, &AppId(app), &UserId(user), now.0))?;
+        let outcome = outcome.or_raise()?;
         outcome_out(py, outcome)
     }
 
@@ -417,13 +433,23 @@ impl PyLearningLibrary {
 
     /// Resources for one app's page: about the app, then its categories, in `language` first.
     #[pyo3(signature = (app, categories, language, limit = 5))]
-    fn for_app(&self, app: String, categories: Vec<String>, language: String, limit: usize) -> Vec<PyLearningItem> {
+    fn for_app(
+        &self,
+        app: String,
+        categories: Vec<String>,
+        language: String,
+        #[pyo3(from_py_with = crate::convert::int::limit)] limit: usize,
+    ) -> Vec<PyLearningItem> {
         self.0.for_app(&AppId(app), &categories, &language, limit).into_iter().map(PyLearningItem).collect()
     }
 
     /// Resources for the insights pages, by topic.
     #[pyo3(signature = (language, limit = 5))]
-    fn for_insights(&self, language: String, limit: usize) -> Vec<PyLearningSection> {
+    fn for_insights(
+        &self,
+        language: String,
+        #[pyo3(from_py_with = crate::convert::int::limit)] limit: usize,
+    ) -> Vec<PyLearningSection> {
         self.0.for_insights(&language, limit).into_iter().map(PyLearningSection).collect()
     }
 }
@@ -431,7 +457,9 @@ impl PyLearningLibrary {
 #[pymethods]
 impl PyEngine {
     /// The actions connected apps offer to workflows, under each app's name (W1).
-    fn workflow_actions(&self, now: Instant) -> Vec<PyWorkflowActionGroup> {
-        workflow_actions(self.0.directory(), self.0.state(), now.0).into_iter().map(PyWorkflowActionGroup).collect()
+    fn workflow_actions(&self, py: Python<'_>, now: Instant) -> PyResult<Vec<PyWorkflowActionGroup>> {
+        self.read(py, |e| {
+            workflow_actions(e.directory(), e.state(), now.0).into_iter().map(PyWorkflowActionGroup).collect()
+        })
     }
 }

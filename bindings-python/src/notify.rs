@@ -121,48 +121,53 @@ fn deliveries_out(deliveries: Vec<Delivery>) -> Vec<PyDelivery> {
 #[pymethods]
 impl PyEngine {
     /// The rules in force, by id.
-    fn notification_rules(&self) -> Vec<PyRule> {
-        self.0.notification_rules().rules().cloned().map(PyRule).collect()
+    fn notification_rules(&self, py: Python<'_>) -> PyResult<Vec<PyRule>> {
+        self.read(py, |e| e.notification_rules().rules().cloned().map(PyRule).collect())
     }
 
     /// The rules' change log (who created, edited or deleted which rule, when), as dicts.
     fn rule_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.0.notification_rules().events())
+        let changes = self.read(py, |e| e.notification_rules().events().to_vec())?;
+        to_py(py, &changes)
     }
 
     /// Creates a rule (a `Rule` or a dict); super admins and users with App Marketplace Access may.
-    fn create_rule(&mut self, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
-        self.0.create_rule(&UserId(actor), PyRule::from_any(rule)?, now.0).or_raise()
+    fn create_rule(&self, py: Python<'_>, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
+        let rule = PyRule::from_any(rule)?;
+        self.write(py, |e| e.create_rule(&UserId(actor), rule, now.0))?.or_raise()
     }
 
     /// Replaces the rule with the same id; super admins only (N3).
-    fn edit_rule(&mut self, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
-        self.0.edit_rule(&UserId(actor), PyRule::from_any(rule)?, now.0).or_raise()
+    fn edit_rule(&self, py: Python<'_>, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
+        let rule = PyRule::from_any(rule)?;
+        self.write(py, |e| e.edit_rule(&UserId(actor), rule, now.0))?.or_raise()
     }
 
     /// Deletes a rule; super admins only (N3).
-    fn delete_rule(&mut self, actor: String, rule: String, now: Instant) -> PyResult<()> {
-        self.0.delete_rule(&UserId(actor), &RuleId(rule), now.0).or_raise()
+    fn delete_rule(&self, py: Python<'_>, actor: String, rule: String, now: Instant) -> PyResult<()> {
+        self.write(py, |e| e.delete_rule(&UserId(actor), &RuleId(rule), now.0))?.or_raise()
     }
 
     /// The deliveries due at `now` that the delivery log has not seen (N4); changes nothing.
-    fn due_notifications(&self, py: Python<'_>, now: Instant) -> Vec<PyDelivery> {
-        deliveries_out(py.detach(|| self.0.due_notifications(now.0)))
+    fn due_notifications(&self, py: Python<'_>, now: Instant) -> PyResult<Vec<PyDelivery>> {
+        self.read(py, |e| deliveries_out(e.due_notifications(now.0)))
     }
 
     /// Records deliveries as sent; returns how many notices were new.
-    fn record_deliveries(&mut self, deliveries: &Bound<'_, PyAny>) -> PyResult<usize> {
-        Ok(self.0.record_deliveries(&deliveries_in(deliveries)?))
+    fn record_deliveries(&self, py: Python<'_>, deliveries: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let deliveries = deliveries_in(deliveries)?;
+        self.write(py, |e| e.record_deliveries(&deliveries))
     }
 
     /// Forgets the notices due before `before` (counted as handled), bounding the delivery log.
-    fn settle_deliveries(&mut self, before: Instant) {
-        self.0.settle_deliveries(before.0);
+    fn settle_deliveries(&self, py: Python<'_>, before: Instant) -> PyResult<()> {
+        self.write(py, |e| e.settle_deliveries(before.0))
     }
 
     /// The delivery log, as a dict.
     fn delivery_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.0.delivery_log())
+        let log = self.read(py, |e| e.delivery_log().clone())?;
+        to_py(py, &log)
     }
 
     /// Dry run (X1): the deliveries `rules` would have produced between `from_` and `to` of the log.
@@ -175,6 +180,6 @@ impl PyEngine {
         to: Instant,
     ) -> PyResult<Vec<PyDelivery>> {
         let rules = rules_in(rules)?;
-        py.detach(|| self.0.dry_run_notifications(&rules, from_.0, to.0)).or_raise().map(deliveries_out)
+        self.read(py, |e| e.dry_run_notifications(&rules, from_.0, to.0))?.or_raise().map(deliveries_out)
     }
 }

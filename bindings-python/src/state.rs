@@ -50,14 +50,16 @@ impl PyState {
 impl PyEngine {
     /// The app entry in force: its latest logged version (an app version change replaces its
     /// scopes and features), else the directory's entry; `None` for an unknown app.
-    fn current_app(&self, id: String) -> Option<PyApp> {
-        let base = self.0.directory().app(&AppId(id))?;
-        Some(PyApp(self.0.state().current_app(base).clone()))
+    fn current_app(&self, py: Python<'_>, id: String) -> PyResult<Option<PyApp>> {
+        self.read(py, |e| {
+            let base = e.directory().app(&AppId(id))?;
+            Some(PyApp(e.state().current_app(base).clone()))
+        })
     }
 
     /// The app's current version label and since when, once a version change was logged.
     fn app_version<'py>(&self, py: Python<'py>, id: String) -> PyResult<Option<(String, Bound<'py, PyAny>)>> {
-        let revision = self.0.state().revision(&AppId(id));
+        let revision = self.read(py, |e| e.state().revision(&AppId(id)).cloned())?;
         revision.map(|r| Ok((r.version.clone(), datetime_out(py, r.changed_at)?))).transpose()
     }
 }

@@ -5,12 +5,12 @@ use chrono::NaiveDate;
 use connected_apps::{
     ApiLimitConfig, AppId, RobustRule, UsageHistory, UsageReport, UsageSnapshot, UsageSnapshotColumns,
 };
-use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 use crate::account::PyAccount;
 use crate::convert::{Instant, column, datetime_out, to_py, wrapper};
 use crate::errors::OrRaise;
+use crate::lock::Locked;
 
 wrapper!(
     /// The API-usage report at an instant (U1–U5, X3).
@@ -68,9 +68,10 @@ impl PyUsageReport {
     }
 }
 
-/// Readings of the platform's daily API-call counter per private app (U1).
-#[pyclass(module = "connected_apps", name = "UsageHistory")]
-pub struct PyUsageHistory(UsageHistory);
+/// Readings of the platform's daily API-call counter per private app (U1). Safe to share between
+/// threads (see lock.rs).
+#[pyclass(frozen, module = "connected_apps", name = "UsageHistory")]
+pub struct PyUsageHistory(Locked<UsageHistory>);
 
 #[pymethods]
 impl PyUsageHistory {
@@ -78,54 +79,71 @@ impl PyUsageHistory {
     /// midnight).
     #[new]
     fn new(time_zone: String) -> PyResult<Self> {
-        UsageHistory::new(&time_zone).or_raise().map(Self)
+        UsageHistory::new(&time_zone).or_raise().map(|history| Self(Locked::new(history)))
     }
 
     /// Records one reading: `app` had made `calls_today` calls at `at`.
-    fn record(&mut self, app: String, at: Instant, calls_today: u64) -> PyResult<()> {
-        self.0.record(&UsageSnapshot { app: AppId(app), at: at.0, calls_today }).or_raise()
+    fn record(
+        &self,
+        py: Python<'_>,
+        app: String,
+        at: Instant,
+        #[pyo3(from_py_with = crate::convert::int::calls_today)] calls_today: u64,
+    ) -> PyResult<()> {
+        let snapshot = UsageSnapshot { app: AppId(app), at: at.0, calls_today };
+        self.0.write(py, |history| history.record(&snapshot))?.or_raise()
     }
 
     /// Records readings from dicts (as `usage_snapshots_from_daily_usage` returns); returns how many.
-    fn record_snapshots(&mut self, snapshots: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn record_snapshots(&self, py: Python<'_>, snapshots: &Bound<'_, PyAny>) -> PyResult<usize> {
         let snapshots: Vec<UsageSnapshot> = crate::convert::from_py(snapshots, "usage snapshots")?;
-        self.0.record_all(&snapshots).or_raise()
+        self.0.write(py, |history| history.record_all(&snapshots))?.or_raise()
     }
 
     /// Records readings held in columns, all or nothing: `at_us` int64 µs, `apps` uint32 codes into
     /// `app_dictionary`, `calls_today` int64.
     fn ingest_columns(
-        &mut self,
+        &self,
         py: Python<'_>,
-        at_us: PyReadonlyArray1<'_, i64>,
-        apps: PyReadonlyArray1<'_, u32>,
+        at_us: &Bound<'_, PyAny>,
+        apps: &Bound<'_, PyAny>,
         app_dictionary: Vec<String>,
-        calls_today: PyReadonlyArray1<'_, i64>,
+        calls_today: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
+        let (at_us, apps, calls_today) =
+            (column(at_us, "at_us")?, column(apps, "apps")?, column(calls_today, "calls_today")?);
         let columns = UsageSnapshotColumns {
-            at_micros: column(&at_us, "at_us")?,
-            apps: column(&apps, "apps")?,
+            at_micros: at_us.values()?,
+            apps: apps.values()?,
             app_dictionary: &app_dictionary,
-            calls_today: column(&calls_today, "calls_today")?,
+            calls_today: calls_today.values()?,
         };
-        let history = &mut self.0;
-        py.detach(|| history.ingest_columns(&columns)).or_raise()
+        self.0.write(py, |history| history.ingest_columns(&columns))?.or_raise()
     }
 
     /// One app's readings, as dicts.
     fn snapshots<'py>(&self, py: Python<'py>, app: String) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.0.snapshots(&AppId(app)))
+        let snapshots = self.0.read(py, |history| history.snapshots(&AppId(app)))?;
+        to_py(py, &snapshots)
     }
 
     /// The report at `now` over the last `window_days` local days, against the daily limit that
     /// follows from `account`'s subscriptions and purchased increases (U2).
     #[pyo3(signature = (account, now, *, window_days = 30))]
-    fn report(&self, account: &Bound<'_, PyAny>, now: Instant, window_days: u32) -> PyResult<PyUsageReport> {
+    fn report(
+        &self,
+        py: Python<'_>,
+        account: &Bound<'_, PyAny>,
+        now: Instant,
+        #[pyo3(from_py_with = crate::convert::int::window_days)] window_days: u32,
+    ) -> PyResult<PyUsageReport> {
         let limits = ApiLimitConfig::default().limits(&PyAccount::from_any(account)?).or_raise()?;
-        self.0.report(&limits, window_days, &RobustRule::api_calls(), now.0).or_raise().map(PyUsageReport)
+        let report =
+            self.0.read(py, |history| history.report(&limits, window_days, &RobustRule::api_calls(), now.0))?;
+        report.or_raise().map(PyUsageReport)
     }
 
-    fn __repr__(&self) -> String {
-        format!("UsageHistory(time_zone={:?})", self.0.time_zone())
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.read(py, |history| format!("UsageHistory(time_zone={:?})", history.time_zone()))
     }
 }

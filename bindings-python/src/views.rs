@@ -364,8 +364,8 @@ fn log_filter(types: Option<&Bound<'_, PyAny>>, users: Option<Vec<String>>) -> P
 #[pymethods]
 impl PyEngine {
     /// The Connections home seen by `viewer` at `now` (H1–H3, H5, H6).
-    fn connections_home(&self, viewer: String, now: Instant) -> PyResult<PyConnectionsHome> {
-        connections_home(&self.0, &UserId(viewer), now.0).or_raise().map(PyConnectionsHome)
+    fn connections_home(&self, py: Python<'_>, viewer: String, now: Instant) -> PyResult<PyConnectionsHome> {
+        self.read(py, |e| connections_home(e, &UserId(viewer), now.0))?.or_raise().map(PyConnectionsHome)
     }
 
     /// One app's overview at `now` (O1, O2); for user-level apps the status is the viewer's
@@ -373,6 +373,7 @@ impl PyEngine {
     #[pyo3(signature = (app, now, *, viewer = None, types = None, users = None))]
     fn app_overview(
         &self,
+        py: Python<'_>,
         app: String,
         now: Instant,
         viewer: Option<String>,
@@ -381,7 +382,8 @@ impl PyEngine {
     ) -> PyResult<PyAppOverview> {
         let filter = log_filter(types, users)?;
         let viewer = viewer.map(UserId);
-        app_overview(&self.0, &AppId(app), viewer.as_ref(), &filter, now.0).or_raise().map(PyAppOverview)
+        let overview = self.read(py, |e| app_overview(e, &AppId(app), viewer.as_ref(), &filter, now.0))?;
+        overview.or_raise().map(PyAppOverview)
     }
 
     /// One app's events, newest first, filtered by activity types and acting users (O2).
@@ -394,7 +396,8 @@ impl PyEngine {
         users: Option<Vec<String>>,
     ) -> PyResult<Vec<Bound<'py, PyEvent>>> {
         let filter = log_filter(types, users)?;
-        events_out(py, app_log(&self.0, &AppId(app), &filter))
+        let events = self.read(py, |e| app_log(e, &AppId(app), &filter))?;
+        events_out(py, events)
     }
 
     /// The same log as columns, for pandas or polars: `id` (uint64), `at` (datetime64[us], UTC),
@@ -410,8 +413,8 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyDict>> {
         let filter = log_filter(types, users)?;
         let app = AppId(app);
-        let (ids, at, type_codes, actors, dictionary) = py.detach(|| {
-            let events = app_log(&self.0, &app, &filter);
+        let (ids, at, type_codes, actors, dictionary) = self.read(py, |engine| {
+            let events = app_log(engine, &app, &filter);
             let mut dictionary: Vec<String> = Vec::new();
             let mut codes = std::collections::HashMap::new();
             let mut actors = Vec::with_capacity(events.len());
@@ -428,7 +431,7 @@ impl PyEngine {
             let type_codes: Vec<u8> =
                 events.iter().map(|e| connected_apps::ingest::type_code(e.kind.activity_type())).collect();
             (ids, at, type_codes, actors, dictionary)
-        });
+        })?;
         let out = PyDict::new(py);
         out.set_item("id", PyArray1::from_vec(py, ids))?;
         out.set_item("at", PyArray1::from_vec(py, at).call_method1("view", ("datetime64[us]",))?)?;

@@ -68,3 +68,14 @@ def engine() -> ca.Engine:
 def snapshot(engine: ca.Engine) -> str:
     """Everything the engine holds, to check that a refused change changed nothing."""
     return engine.to_json()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test was skipped: a missing dependency (tzdata, pyarrow) must not pass
+    silently. scripts/test-python.sh runs pytest with -rs, which lists the skips and why."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        if reporter is not None:
+            reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -13,6 +13,7 @@ raise ``TypeError``); every error the engine raises derives from :class:`Connect
 from __future__ import annotations
 
 import enum
+import operator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
 
@@ -294,25 +295,55 @@ class RecordAction(str, enum.Enum):
         return list(RecordAction).index(self)
 
 
-def _codes(values: Any, dictionary: Optional[Sequence[str]]) -> "tuple[Any, list[str]]":
+def _integers(values: Any, dtype: Any, name: str) -> Any:
+    """`values` as an array of the integer `dtype`, each value exactly (no wrap-around, no
+    truncation): integers out of the dtype's range raise ``InvalidInputError``, values that are not
+    integers (floats, strings, ``None``) ``TypeError``; both name the column."""
+    import numpy as np
+
+    target = np.dtype(dtype)
+    try:
+        array = np.asarray(values)
+    except OverflowError:
+        array = np.asarray(values, dtype=object)
+    if array.dtype == target:
+        return array  # the native call copies it before reading
+    if array.dtype.kind == "O":
+        try:
+            array = np.array([operator.index(v) for v in array.ravel()], dtype=object).reshape(array.shape)
+        except TypeError:
+            raise TypeError(f"{name} must hold integers") from None
+    elif array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
+    if array.size:
+        info = np.iinfo(target)
+        low, high = int(array.min()), int(array.max())
+        if low < info.min or high > info.max:
+            bad = low if low < info.min else high
+            raise InvalidInputError(f"{name} value {bad} is outside {info.min}..={info.max}")
+    return array.astype(target)
+
+
+def _codes(values: Any, dictionary: Optional[Sequence[str]], name: str) -> "tuple[Any, list[str]]":
     """Dictionary-encodes a column of strings unless it already holds codes."""
     import numpy as np
 
-    array = np.asarray(values)
     if dictionary is not None:
-        return np.ascontiguousarray(array, dtype=np.uint32), list(dictionary)
-    uniques, codes = np.unique(array.astype(str), return_inverse=True)
-    return np.ascontiguousarray(codes, dtype=np.uint32), [str(u) for u in uniques]
+        return _integers(values, np.uint32, name), list(dictionary)
+    uniques, codes = np.unique(np.asarray(values).astype(str), return_inverse=True)
+    return codes.astype(np.uint32), [str(u) for u in uniques]
 
 
-def _micros(at: Any) -> Any:
+def _micros(at: Any, name: str = "at") -> Any:
     """Timestamps as int64 µs since the epoch: datetime64 of any unit, or integers already in µs."""
     import numpy as np
 
     array = np.asarray(at)
     if np.issubdtype(array.dtype, np.datetime64):
+        if np.isnat(array).any():
+            raise InvalidInputError(f"{name} holds NaT at row {int(np.argmax(np.isnat(array)))}")
         array = array.astype("datetime64[us]").view(np.int64)
-    return np.ascontiguousarray(array, dtype=np.int64)
+    return _integers(array, np.int64, name)
 
 
 def ingest_arrays(
@@ -332,11 +363,12 @@ def ingest_arrays(
     ``at`` is ``datetime64`` (any unit, UTC) or int64 µs since the epoch. ``types`` holds
     ``ActivityType.code`` values (uint8). ``apps`` holds app ids, or uint32 codes into
     ``app_dictionary``; ``users``/``actors`` likewise with ``user_dictionary`` (``NO_USER`` for
-    none). Arrays already of the exact dtype are passed without a copy.
+    none). Integers must fit their column's dtype exactly (``InvalidInputError`` otherwise);
+    the native call copies every column before it reads it.
     """
     import numpy as np
 
-    app_codes, app_dict = _codes(apps, app_dictionary)
+    app_codes, app_dict = _codes(apps, app_dictionary, "apps")
     user_codes = actor_codes = None
     user_dict: list[str] = list(user_dictionary or [])
     if user_dictionary is None and (users is not None or actors is not None):
@@ -352,16 +384,16 @@ def ingest_arrays(
         user_codes = next(parts) if users is not None else None
         actor_codes = next(parts) if actors is not None else None
     else:
-        user_codes = None if users is None else np.ascontiguousarray(users, dtype=np.uint32)
-        actor_codes = None if actors is None else np.ascontiguousarray(actors, dtype=np.uint32)
+        user_codes = None if users is None else _integers(users, np.uint32, "users")
+        actor_codes = None if actors is None else _integers(actors, np.uint32, "actors")
     return engine.ingest_columns(
-        np.ascontiguousarray(ids, dtype=np.uint64),
+        _integers(ids, np.uint64, "ids"),
         _micros(at),
-        np.ascontiguousarray(types, dtype=np.uint8),
+        _integers(types, np.uint8, "types"),
         app_codes,
         app_dict,
-        users=None if user_codes is None else np.ascontiguousarray(user_codes),
-        actors=None if actor_codes is None else np.ascontiguousarray(actor_codes),
+        users=user_codes,
+        actors=actor_codes,
         user_dictionary=user_dict,
     )
 
@@ -382,21 +414,41 @@ def ingest_arrow(engine: Engine, table: Any) -> int:
     if not isinstance(table, pa.Table):
         table = pa.table(table)
 
-    def encoded(column: Any) -> "tuple[Any, list[str]]":
-        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    def column(name: str) -> Any:
+        if name not in table.column_names:
+            raise InvalidInputError(f"column {name} is missing")
+        return table.column(name)
+
+    def required(name: str, array: Any) -> Any:
+        if array.null_count:
+            row = int(pc.index(pc.is_null(array), True).as_py())
+            raise InvalidInputError(f"column {name} is null at row {row}")
+        return array
+
+    def cast(name: str, target: Any) -> Any:
+        array = required(name, column(name).combine_chunks())
+        try:
+            return array.cast(target)
+        except pa.ArrowInvalid as e:  # a value the target cannot hold exactly
+            raise InvalidInputError(f"column {name}: {e}") from None
+        except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            raise TypeError(f"column {name} of type {array.type} cannot be read as {target}") from None
+
+    def encoded(array: Any) -> "tuple[Any, list[str]]":
         if not pa.types.is_dictionary(array.type):
             array = pc.dictionary_encode(array)
         indices = pc.fill_null(array.indices.cast(pa.uint32()), NO_USER)
         return indices.to_numpy(zero_copy_only=False), array.dictionary.to_pylist()
 
-    type_codes, type_names = encoded(table.column("type"))
+    type_codes, type_names = encoded(required("type", column("type").combine_chunks()))
     try:
         remap = np.array([ACTIVITY_TYPES.index(str(n)) for n in type_names], dtype=np.uint8)
     except ValueError:
         unknown = sorted(set(map(str, type_names)) - set(ACTIVITY_TYPES))
         raise InvalidInputError(f"unknown activity types {unknown}") from None
-    app_codes, app_names = encoded(table.column("app"))
-    at = table.column("at").cast(pa.timestamp("us")).combine_chunks()
+    app_codes, app_names = encoded(required("app", column("app").combine_chunks()))
+    ids = cast("id", pa.uint64())
+    at = cast("at", pa.timestamp("us"))
     n = table.num_rows
     user_cols = [c for c in ("user", "actor") if c in table.column_names]
     users = actors = None
@@ -406,20 +458,19 @@ def ingest_arrow(engine: Engine, table: Any) -> int:
             [chunk.cast(pa.string()) for c in user_cols for chunk in table.column(c).chunks],
             type=pa.string(),
         )
-        codes, user_names = encoded(joined)
+        codes, user_names = encoded(joined.combine_chunks())
         parts = dict(zip(user_cols, np.split(codes, [n]) if len(user_cols) == 2 else [codes]))
         users, actors = parts.get("user"), parts.get("actor")
     return engine.ingest_columns(
-        table.column("id").cast(pa.uint64()).combine_chunks().to_numpy(zero_copy_only=False),
+        ids.to_numpy(zero_copy_only=False),
         at.view(pa.int64()).to_numpy(zero_copy_only=False),
         remap[type_codes] if n else np.zeros(0, dtype=np.uint8),
         app_codes,
         [str(a) for a in app_names],
-        users=None if users is None else np.ascontiguousarray(users),
-        actors=None if actors is None else np.ascontiguousarray(actors),
+        users=users,
+        actors=actors,
         user_dictionary=[str(u) for u in user_names],
     )
-
 
 
 def iter_activity(
@@ -461,8 +512,8 @@ def ingest_record_arrays(
     """
     import numpy as np
 
-    app_codes, app_dict = _codes(apps, app_dictionary)
-    type_codes, type_dict = _codes(record_types, record_type_dictionary)
+    app_codes, app_dict = _codes(apps, app_dictionary, "apps")
+    type_codes, type_dict = _codes(record_types, record_type_dictionary, "record_types")
     return cube.ingest_columns(
-        _micros(at), app_codes, app_dict, type_codes, type_dict, np.ascontiguousarray(actions, dtype=np.uint8)
+        _micros(at), app_codes, app_dict, type_codes, type_dict, _integers(actions, np.uint8, "actions")
     )
