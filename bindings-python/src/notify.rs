@@ -150,12 +150,14 @@ impl PyEngine {
         deliveries_out(py.detach(|| self.0.due_notifications(now.0)))
     }
 
-    /// Records deliveries as sent; returns how many notices were new.
-    fn record_deliveries(&mut self, deliveries: &Bound<'_, PyAny>) -> PyResult<usize> {
-        Ok(self.0.record_deliveries(&deliveries_in(deliveries)?))
+    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
+    /// deliveries the engine produces at `now` (the instant they were evaluated at) are accepted.
+    fn record_deliveries(&mut self, deliveries: &Bound<'_, PyAny>, now: Instant) -> PyResult<usize> {
+        self.0.record_deliveries(&deliveries_in(deliveries)?, now.0).or_raise()
     }
 
-    /// Forgets the notices due before `before` (counted as handled), bounding the delivery log.
+    /// Forgets the notices due before `before` (counted as handled), bounding the delivery log;
+    /// never settles past the newest event.
     fn settle_deliveries(&mut self, before: Instant) {
         self.0.settle_deliveries(before.0);
     }
