@@ -173,7 +173,7 @@ fn run() -> Result<(), String> {
     println!();
     println!("Due now, {now} ({} deliveries):", due.len());
     print_notices(&engine, &due, 40);
-    let recorded = engine.record_deliveries(&due);
+    let recorded = engine.record_deliveries(&due, now).map_err(|e| e.to_string())?;
     println!();
     println!(
         "Recorded {recorded} notices in the delivery log; due again now: {} deliveries.",

@@ -273,7 +273,7 @@ fn bench(c: &mut Criterion) {
     }
     let now = end + Duration::minutes(1);
     let mut log = DeliveryLog::new();
-    log.settle(&events, now - Duration::hours(1));
+    log.settle(&d, &events, now - Duration::hours(1));
     let due = evaluate(&d, &events, &set, &log, now);
     let timeline = dry_run(&d, &events, &rule_list, now - Duration::days(1), now).unwrap_or_default();
 

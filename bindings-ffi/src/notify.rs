@@ -186,13 +186,14 @@ impl AccountEngine {
         self.read(|engine| Ok(engine.due_notifications(now)))
     }
 
-    /// Records deliveries as sent; returns how many notices were new.
-    pub fn record_deliveries(&self, deliveries: Vec<Delivery>) -> Result<Count, ConnectedAppsError> {
-        self.write(|engine| Ok(engine.record_deliveries(&deliveries)))
+    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
+    /// deliveries the engine produces at `now` (the instant they were evaluated at) are accepted.
+    pub fn record_deliveries(&self, deliveries: Vec<Delivery>, now: Timestamp) -> Result<Count, ConnectedAppsError> {
+        self.write(|engine| Ok(engine.record_deliveries(&deliveries, now)?))
     }
 
-    /// Settles the delivery log before `before`: earlier notices count as handled and are
-    /// forgotten, which bounds the log's size.
+    /// Settles the delivery log before `before` (never past the newest event): earlier notices
+    /// count as handled and are forgotten, which bounds the log's size.
     pub fn settle_deliveries(&self, before: Timestamp) -> Result<(), ConnectedAppsError> {
         self.write(|engine| {
             engine.settle_deliveries(before);

@@ -153,13 +153,15 @@ impl PyEngine {
         self.read(py, |e| deliveries_out(e.due_notifications(now.0)))
     }
 
-    /// Records deliveries as sent; returns how many notices were new.
-    fn record_deliveries(&self, py: Python<'_>, deliveries: &Bound<'_, PyAny>) -> PyResult<usize> {
+    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
+    /// deliveries the engine produces at `now` (the instant they were evaluated at) are accepted.
+    fn record_deliveries(&self, py: Python<'_>, deliveries: &Bound<'_, PyAny>, now: Instant) -> PyResult<usize> {
         let deliveries = deliveries_in(deliveries)?;
-        self.write(py, |e| e.record_deliveries(&deliveries))
+        self.write(py, |e| e.record_deliveries(&deliveries, now.0))?.or_raise()
     }
 
-    /// Forgets the notices due before `before` (counted as handled), bounding the delivery log.
+    /// Forgets the notices due before `before` (counted as handled), bounding the delivery log;
+    /// never settles past the newest event.
     fn settle_deliveries(&self, py: Python<'_>, before: Instant) -> PyResult<()> {
         self.write(py, |e| e.settle_deliveries(before.0))
     }

@@ -61,10 +61,20 @@ def test_rules_deliveries_and_the_delivery_log(engine: ca.Engine) -> None:
     assert ("disconnects", "disconnected", "ann", ca.Channel.EMAIL) in kinds
     assert ("disconnects", "reminder", "ann", ca.Channel.EMAIL) in kinds  # hourly reminder at 3:00
     assert all(d.due_at <= at(3.5) for d in due)
-    assert engine.record_deliveries(due) == len({(d.rule, str(d.trigger)) for d in due})
+    # Only what the engine produced at that clock is recorded, all or nothing.
+    forged = {**due[0].to_dict(), "recipient": "bob"}
+    with pytest.raises(ca.InvalidInputError, match="is not due at"):
+        engine.record_deliveries([*due, forged], at(3.5))
+    with pytest.raises(ca.InvalidInputError, match="is not due at"):
+        engine.record_deliveries(due, at(2.5))  # the 3:00 reminder is not due yet
+    assert engine.due_notifications(at(3.5)) == due
+    assert engine.record_deliveries(due, at(3.5)) == len({(d.rule, str(d.trigger)) for d in due})
     assert engine.due_notifications(at(3.5)) == []  # N4: nothing twice
-    engine.settle_deliveries(at(3))
-    assert engine.delivery_log()["settled_before"] == "2026-03-02T12:00:00Z"
+    engine.settle_deliveries(at(3))  # never past the newest event (the disconnect at 2)
+    assert engine.delivery_log()["settled_before"] == "2026-03-02T11:00:00Z"
+    # Dry runs are bounded: a window of more than a year is refused.
+    with pytest.raises(ca.InvalidInputError, match="spans more than 366 days"):
+        engine.dry_run_notifications([INSTALLS], at(0), at(24 * 367))
 
 
 def test_dry_run_changes_nothing(engine: ca.Engine) -> None:

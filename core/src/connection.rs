@@ -37,6 +37,21 @@ pub enum Health {
     Uninstalled,
 }
 
+impl Health {
+    /// The state this health records, before the clock is considered (a grant past its expiry
+    /// still records `Connected`).
+    #[must_use]
+    pub fn recorded_state(&self) -> ConnectionState {
+        match self {
+            Self::Connected => ConnectionState::Connected,
+            Self::Disconnected => ConnectionState::Disconnected,
+            Self::Expired => ConnectionState::Expired,
+            Self::Error(_) => ConnectionState::Error,
+            Self::Uninstalled => ConnectionState::Uninstalled,
+        }
+    }
+}
+
 /// The state of a connection at an instant (C3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,11 +141,24 @@ impl Connection {
     /// Uninstalled connections need nothing.
     #[must_use]
     pub fn attention(&self, reports_status: bool, now: DateTime<Utc>) -> Option<ConnectionState> {
-        match self.state_at(now) {
+        Self::attention_of(self.health.recorded_state(), self.expires_at, reports_status, now)
+    }
+
+    /// [`Connection::attention`] over what it reads of a connection: the state its last event
+    /// recorded ([`Health::recorded_state`]) and its grant expiry. For evaluators that follow a
+    /// connection through the log without building it (notifications).
+    #[must_use]
+    pub fn attention_of(
+        recorded: ConnectionState,
+        expires_at: Option<DateTime<Utc>>,
+        reports_status: bool,
+        now: DateTime<Utc>,
+    ) -> Option<ConnectionState> {
+        match recorded {
+            ConnectionState::Connected if expires_at.is_some_and(|e| e <= now) => Some(ConnectionState::Expired),
             ConnectionState::Connected | ConnectionState::Uninstalled => None,
             ConnectionState::Disconnected => Some(ConnectionState::Disconnected),
-            ConnectionState::Expired if matches!(self.health, Health::Connected) => Some(ConnectionState::Expired),
-            state @ (ConnectionState::Expired | ConnectionState::Error) => reports_status.then_some(state),
+            ConnectionState::Expired | ConnectionState::Error => reports_status.then_some(recorded),
         }
     }
 

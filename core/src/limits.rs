@@ -12,7 +12,7 @@
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
-//! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries a dry run or an evaluation returns |
+//! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries (and notices) a dry run returns; a live evaluation is bounded by the data instead |
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
@@ -36,6 +36,8 @@ pub const MAX_DICTIONARY_LEN: usize = 1 << 20;
 /// The longest span, in days, of a notification dry run (X1).
 pub const MAX_DRY_RUN_DAYS: i64 = 366;
 
-/// The most deliveries one dry run or evaluation returns; past it the call fails with a typed
-/// error instead of growing without bound (an hourly rule over many open disconnections).
+/// The most deliveries (and notices) one dry run returns; past it the call fails with a typed
+/// error instead of growing without bound (an hourly rule over many open disconnections). A live
+/// evaluation needs none: whatever its clock, it returns one notice per matching event since the
+/// settled instant and at most one reminder per ongoing disconnection and rule.
 pub const MAX_DRY_RUN_DELIVERIES: usize = 1_000_000;

@@ -64,7 +64,9 @@ impl Engine {
     /// # Errors
     /// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
     /// unsupported version; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid
-    /// contents.
+    /// contents; [`crate::NotifyError`] for a rule log that does not fold or a delivery log the
+    /// engine could not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts
+    /// are recomputed from the events).
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
         if doc.version != SNAPSHOT_VERSION {
@@ -82,8 +84,12 @@ impl Engine {
         }
         let mut engine = Self::new(directory);
         engine.append_all(doc.events).map_err(|(_, e)| e)?;
-        engine.notifications =
-            crate::notify::Notifications::restore(engine.directory(), doc.notification_rules, doc.deliveries)?;
+        engine.notifications = crate::notify::Notifications::restore(
+            engine.directory(),
+            engine.events(),
+            doc.notification_rules,
+            doc.deliveries,
+        )?;
         Ok(engine)
     }
 

@@ -234,8 +234,8 @@ fn install_and_uninstall_rules_fire_once_per_event_and_cover_reinstalls() {
     assert!(due.iter().all(|d| d.recipient == uid("admin") && d.channel == Channel::Email));
     // Deterministic, then idempotent.
     assert_eq!(e.due_notifications(t + Duration::minutes(5)), due);
-    assert_eq!(e.record_deliveries(&due), 4);
-    assert_eq!(e.record_deliveries(&due), 0);
+    assert_eq!(e.record_deliveries(&due, t + Duration::minutes(5)).unwrap(), 4);
+    assert_eq!(e.record_deliveries(&due, t + Duration::minutes(5)).unwrap(), 0);
     assert!(e.due_notifications(t + Duration::minutes(5)).is_empty());
     assert!(e.due_notifications(t + Duration::days(400)).is_empty());
 }
@@ -251,7 +251,7 @@ fn hourly_reminder_is_not_due_one_second_before_and_is_due_at_its_time() {
 
     let early = e.due_notifications(base + Duration::hours(1) - Duration::seconds(1));
     assert_eq!(triggers(&early), [(base, Trigger::Disconnected { event: d })]);
-    e.record_deliveries(&early);
+    e.record_deliveries(&early, base + Duration::hours(1) - Duration::seconds(1)).unwrap();
     assert!(e.due_notifications(base + Duration::hours(1) - Duration::seconds(1)).is_empty());
     let on_time = e.due_notifications(base + Duration::hours(1));
     assert_eq!(triggers(&on_time), [(base + Duration::hours(1), Trigger::Reminder { disconnected: d, n: 1 })]);
@@ -340,40 +340,117 @@ fn a_reconnect_exactly_at_a_reminder_time_cancels_it_and_sends_the_recovered_not
     }
 }
 
+fn report_error(e: &mut Engine, app: &str, now: DateTime<Utc>) {
+    let error = connected_apps::ConnectionErrorInfo {
+        code: "E1".into(),
+        message: "token revoked".into(),
+        resolution_steps: vec![],
+    };
+    e.execute(&Actor::System, Command::ReportError { app: app.into(), user: None, error }, now).unwrap();
+}
+
+fn report_expired(e: &mut Engine, app: &str, now: DateTime<Utc>) {
+    run(e, "admin", Command::ReportExpired { app: app.into(), user: None }, now);
+}
+
 #[test]
-fn reminders_stop_on_uninstall_expiry_or_error_and_only_reconnection_is_a_recovery() {
+fn reminders_follow_the_attention_rule_and_stop_on_uninstall() {
+    // slack reports its status: a reported expiry or error still needs attention, so the
+    // reminders go on; zoom does not: the engine stops reminding. An uninstall stops both.
+    let t = T0();
+    let endings: [fn(&mut Engine, &str, DateTime<Utc>); 3] = [
+        |e, app, now| {
+            uninstall(e, app, now);
+        },
+        report_expired,
+        report_error,
+    ];
+    for (i, end) in endings.into_iter().enumerate() {
+        for app in ["slack", "zoom"] {
+            let rules = [Rule { notify_recovered: true, ..disconnect_rule("d", &[app], Frequency::Hourly) }];
+            let mut e = engine();
+            install(&mut e, app, t);
+            let d = disconnect(&mut e, app, t);
+            end(&mut e, app, t + Duration::minutes(90));
+            let timeline = e.dry_run_notifications(&rules, t, t + Duration::hours(3)).unwrap();
+            let mut expected = vec![
+                (t, Trigger::Disconnected { event: d }),
+                (t + Duration::hours(1), Trigger::Reminder { disconnected: d, n: 1 }),
+            ];
+            if i > 0 && app == "slack" {
+                expected.push((t + Duration::hours(2), Trigger::Reminder { disconnected: d, n: 2 }));
+                expected.push((t + Duration::hours(3), Trigger::Reminder { disconnected: d, n: 3 }));
+            }
+            assert_eq!(triggers(&timeline), expected, "ending {i} of {app}");
+        }
+    }
+}
+
+#[test]
+fn a_connected_report_on_an_expired_grant_is_no_recovery() {
     let t = T0();
     let rules = [Rule { notify_recovered: true, ..disconnect_rule("d", &["slack"], Frequency::Hourly) }];
-    let endings: [fn(&mut Engine, DateTime<Utc>); 3] = [
-        |e, now| {
-            uninstall(e, "slack", now);
-        },
-        |e, now| {
-            run(e, "admin", Command::ReportExpired { app: "slack".into(), user: None }, now);
-        },
-        |e, now| {
-            let error = connected_apps::ConnectionErrorInfo {
-                code: "E1".into(),
-                message: "token revoked".into(),
-                resolution_steps: vec![],
-            };
-            e.execute(&Actor::System, Command::ReportError { app: "slack".into(), user: None, error }, now).unwrap();
-        },
-    ];
-    for end in endings {
+    let grant_until = |until: DateTime<Utc>| {
         let mut e = engine();
-        install(&mut e, "slack", t);
-        let d = disconnect(&mut e, "slack", t);
-        end(&mut e, t + Duration::minutes(90));
-        let timeline = e.dry_run_notifications(&rules, t, t + Duration::days(3)).unwrap();
-        assert_eq!(
-            triggers(&timeline),
-            [
-                (t, Trigger::Disconnected { event: d }),
-                (t + Duration::hours(1), Trigger::Reminder { disconnected: d, n: 1 })
-            ]
+        let install =
+            Command::Install { app: "slack".into(), scopes: None, expires_at: Some(until), request_admin: None };
+        run(&mut e, "admin", install, t);
+        let d = disconnect(&mut e, "slack", t + Duration::minutes(10));
+        let c = run(
+            &mut e,
+            "admin",
+            Command::ReportConnected { app: "slack".into(), user: None },
+            t + Duration::minutes(30),
         );
-    }
+        (e, d, c)
+    };
+    // The grant expired one second before the "connected" report: still needs attention, the
+    // reminders go on and no recovered notice is sent.
+    let (e, d, _) = grant_until(t + Duration::minutes(30) - Duration::seconds(1));
+    let timeline = e.dry_run_notifications(&rules, t, t + Duration::minutes(10) + Duration::hours(2)).unwrap();
+    assert_eq!(
+        triggers(&timeline),
+        [
+            (t + Duration::minutes(10), Trigger::Disconnected { event: d }),
+            (t + Duration::minutes(10) + Duration::hours(1), Trigger::Reminder { disconnected: d, n: 1 }),
+            (t + Duration::minutes(10) + Duration::hours(2), Trigger::Reminder { disconnected: d, n: 2 }),
+        ]
+    );
+    assert_eq!(
+        e.state()
+            .connection(&connected_apps::ConnectionKey { app: "slack".into(), user: None })
+            .unwrap()
+            .attention(true, t + Duration::minutes(30)),
+        Some(connected_apps::ConnectionState::Expired)
+    );
+    // One second later the grant is still valid at the report: a recovery, the reminders stop.
+    let (e, d, c) = grant_until(t + Duration::minutes(30) + Duration::seconds(1));
+    let timeline = e.dry_run_notifications(&rules, t, t + Duration::minutes(10) + Duration::hours(2)).unwrap();
+    assert_eq!(
+        triggers(&timeline),
+        [
+            (t + Duration::minutes(10), Trigger::Disconnected { event: d }),
+            (t + Duration::minutes(30), Trigger::Recovered { disconnected: d, event: c }),
+        ]
+    );
+    // A reauthentication with a new grant then recovers the first one.
+    let (mut e, d, _) = grant_until(t + Duration::minutes(20));
+    let reauth = Command::Reauthenticate {
+        app: "slack".into(),
+        user: None,
+        scopes: None,
+        expires_at: Some(t + Duration::days(30)),
+    };
+    let r = run(&mut e, "admin", reauth, t + Duration::minutes(100));
+    let timeline = e.dry_run_notifications(&rules, t, t + Duration::hours(4)).unwrap();
+    assert_eq!(
+        triggers(&timeline),
+        [
+            (t + Duration::minutes(10), Trigger::Disconnected { event: d }),
+            (t + Duration::minutes(70), Trigger::Reminder { disconnected: d, n: 1 }),
+            (t + Duration::minutes(100), Trigger::Recovered { disconnected: d, event: r }),
+        ]
+    );
 }
 
 #[test]
@@ -401,7 +478,7 @@ fn late_evaluation_catches_up_with_the_latest_missed_reminder_only() {
         ]
     );
     let _ = rz;
-    e.record_deliveries(&due);
+    e.record_deliveries(&due, now).unwrap();
     assert!(e.due_notifications(now).is_empty());
     let next = e.due_notifications(t + Duration::minutes(1) + Duration::hours(169));
     assert_eq!(
@@ -424,7 +501,7 @@ fn continuous_evaluation_delivers_exactly_the_dry_run_timeline() {
     let mut now = t;
     while now <= end {
         let due = e.due_notifications(now);
-        e.record_deliveries(&due);
+        e.record_deliveries(&due, now).unwrap();
         delivered.extend(due);
         now += Duration::minutes(5);
     }
@@ -557,7 +634,7 @@ fn settling_forgets_old_notices_without_redelivering_them() {
     install(&mut e, "slack", t);
     install(&mut e, "zoom", t + Duration::hours(2));
     let due = e.due_notifications(t + Duration::hours(2));
-    e.record_deliveries(&due);
+    e.record_deliveries(&due, t + Duration::hours(2)).unwrap();
     assert_eq!(e.delivery_log().len(), 2);
     e.settle_deliveries(t + Duration::hours(1));
     assert_eq!(e.delivery_log().len(), 1);
@@ -581,9 +658,11 @@ fn rules_and_delivery_log_round_trip_through_the_snapshot() {
     e.delete_rule(&uid("admin"), &"i".into(), t + Duration::minutes(1)).unwrap();
     disconnect(&mut e, "slack", t + Duration::minutes(2));
     let due = e.due_notifications(t + Duration::minutes(2));
-    e.record_deliveries(&due);
+    e.record_deliveries(&due, t + Duration::minutes(2)).unwrap();
+    install(&mut e, "zoom", t + Duration::minutes(5));
     // Settled while slack is disconnected: the log remembers the disconnection going on.
     e.settle_deliveries(t + Duration::minutes(3));
+    assert_eq!(e.delivery_log().settled_before(), Some(t + Duration::minutes(3)));
     assert_eq!(e.delivery_log().open_at_settle().len(), 1);
 
     let json = e.to_json().unwrap();

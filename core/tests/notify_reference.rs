@@ -23,6 +23,8 @@ struct Step {
     kind: u8,
     app: usize,
     who: usize,
+    /// Minutes until the grant of an install, reconnect or reauthentication expires, if it does.
+    grant: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,11 +51,13 @@ fn step() -> impl Strategy<Value = Step> {
     // Round gaps (whole hours, days, weeks) make events land exactly on reminder times.
     let round = prop_oneof![Just(60i64), Just(120), Just(1440), Just(10_080)];
     let gap = prop_oneof![4 => 0i64..=5, 5 => 0i64..=240, 8 => round, 3 => 0i64..=4320, 1 => 40_320i64..=44_640];
-    (gap, 0u8..9, 0..APPS.len(), 0usize..2).prop_map(|(gap_minutes, kind, app, who)| Step {
+    let grant = prop_oneof![3 => Just(None), 1 => (0i64..600).prop_map(Some)];
+    (gap, 0u8..9, 0..APPS.len(), 0usize..2, grant).prop_map(|(gap_minutes, kind, app, who, grant)| Step {
         gap_minutes,
         kind,
         app,
         who,
+        grant,
     })
 }
 
@@ -136,16 +140,17 @@ fn play(e: &mut Engine, start: DateTime<Utc>, steps: &[Step]) -> DateTime<Utc> {
         let owner = ["admin", "mia"][s.who];
         let user = user_level.then(|| uid(owner));
         let admin = Actor::User(uid("admin"));
+        let expires_at = s.grant.map(|m| t + Duration::minutes(m));
         let (actor, command) = match s.kind {
             0 => (
                 if user_level { Actor::User(uid(owner)) } else { admin },
-                Command::Install { app: app.into(), scopes: None, expires_at: None, request_admin: None },
+                Command::Install { app: app.into(), scopes: None, expires_at, request_admin: None },
             ),
             1 => (admin, Command::Uninstall { app: app.into(), user, confirmation: "uninstall".into() }),
             2 | 3 => (admin, Command::Disconnect { app: app.into(), user }),
-            4 => (admin, Command::Reconnect { app: app.into(), user, expires_at: None }),
+            4 => (admin, Command::Reconnect { app: app.into(), user, expires_at }),
             5 => (Actor::System, Command::ReportConnected { app: app.into(), user }),
-            6 => (admin, Command::Reauthenticate { app: app.into(), user, scopes: None, expires_at: None }),
+            6 => (admin, Command::Reauthenticate { app: app.into(), user, scopes: None, expires_at }),
             7 => (Actor::System, Command::ReportExpired { app: app.into(), user }),
             _ => {
                 let error =
@@ -204,15 +209,18 @@ proptest! {
         let first = evaluate(&directory, logged, &set, &log, mid);
         prop_assert_eq!(&first, &reference_evaluate(&directory, &events, &sinces, &log, mid));
         let kept: Vec<_> = first.iter().enumerate().filter(|(i, _)| keep_mask & (1 << (i % 64)) != 0).map(|(_, d)| d.clone()).collect();
-        log.record(&kept);
+        prop_assert_eq!(log.record(&directory, logged, &set, &kept, mid).unwrap(), {
+            let notices: std::collections::BTreeSet<_> = kept.iter().map(|d| d.notice()).collect();
+            notices.len()
+        });
         if settle {
-            log.settle(logged, start + Duration::minutes((mid - start).num_minutes() / 2));
+            log.settle(&directory, logged, start + Duration::minutes((mid - start).num_minutes() / 2));
         }
         let second = evaluate(&directory, logged, &set, &log, end);
         prop_assert_eq!(&second, &reference_evaluate(&directory, &events, &sinces, &log, end));
 
         // Idempotent: once recorded, nothing is due again, now or later.
-        log.record(&second);
+        log.record(&directory, logged, &set, &second, end).unwrap();
         prop_assert!(evaluate(&directory, logged, &set, &log, end).is_empty());
         let later = evaluate(&directory, logged, &set, &log, end + Duration::hours(1));
         prop_assert!(later.iter().all(|d| !log.contains(&d.notice())));

@@ -344,10 +344,11 @@ fun main() {
         val due = e.dueNotifications(now)
         eq(due.map { it.trigger }, listOf(Trigger.Disconnected(2uL), Trigger.Reminder(2uL, 1u)))
         eq(due[1].dueAt, reminderDue(Frequency.DAILY, at(20), 1u))
-        eq(e.recordDeliveries(due), 2uL)
+        throws<ConnectedAppsException.InvalidInput>("is not due at") { e.recordDeliveries(due, at(21)) }
+        eq(e.recordDeliveries(due, now), 2uL)
         eq(e.dueNotifications(now), emptyList<Delivery>())
         e.settleDeliveries(at(21))
-        eq(e.deliveryLog().settledBefore, at(21))
+        eq(e.deliveryLog().settledBefore, at(20)) // never past the newest event
         val installs = rule.copy(id = "i1", ruleType = RuleType.APP_INSTALLED, apps = RuleApps.All, frequency = null, notifyRecovered = false)
         eq(e.dryRunNotifications(listOf(installs), at(0), at(30)).map { it.trigger }, listOf(Trigger.Installed(1uL)))
         e.deleteRule("admin", "r1", at(30))

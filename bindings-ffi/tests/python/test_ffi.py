@@ -451,14 +451,35 @@ def test_notification_rules_evaluation_delivery_log_and_dry_run(engine):
     ]
     assert due[2].due_at == ca.reminder_due(ca.Frequency.DAILY, at(20), 1) == at(20) + timedelta(days=1)
     assert engine.due_notifications(now) == due  # evaluating twice yields the same
-    assert engine.record_deliveries(due) == 2
+    # Only deliveries the engine produced at that clock are recorded, all or nothing.
+    first = due[0]
+    forged = ca.Delivery(
+        due_at=first.due_at,
+        rule=first.rule,
+        trigger=first.trigger,
+        app=first.app,
+        connection_user=first.connection_user,
+        recipient="ben",
+        channel=first.channel,
+    )
+    with pytest.raises(E.InvalidInput, match="is not due at"):
+        engine.record_deliveries([*due, forged], now)
+    with pytest.raises(E.InvalidInput, match="is not due at"):
+        engine.record_deliveries(due, at(20) + timedelta(hours=23))  # the reminder is not due yet
+    assert engine.delivery_log().notices == []
+    assert engine.record_deliveries(due, now) == 2
     assert engine.due_notifications(now) == []  # recorded notices are not due again
     log = engine.delivery_log()
     assert len(log.notices) == 2 and log.settled_before is None
+    engine.execute(ADMIN, ca.Command.RECONNECT(app="salesforce", user=None, expires_at=None), at(22))
     engine.settle_deliveries(at(21))
     log = engine.delivery_log()
     assert log.settled_before == at(21) and len(log.notices) == 1
     assert [o.event for o in log.open_at_settle] == [2]
+    # Never settled past the newest event.
+    engine.settle_deliveries(at(40))
+    log = engine.delivery_log()
+    assert log.settled_before == at(22)
     # The rules and the delivery log travel in the snapshot.
     assert ca.AccountEngine.from_json(engine.to_json()).delivery_log() == log
 
@@ -476,6 +497,8 @@ def test_notification_rules_evaluation_delivery_log_and_dry_run(engine):
     assert [d.channel for d in dry] == [ca.Channel.EMAIL, ca.Channel.IN_APP] * 3
     with pytest.raises(E.InvalidInput, match="window starts at"):
         engine.dry_run_notifications([installs], at(30), at(0))
+    with pytest.raises(E.InvalidInput, match="spans more than 366 days"):
+        engine.dry_run_notifications([installs], at(0), at(0) + timedelta(days=367))
     engine.delete_rule("admin", "r1", at(30))
     assert engine.rules() == []
 

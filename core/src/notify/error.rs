@@ -6,6 +6,7 @@ use thiserror::Error;
 use crate::account::{Permission, TeamId, UserId};
 use crate::catalog::AppId;
 use crate::error::ErrorKind;
+use crate::notify::evaluate::{Delivery, NoticeKey};
 use crate::notify::rule::{RuleId, RuleType};
 
 /// Errors of rule commands (create, edit, delete), of replaying rule events and of dry runs.
@@ -99,6 +100,52 @@ pub enum NotifyError {
         /// End of the window.
         to: DateTime<Utc>,
     },
+    /// A dry-run window is longer than [`crate::limits::MAX_DRY_RUN_DAYS`].
+    #[error("dry run from {from} to {to} spans more than {max_days} days")]
+    WindowTooLong {
+        /// Start of the window.
+        from: DateTime<Utc>,
+        /// End of the window.
+        to: DateTime<Utc>,
+        /// The longest span allowed, in days.
+        max_days: i64,
+    },
+    /// A dry run would return more than [`crate::limits::MAX_DRY_RUN_DELIVERIES`] deliveries.
+    #[error("dry run from {from} to {to} yields more than {limit} deliveries: shorten the window or narrow the rules")]
+    TooManyDeliveries {
+        /// Start of the window.
+        from: DateTime<Utc>,
+        /// End of the window.
+        to: DateTime<Utc>,
+        /// The most deliveries one dry run returns.
+        limit: usize,
+    },
+    /// A delivery to record is not one the engine's own evaluation produces at the instant the
+    /// host gave: forged, for an unknown rule, app or recipient, or not due yet.
+    #[error("delivery {delivery:?} is not due at {now} by the engine's evaluation")]
+    NotDue {
+        /// The first refused delivery.
+        delivery: Box<Delivery>,
+        /// The instant the host evaluated at.
+        now: DateTime<Utc>,
+    },
+    /// A restored delivery log is settled after the newest event of the log it covers (the
+    /// engine never settles past it).
+    #[error("delivery log settled before {settled_before}, after the newest event ({})", newest.map_or_else(|| "none".to_owned(), |n| n.to_string()))]
+    SettledAfterLog {
+        /// The log's settled instant.
+        settled_before: DateTime<Utc>,
+        /// The newest event's time, if there is an event.
+        newest: Option<DateTime<Utc>>,
+    },
+    /// A restored delivery log remembers a notice the engine could not have produced.
+    #[error("notice {notice:?} could not have been delivered: {reason}")]
+    ImpossibleNotice {
+        /// The notice.
+        notice: NoticeKey,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl NotifyError {
@@ -123,7 +170,12 @@ impl NotifyError {
             | Self::NoRecipients(_)
             | Self::NoChannel(_)
             | Self::OutOfOrder { .. }
-            | Self::InvalidWindow { .. } => ErrorKind::InvalidInput,
+            | Self::InvalidWindow { .. }
+            | Self::WindowTooLong { .. }
+            | Self::TooManyDeliveries { .. }
+            | Self::NotDue { .. }
+            | Self::SettledAfterLog { .. }
+            | Self::ImpossibleNotice { .. } => ErrorKind::InvalidInput,
         }
     }
 }

@@ -8,17 +8,19 @@
 //! going on at its settled instant, so live evaluation starts there instead of at the log's
 //! first event.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
+use crate::connection::{Connection, ConnectionState};
 use crate::event::{EventId, EventKind};
+use crate::limits;
 use crate::log::EventLog;
+use crate::notify::delivery::DeliveryLog;
 use crate::notify::error::NotifyError;
 use crate::notify::rule::{Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
 use crate::state::Directory;
@@ -100,166 +102,20 @@ impl Delivery {
     }
 }
 
-/// What was already delivered, so that evaluating again yields nothing new (N4).
-///
-/// It remembers *notices* (rule × trigger), not people: once a notice went out, a user who joins
-/// a recipient team later does not receive it. [`DeliveryLog::settle`] bounds its size: every
-/// notice due before the settled instant counts as handled and is forgotten.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeliveryLog {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    settled_before: Option<DateTime<Utc>>,
-    #[serde(default)]
-    sent: BTreeSet<NoticeKey>,
-    /// The disconnections going on at the settled instant, so that evaluation resumes there
-    /// instead of replaying the whole log.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    open_at_settle: Vec<OpenDisconnection>,
-}
-
-/// A disconnection going on at a delivery log's settled instant.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct OpenDisconnection {
-    /// The app.
-    pub app: AppId,
-    /// For user-level apps, whose connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<UserId>,
-    /// The disconnect event that started it.
-    pub event: EventId,
-    /// When it started.
-    pub at: DateTime<Utc>,
-}
-
-impl DeliveryLog {
-    /// An empty log.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records the notices of `deliveries` as delivered; returns how many were new.
-    pub fn record(&mut self, deliveries: &[Delivery]) -> usize {
-        let settled = self.settled_before;
-        deliveries
-            .iter()
-            .filter(|d| settled.is_none_or(|s| d.due_at >= s))
-            .filter(|d| self.sent.insert(d.notice()))
-            .count()
-    }
-
-    /// Declares every notice due before `before` handled, and forgets them; remembers which
-    /// disconnections of `events` (the log later evaluations will see) are going on at that
-    /// instant, so that [`evaluate`] resumes there instead of replaying the whole log.
-    ///
-    /// Call it only for an instant before which no event can still arrive (an event imported
-    /// late with an earlier timestamp would never be notified). The settled instant never moves
-    /// back.
-    pub fn settle(&mut self, events: &EventLog, before: DateTime<Utc>) {
-        if self.settled_before.is_some_and(|s| s >= before) {
-            return;
-        }
-        let resume = self.settled_before.map_or(0, |s| events.count_before(s));
-        let end = events.count_before(before);
-        let mut open: BTreeMap<ConnectionRef<'_>, (EventId, DateTime<Utc>)> =
-            self.open_at_settle.iter().map(|o| ((&o.app, o.user.as_ref()), (o.event, o.at))).collect();
-        for event in events.range(resume..end) {
-            let connection = (event.app, event.user);
-            match disconnection_change(event.kind) {
-                Some(DisconnectionChange::Starts) => {
-                    open.entry(connection).or_insert((event.id, event.at));
-                }
-                Some(DisconnectionChange::Ends { .. }) => {
-                    open.remove(&connection);
-                }
-                None => {}
-            }
-        }
-        let open_at_settle = open
-            .into_iter()
-            .map(|((app, user), (event, at))| OpenDisconnection { app: app.clone(), user: user.cloned(), event, at })
-            .collect();
-        self.open_at_settle = open_at_settle;
-        self.settled_before = Some(before);
-        self.sent = self.sent.split_off(&NoticeKey {
-            due_at: before,
-            rule: RuleId(String::new()),
-            trigger: Trigger::Installed { event: EventId(0) },
-        });
-    }
-
-    /// The disconnections going on at the settled instant.
-    #[must_use]
-    pub fn open_at_settle(&self) -> &[OpenDisconnection] {
-        &self.open_at_settle
-    }
-
-    /// Before which instant every notice counts as handled, if settled.
-    #[must_use]
-    pub fn settled_before(&self) -> Option<DateTime<Utc>> {
-        self.settled_before
-    }
-
-    /// Whether the notice was delivered (or falls before the settled instant).
-    #[must_use]
-    pub fn contains(&self, notice: &NoticeKey) -> bool {
-        self.settled_before.is_some_and(|s| notice.due_at < s) || self.sent.contains(notice)
-    }
-
-    /// The remembered notices, oldest first.
-    pub fn notices(&self) -> impl ExactSizeIterator<Item = &NoticeKey> {
-        self.sent.iter()
-    }
-
-    /// Number of remembered notices.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.sent.len()
-    }
-
-    /// Whether nothing is remembered and nothing settled.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.sent.is_empty() && self.settled_before.is_none()
-    }
-}
-
-/// A connection by reference: the app, and for user-level apps the user.
-type ConnectionRef<'a> = (&'a AppId, Option<&'a UserId>);
-
-/// How an event changes whether its connection is in a disconnection.
-enum DisconnectionChange {
-    /// A disconnect event starts one (unless one is going on).
-    Starts,
-    /// The connection's state stops being disconnected; `recovered` when it is connected again.
-    Ends {
-        /// Connected, reconnected or reauthenticated (not uninstalled, expired or failing).
-        recovered: bool,
-    },
-}
-
-fn disconnection_change(kind: &EventKind) -> Option<DisconnectionChange> {
-    match kind {
-        EventKind::Disconnected => Some(DisconnectionChange::Starts),
-        EventKind::Connected | EventKind::Reconnected { .. } | EventKind::Reauthenticated { .. } => {
-            Some(DisconnectionChange::Ends { recovered: true })
-        }
-        EventKind::Uninstalled | EventKind::ConnectionExpired | EventKind::ConnectionError(_) => {
-            Some(DisconnectionChange::Ends { recovered: false })
-        }
-        _ => None,
-    }
-}
-
 /// The deliveries due at `now` that `log` has not seen (N4).
 ///
 /// - Install and uninstall rules give one notice per matching install/reinstall or uninstall
 ///   event; disconnect rules one per disconnect event, then reminders (below), then, if
 ///   `notify_recovered`, one "recovered" notice when the app is connected again (X5).
-/// - A *disconnection* of a connection starts with a disconnect event and ends with the next
-///   event that changes its state: connected, reconnected or reauthenticated (which also give the
-///   recovered notice), uninstalled, expired or error. Reminder `n` is due at
+/// - A *disconnection* of a connection starts with a disconnect event and lasts while the
+///   connection needs attention by the one rule that home uses too,
+///   [`Connection::attention`]: a disconnect or a grant past its expiry for every app, a reported
+///   error or expiry for apps that report status. It ends at the first event after which the
+///   connection needs none: a connected, reconnected or reauthenticated report that leaves a
+///   valid grant (which gives the recovered notice; a "connected" report on a grant already past
+///   its expiry is no recovery and ends nothing), an uninstall, or, for apps that do not report
+///   status, a reported error or expiry (the engine cannot tell, so it stops reminding). A
+///   disconnect during a disconnection starts nothing new. Reminder `n` is due at
 ///   [`Frequency::reminder_due`]; it is sent only if the disconnection is still going on at that
 ///   instant, so an event *at* the reminder's time (e.g. a reconnect) cancels it.
 /// - Only events at or before `now` count; a notice is due at or before `now`, and at or after
@@ -272,9 +128,14 @@ fn disconnection_change(kind: &EventKind) -> Option<DisconnectionChange> {
 /// - Recipients are resolved now, in the current directory: active users only, each once. A
 ///   notice whose recipients all resolve away yields nothing.
 /// - Deterministic: sorted by [`Delivery`]'s order.
+/// - Bounded by the data whatever `now` is: one notice per matching event and rule since the
+///   settled instant, plus at most one reminder per ongoing disconnection and rule (found by
+///   arithmetic, never by walking the clock), each times its recipients and channels.
 ///
 /// `events` must be the engine's log (time-ordered, validated), the same one `log` was settled
 /// over ([`DeliveryLog::settle`]): evaluation resumes at the settled instant.
+///
+/// [`Connection::attention`]: crate::connection::Connection::attention
 #[must_use]
 pub fn evaluate(
     directory: &Directory,
@@ -283,13 +144,32 @@ pub fn evaluate(
     log: &DeliveryLog,
     now: DateTime<Utc>,
 ) -> Vec<Delivery> {
+    live(directory, events, rules, log, now, true)
+}
+
+/// What [`evaluate`] finds due at `now`; with `unseen_only` false, the log's remembered notices
+/// are not taken out (the settled instant still holds): the deliveries the engine may record at
+/// `now`.
+pub(super) fn live(
+    directory: &Directory,
+    events: &EventLog,
+    rules: &NotificationRules,
+    log: &DeliveryLog,
+    now: DateTime<Utc>,
+    unseen_only: bool,
+) -> Vec<Delivery> {
     let settled = log.settled_before();
     let targets: Vec<Target<'_>> =
         rules.active().map(|r| Target { rule: &r.rule, from: settled.map_or(r.since, |s| s.max(r.since)) }).collect();
-    let resume = settled.map(|s| (s, log.open_at_settle()));
-    let mut notices = scan(events, resume, &targets, now, Mode::CatchUp);
-    notices.retain(|n| !log.contains(&n.key(&targets)));
-    deliveries(directory, &targets, notices)
+    let resume = settled.map(|s| Resume { settled: s, log });
+    // Without a cap neither call can fail.
+    let Ok(mut notices) = scan(directory, events, resume, &targets, now, Mode::CatchUp, usize::MAX) else {
+        return Vec::new();
+    };
+    if unseen_only {
+        notices.retain(|n| !log.contains(&n.key(&targets)));
+    }
+    deliveries(directory, &targets, notices, usize::MAX).unwrap_or_default()
 }
 
 /// Dry run (X1): the timeline of deliveries that `rules` would have produced for the notices due
@@ -298,8 +178,13 @@ pub fn evaluate(
 /// their creation time, and recipients are resolved in the current directory. Nothing is
 /// recorded anywhere.
 ///
+/// The window spans at most [`limits::MAX_DRY_RUN_DAYS`] days and the timeline holds at most
+/// [`limits::MAX_DRY_RUN_DELIVERIES`] deliveries (and as many notices): the scan stops as soon as
+/// it would exceed it.
+///
 /// # Errors
-/// [`NotifyError::InvalidWindow`] when `from > to`; an invalid rule's error, or
+/// [`NotifyError::InvalidWindow`] when `from > to`, [`NotifyError::WindowTooLong`] past the span
+/// limit, [`NotifyError::TooManyDeliveries`] past the output limit; an invalid rule's error, or
 /// [`NotifyError::DuplicateRule`] when two rules share an id.
 pub fn dry_run(
     directory: &Directory,
@@ -311,6 +196,9 @@ pub fn dry_run(
     if from > to {
         return Err(NotifyError::InvalidWindow { from, to });
     }
+    if to - from > Duration::days(limits::MAX_DRY_RUN_DAYS) {
+        return Err(NotifyError::WindowTooLong { from, to, max_days: limits::MAX_DRY_RUN_DAYS });
+    }
     let mut ids = BTreeSet::new();
     for rule in rules {
         rule.validate(directory)?;
@@ -318,9 +206,67 @@ pub fn dry_run(
             return Err(NotifyError::DuplicateRule(rule.id.clone()));
         }
     }
+    let too_many = |_| NotifyError::TooManyDeliveries { from, to, limit: limits::MAX_DRY_RUN_DELIVERIES };
     let targets: Vec<Target<'_>> = rules.iter().map(|rule| Target { rule, from }).collect();
-    let notices = scan(events, None, &targets, to, Mode::Timeline);
-    Ok(deliveries(directory, &targets, notices))
+    let cap = limits::MAX_DRY_RUN_DELIVERIES;
+    let notices = scan(directory, events, None, &targets, to, Mode::Timeline, cap).map_err(too_many)?;
+    deliveries(directory, &targets, notices, cap).map_err(too_many)
+}
+
+/// How an event changes the disconnection of its connection (see [`evaluate`]).
+pub(super) enum Change {
+    /// A disconnect starts one.
+    Starts,
+    /// The connection needs no attention any more; `recovered` when it is connected again.
+    Ends {
+        /// Connected, reconnected or reauthenticated onto a valid grant.
+        recovered: bool,
+    },
+}
+
+/// The grant expiry an install, reinstall, reconnect or reauthentication sets (`None` inside:
+/// a grant that does not expire); `None` for the other kinds, which keep the grant.
+pub(super) fn granted(kind: &EventKind) -> Option<Option<DateTime<Utc>>> {
+    match kind {
+        EventKind::Installed { expires_at, .. }
+        | EventKind::Reinstalled { expires_at, .. }
+        | EventKind::Reconnected { expires_at }
+        | EventKind::Reauthenticated { expires_at, .. } => Some(*expires_at),
+        _ => None,
+    }
+}
+
+/// How an event of `kind` at `at` changes its connection's disconnection, `open` telling whether
+/// one is going on and `expires_at` being the grant expiry in force after the event: by
+/// [`Connection::attention_of`], the rule home uses too.
+///
+/// [`Connection::attention_of`]: crate::connection::Connection::attention_of
+pub(super) fn change(
+    kind: &EventKind,
+    open: bool,
+    expires_at: Option<DateTime<Utc>>,
+    reports_status: bool,
+    at: DateTime<Utc>,
+) -> Option<Change> {
+    let recorded = match kind {
+        EventKind::Installed { .. }
+        | EventKind::Reinstalled { .. }
+        | EventKind::Connected
+        | EventKind::Reconnected { .. }
+        | EventKind::Reauthenticated { .. } => ConnectionState::Connected,
+        EventKind::Disconnected => ConnectionState::Disconnected,
+        EventKind::ConnectionExpired => ConnectionState::Expired,
+        EventKind::ConnectionError(_) => ConnectionState::Error,
+        EventKind::Uninstalled => ConnectionState::Uninstalled,
+        _ => return None,
+    };
+    if !open {
+        return (recorded == ConnectionState::Disconnected).then_some(Change::Starts);
+    }
+    match Connection::attention_of(recorded, expires_at, reports_status, at) {
+        Some(_) => None,
+        None => Some(Change::Ends { recovered: recorded == ConnectionState::Connected }),
+    }
 }
 
 /// A rule under evaluation and the earliest due time it may deliver.
@@ -391,13 +337,16 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 /// have one list per type.
 struct RuleIndex<'a> {
     slots: FastMap<&'a AppId, usize>,
+    /// The app of each slot.
+    apps: Vec<&'a AppId>,
     by_slot: Vec<[Vec<usize>; 3]>,
     all_apps: [Vec<usize>; 3],
 }
 
 impl<'a> RuleIndex<'a> {
     fn build(targets: &[Target<'a>]) -> Self {
-        let mut index = Self { slots: FastMap::default(), by_slot: Vec::new(), all_apps: Default::default() };
+        let mut index =
+            Self { slots: FastMap::default(), apps: Vec::new(), by_slot: Vec::new(), all_apps: Default::default() };
         for (i, target) in targets.iter().enumerate() {
             let kind = type_slot(target.rule.rule_type);
             match &target.rule.apps {
@@ -412,6 +361,7 @@ impl<'a> RuleIndex<'a> {
                         let slot = *index.slots.entry(app).or_insert(next);
                         if slot == next {
                             index.by_slot.push(Default::default());
+                            index.apps.push(app);
                         }
                         if let Some(list) = index.by_slot.get_mut(slot).and_then(|lists| lists.get_mut(kind)) {
                             list.push(i);
@@ -425,6 +375,16 @@ impl<'a> RuleIndex<'a> {
 
     fn slot(&self, app: &AppId) -> Option<usize> {
         self.slots.get(app).copied()
+    }
+
+    /// The app in `slot`.
+    fn app_of(&self, slot: usize) -> Option<&'a AppId> {
+        self.apps.get(slot).copied()
+    }
+
+    /// The slot of `app` if disconnect rules watch it.
+    fn watched(&self, app: &AppId) -> Option<usize> {
+        self.slot(app).filter(|&s| !self.disconnect_rules(s).is_empty())
     }
 
     /// The rules of `rule_type` covering the app in `slot` (`None`: an app no rule names).
@@ -462,26 +422,55 @@ struct Episode<'e> {
     slot: usize,
 }
 
-/// Finds the notices due up to `to` (inclusive) and at or after each target's `from`.
+/// Where a live evaluation resumes: a settled delivery log's instant and what it carries.
+#[derive(Clone, Copy)]
+struct Resume<'e> {
+    settled: DateTime<Utc>,
+    log: &'e DeliveryLog,
+}
+
+/// The scan found more notices than its cap.
+struct Overflow;
+
+/// Pushes a notice unless the output already holds `cap`.
+fn push<'e>(out: &mut Vec<Notice<'e>>, notice: Notice<'e>, cap: usize) -> Result<(), Overflow> {
+    if out.len() >= cap {
+        return Err(Overflow);
+    }
+    out.push(notice);
+    Ok(())
+}
+
+/// Finds the notices due up to `to` (inclusive) and at or after each target's `from`, at most
+/// `cap` of them.
 ///
 /// Events before the earliest `from` can give no notice: they only open and close
-/// disconnections, which need no rule matching. With `resume` (a settled instant and the
-/// disconnections going on then), the scan starts at that instant instead of the log's start.
+/// disconnections, which need no rule matching. With `resume`, the scan starts at the settled
+/// instant instead of the log's start.
+#[allow(clippy::too_many_arguments)]
 fn scan<'e>(
+    directory: &Directory,
     events: &'e EventLog,
-    resume: Option<(DateTime<Utc>, &'e [OpenDisconnection])>,
+    resume: Option<Resume<'e>>,
     targets: &[Target<'_>],
     to: DateTime<Utc>,
     mode: Mode,
-) -> Vec<Notice<'e>> {
+    cap: usize,
+) -> Result<Vec<Notice<'e>>, Overflow> {
     let index = RuleIndex::build(targets);
-    let Some(earliest) = targets.iter().map(|t| t.from).min() else { return Vec::new() };
-    let begin = resume.map_or(0, |(settled, _)| events.count_before(settled));
+    let Some(earliest) = targets.iter().map(|t| t.from).min() else { return Ok(Vec::new()) };
+    let reports: Vec<bool> = (0..index.by_slot.len())
+        .map(|slot| index.app_of(slot).and_then(|app| directory.app(app)).is_some_and(|a| a.reports_status))
+        .collect();
+    let begin = resume.map_or(0, |r| events.count_before(r.settled));
     let end = events.count_up_to(to);
     let mut out = Vec::new();
     let mut episodes: FastMap<(usize, Option<&'e UserId>), Episode<'e>> = FastMap::default();
-    for open in resume.map(|(_, open)| open).unwrap_or_default() {
-        if let Some(slot) = index.slot(&open.app).filter(|&s| !index.disconnect_rules(s).is_empty()) {
+    // Grant expiries set since the scan's start, per watched connection (`None` inside: a grant
+    // that does not expire); older ones come from the settled log.
+    let mut grants: FastMap<(usize, Option<&'e UserId>), Option<DateTime<Utc>>> = FastMap::default();
+    for open in resume.map(|r| r.log.open_at_settle()).unwrap_or_default() {
+        if let Some(slot) = index.watched(&open.app) {
             let episode = Episode { event: open.event, at: open.at, app: &open.app, user: open.user.as_ref(), slot };
             episodes.insert((slot, open.user.as_ref()), episode);
         }
@@ -491,62 +480,66 @@ fn scan<'e>(
     for event in events.range(begin..end) {
         let live = event.at >= earliest;
         let (app, user) = (event.app, event.user);
-        let notify = |out: &mut Vec<Notice<'e>>, slot: Option<usize>, rule_type: RuleType, trigger: Trigger| {
+        let slot = index.slot(app);
+        let notify = |out: &mut Vec<Notice<'e>>, rule_type: RuleType, trigger: Trigger| {
             if live {
                 for t in index.matching(rule_type, slot).filter(|&t| in_window(t, event.at)) {
-                    out.push(Notice { due_at: event.at, target: t, trigger, app, user });
+                    push(out, Notice { due_at: event.at, target: t, trigger, app, user }, cap)?;
                 }
             }
+            Ok(())
         };
-        let recovered = match (disconnection_change(event.kind), event.kind) {
-            (_, EventKind::Installed { .. } | EventKind::Reinstalled { .. }) => {
-                if live {
-                    let slot = index.slot(app);
-                    notify(&mut out, slot, RuleType::AppInstalled, Trigger::Installed { event: event.id });
+        if matches!(event.kind, EventKind::Installed { .. } | EventKind::Reinstalled { .. }) {
+            notify(&mut out, RuleType::AppInstalled, Trigger::Installed { event: event.id })?;
+        }
+        if let Some(watched) = index.watched(app) {
+            let key = (watched, user);
+            if let Some(expiry) = granted(event.kind) {
+                grants.insert(key, expiry);
+            }
+            let open = episodes.contains_key(&key);
+            let expires_at = if open {
+                grants.get(&key).copied().unwrap_or_else(|| resume.and_then(|r| r.log.expiry_at_settle(app, user)))
+            } else {
+                None
+            };
+            let reports_status = reports.get(watched).copied().unwrap_or_default();
+            match change(event.kind, open, expires_at, reports_status, event.at) {
+                Some(Change::Starts) => {
+                    episodes.insert(key, Episode { event: event.id, at: event.at, app, user, slot: watched });
+                    notify(&mut out, RuleType::AppDisconnected, Trigger::Disconnected { event: event.id })?;
                 }
-                continue;
-            }
-            (Some(DisconnectionChange::Starts), _) => {
-                let Some(slot) = index.slot(app).filter(|&s| !index.disconnect_rules(s).is_empty()) else {
-                    continue;
-                };
-                // A disconnect during a disconnection (the log refuses it) would start nothing.
-                if let Entry::Vacant(vacant) = episodes.entry((slot, user)) {
-                    vacant.insert(Episode { event: event.id, at: event.at, app, user, slot });
-                    notify(&mut out, Some(slot), RuleType::AppDisconnected, Trigger::Disconnected { event: event.id });
-                }
-                continue;
-            }
-            (Some(DisconnectionChange::Ends { recovered }), _) => recovered,
-            (None, _) => continue,
-        };
-        let slot = index.slot(app);
-        if let Some(episode) = slot.and_then(|s| episodes.remove(&(s, user))) {
-            // A disconnection that ended by the earliest `from` has no reminder in the window.
-            if mode == Mode::Timeline && event.at > earliest {
-                reminders(&index, targets, &episode, event.at, Some(event.at), &mut out);
-            }
-            if recovered && live {
-                let trigger = Trigger::Recovered { disconnected: episode.event, event: event.id };
-                for &t in index.disconnect_rules(episode.slot) {
-                    if targets.get(t).is_some_and(|t| t.rule.notify_recovered) && in_window(t, event.at) {
-                        out.push(Notice { due_at: event.at, target: t, trigger, app, user });
+                Some(Change::Ends { recovered }) => {
+                    if let Some(episode) = episodes.remove(&key) {
+                        // A disconnection that ended by the earliest `from` has no reminder in the window.
+                        if mode == Mode::Timeline && event.at > earliest {
+                            reminders(&index, targets, &episode, event.at, Some(event.at), &mut out, cap)?;
+                        }
+                        if recovered && live {
+                            let trigger = Trigger::Recovered { disconnected: episode.event, event: event.id };
+                            for &t in index.disconnect_rules(episode.slot) {
+                                if targets.get(t).is_some_and(|t| t.rule.notify_recovered) && in_window(t, event.at) {
+                                    push(&mut out, Notice { due_at: event.at, target: t, trigger, app, user }, cap)?;
+                                }
+                            }
+                        }
                     }
                 }
+                None => {}
             }
         }
         if matches!(event.kind, EventKind::Uninstalled) {
-            notify(&mut out, slot, RuleType::AppUninstalled, Trigger::Uninstalled { event: event.id });
+            notify(&mut out, RuleType::AppUninstalled, Trigger::Uninstalled { event: event.id })?;
         }
     }
 
     for episode in episodes.values() {
         match mode {
-            Mode::Timeline => reminders(&index, targets, episode, to, None, &mut out),
-            Mode::CatchUp => latest_reminders(&index, targets, episode, to, &mut out),
+            Mode::Timeline => reminders(&index, targets, episode, to, None, &mut out, cap)?,
+            Mode::CatchUp => latest_reminders(&index, targets, episode, to, &mut out, cap)?,
         }
     }
-    out
+    Ok(out)
 }
 
 /// Every reminder of `episode` due in `[target.from, to]` and strictly before `ended` (if the
@@ -558,7 +551,8 @@ fn reminders<'e>(
     to: DateTime<Utc>,
     ended: Option<DateTime<Utc>>,
     out: &mut Vec<Notice<'e>>,
-) {
+    cap: usize,
+) -> Result<(), Overflow> {
     for &t in index.disconnect_rules(episode.slot) {
         let Some((target, frequency)) = targets.get(t).and_then(|g| g.rule.frequency.map(|f| (g, f))) else {
             continue;
@@ -572,11 +566,12 @@ fn reminders<'e>(
                 break;
             }
             let trigger = Trigger::Reminder { disconnected: episode.event, n };
-            out.push(Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user });
+            push(out, Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user }, cap)?;
             let Some(next) = n.checked_add(1) else { break };
             n = next;
         }
     }
+    Ok(())
 }
 
 /// The latest reminder of an ongoing `episode` due at or before `now`, per rule, if it is due at
@@ -587,7 +582,8 @@ fn latest_reminders<'e>(
     episode: &Episode<'e>,
     now: DateTime<Utc>,
     out: &mut Vec<Notice<'e>>,
-) {
+    cap: usize,
+) -> Result<(), Overflow> {
     for &t in index.disconnect_rules(episode.slot) {
         let Some((target, frequency)) = targets.get(t).and_then(|g| g.rule.frequency.map(|f| (g, f))) else {
             continue;
@@ -595,9 +591,10 @@ fn latest_reminders<'e>(
         let Some(n) = last_due_at_or_before(frequency, episode.at, now) else { continue };
         if let Some(due) = frequency.reminder_due(episode.at, n).filter(|due| *due >= target.from) {
             let trigger = Trigger::Reminder { disconnected: episode.event, n };
-            out.push(Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user });
+            push(out, Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user }, cap)?;
         }
     }
+    Ok(())
 }
 
 /// A guess of how many periods separate `start` from `t`, corrected by the callers.
@@ -607,7 +604,9 @@ fn estimate(frequency: Frequency, start: DateTime<Utc>, t: DateTime<Utc>) -> u32
         return 1;
     }
     let periods = match frequency.period() {
-        Some(period) => (t - start).num_seconds() / period.num_seconds().max(1),
+        // `reminder_due` takes periodic numbers up to `i32::MAX`: a guess past it would be
+        // walked back one by one.
+        Some(period) => ((t - start).num_seconds() / period.num_seconds().max(1)).min(i64::from(i32::MAX)),
         None => {
             let months = |d: DateTime<Utc>| i64::from(d.year()) * 12 + i64::from(d.month0());
             months(t) - months(start)
@@ -642,8 +641,14 @@ fn last_due_at_or_before(frequency: Frequency, start: DateTime<Utc>, t: DateTime
 
 /// Expands notices into deliveries (recipients × channels), resolving each rule's recipients
 /// once. Notices are sorted first; recipients and channels come sorted, so the deliveries come
-/// out in [`Delivery`]'s order without sorting them.
-fn deliveries(directory: &Directory, targets: &[Target<'_>], mut notices: Vec<Notice<'_>>) -> Vec<Delivery> {
+/// out in [`Delivery`]'s order without sorting them. A notice whose deliveries would take the
+/// output past `cap` stops the expansion before anything of it is allocated.
+fn deliveries(
+    directory: &Directory,
+    targets: &[Target<'_>],
+    mut notices: Vec<Notice<'_>>,
+    cap: usize,
+) -> Result<Vec<Delivery>, Overflow> {
     let rule_id = |n: &Notice<'_>| targets.get(n.target).map(|t| t.rule.id.as_str()).unwrap_or_default();
     notices.sort_unstable_by(|a, b| {
         (a.due_at.cmp(&b.due_at))
@@ -668,6 +673,10 @@ fn deliveries(directory: &Directory, targets: &[Target<'_>], mut notices: Vec<No
                 None => continue,
             },
         };
+        let count = people.len().checked_mul(target.rule.channels.len()).ok_or(Overflow)?;
+        if out.len().checked_add(count).is_none_or(|total| total > cap) {
+            return Err(Overflow);
+        }
         for person in people {
             for channel in &target.rule.channels {
                 out.push(Delivery {
@@ -682,5 +691,5 @@ fn deliveries(directory: &Directory, targets: &[Target<'_>], mut notices: Vec<No
             }
         }
     }
-    out
+    Ok(out)
 }

@@ -6,14 +6,16 @@
 //! round-trip through its JSON snapshot; the `Engine` methods here are thin conveniences over
 //! the free functions.
 
+mod delivery;
 mod error;
 mod evaluate;
 mod rule;
 
 use chrono::{DateTime, Utc};
 
+pub use delivery::{DeliveryLog, OpenDisconnection};
 pub use error::NotifyError;
-pub use evaluate::{Delivery, DeliveryLog, NoticeKey, OpenDisconnection, Trigger, dry_run, evaluate};
+pub use evaluate::{Delivery, NoticeKey, Trigger, dry_run, evaluate};
 pub use rule::{
     ActiveRule, Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleChange, RuleEvent, RuleId,
     RuleType,
@@ -21,6 +23,7 @@ pub use rule::{
 
 use crate::account::UserId;
 use crate::engine::Engine;
+use crate::log::EventLog;
 use crate::state::Directory;
 
 /// The notification side of an engine: its rules and its delivery log.
@@ -31,16 +34,20 @@ pub struct Notifications {
 }
 
 impl Notifications {
-    /// Rebuilds the notification side of a snapshot, replaying the rule changes.
+    /// Rebuilds the notification side of a snapshot over the engine's `events`: replays the rule
+    /// changes, then re-derives and checks the delivery log ([`DeliveryLog::restore`]).
     ///
     /// # Errors
-    /// As [`NotificationRules::from_events`].
+    /// As [`NotificationRules::from_events`] and [`DeliveryLog::restore`].
     pub fn restore(
         directory: &Directory,
+        events: &EventLog,
         rule_events: Vec<RuleEvent>,
         deliveries: DeliveryLog,
     ) -> Result<Self, NotifyError> {
-        Ok(Self { rules: NotificationRules::from_events(directory, rule_events)?, deliveries })
+        let rules = NotificationRules::from_events(directory, rule_events)?;
+        let deliveries = DeliveryLog::restore(directory, events, &rules, deliveries)?;
+        Ok(Self { rules, deliveries })
     }
 
     /// The rules.
@@ -111,16 +118,24 @@ impl Engine {
         evaluate(self.directory(), self.events(), &self.notifications.rules, &self.notifications.deliveries, now)
     }
 
-    /// Records deliveries as sent (see [`DeliveryLog::record`]); returns how many notices were new.
-    pub fn record_deliveries(&mut self, deliveries: &[Delivery]) -> usize {
-        self.notifications.deliveries.record(deliveries)
+    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
+    /// deliveries the engine produces at `now` are accepted: pass the `now` they were evaluated
+    /// at (see [`DeliveryLog::record`]).
+    ///
+    /// # Errors
+    /// [`NotifyError::NotDue`] naming the first refused delivery; nothing changes.
+    pub fn record_deliveries(&mut self, deliveries: &[Delivery], now: DateTime<Utc>) -> Result<usize, NotifyError> {
+        let mut log = std::mem::take(&mut self.notifications.deliveries);
+        let result = log.record(self.directory(), self.events(), &self.notifications.rules, deliveries, now);
+        self.notifications.deliveries = log;
+        result
     }
 
-    /// Settles the delivery log before `before` over the engine's log: see
-    /// [`DeliveryLog::settle`].
+    /// Settles the delivery log before `before` over the engine's log (never past its newest
+    /// event): see [`DeliveryLog::settle`].
     pub fn settle_deliveries(&mut self, before: DateTime<Utc>) {
         let mut log = std::mem::take(&mut self.notifications.deliveries);
-        log.settle(self.events(), before);
+        log.settle(self.directory(), self.events(), before);
         self.notifications.deliveries = log;
     }
 

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use connected_apps::notify::{NoticeKey, Trigger};
 use connected_apps::time::add_months;
 use connected_apps::{
-    AppLevel, Channel, Delivery, DeliveryLog, Directory, Engine, Event, EventKind, Frequency, Recipients, Rule,
-    RuleApps, RuleType, Team, UserId,
+    AppLevel, Channel, Connection, ConnectionState, Delivery, DeliveryLog, Directory, Engine, Event, EventKind,
+    Frequency, Recipients, Rule, RuleApps, RuleType, Team, UserId,
 };
 
 use crate::common::{account, app, user};
@@ -22,7 +22,8 @@ pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
 
 pub const USERS: [&str; 5] = ["admin", "ann", "bob", "mia", "zed"];
 pub const TEAMS: [&str; 2] = ["ops", "sales"];
-/// salesforce, slack and zoom are account-level; gmail is user-level.
+/// salesforce, slack and zoom are account-level; gmail is user-level. Every app but zoom
+/// reports its status.
 pub const APPS: [&str; 4] = ["gmail", "salesforce", "slack", "zoom"];
 
 /// admin (super admin), mia (App Marketplace Access), ann and bob (no permission), zed
@@ -42,7 +43,9 @@ pub fn directory() -> Directory {
     .unwrap();
     d.add_team(Team { id: "ops".into(), name: "Ops".into(), members: vec!["bob".into(), "ann".into()] }).unwrap();
     for id in APPS {
-        d.add_app(app(id, if id == "gmail" { AppLevel::UserLevel } else { AppLevel::AccountLevel })).unwrap();
+        let mut entry = app(id, if id == "gmail" { AppLevel::UserLevel } else { AppLevel::AccountLevel });
+        entry.reports_status = id != "zoom";
+        d.add_app(entry).unwrap();
     }
     d
 }
@@ -111,11 +114,32 @@ fn covers(rule: &Rule, app: &str) -> bool {
     }
 }
 
+/// The state an event records for its connection, if it records one.
+fn recorded_state(kind: &EventKind) -> Option<ConnectionState> {
+    Some(match kind {
+        EventKind::Installed { .. }
+        | EventKind::Reinstalled { .. }
+        | EventKind::Connected
+        | EventKind::Reconnected { .. }
+        | EventKind::Reauthenticated { .. } => ConnectionState::Connected,
+        EventKind::Disconnected => ConnectionState::Disconnected,
+        EventKind::ConnectionExpired => ConnectionState::Expired,
+        EventKind::ConnectionError(_) => ConnectionState::Error,
+        EventKind::Uninstalled => ConnectionState::Uninstalled,
+        _ => return None,
+    })
+}
+
 /// Walks every minute from the first event (or `floor`) to `to`, checking every rule at each
 /// minute; returns every notice due at or before `to` and at or after the rule's own bound, and
 /// the disconnections still going on at `to` (connection → disconnect event id).
+///
+/// A disconnection starts with a disconnect and lasts while the connection needs attention by
+/// `Connection::attention_of` (the one rule home uses), judged after each event of the
+/// connection; it is a recovery when a connected report ends it.
 /// Every timestamp must fall on a whole minute.
 pub fn reference_notices(
+    directory: &Directory,
     events: &[Event],
     rules: &[(Rule, DateTime<Utc>)],
     floor: DateTime<Utc>,
@@ -123,12 +147,30 @@ pub fn reference_notices(
 ) -> (Vec<RefNotice>, BTreeSet<connected_apps::EventId>) {
     let mut out = Vec::new();
     let mut open: BTreeMap<(String, Option<UserId>), (connected_apps::EventId, DateTime<Utc>)> = BTreeMap::new();
+    let mut grants: BTreeMap<(String, Option<UserId>), Option<DateTime<Utc>>> = BTreeMap::new();
     let mut t = events.first().map_or(floor, |e| e.at.min(floor));
     let mut i = 0;
     while t <= to {
         while let Some(e) = events.get(i).filter(|e| e.at == t) {
             let key = (e.app.as_str().to_owned(), e.user.clone());
             let was_open = open.get(&key).copied();
+            match &e.kind {
+                EventKind::Installed { expires_at, .. }
+                | EventKind::Reinstalled { expires_at, .. }
+                | EventKind::Reconnected { expires_at }
+                | EventKind::Reauthenticated { expires_at, .. } => {
+                    grants.insert(key.clone(), *expires_at);
+                }
+                _ => {}
+            }
+            let reports = directory.app(&e.app).unwrap().reports_status;
+            let recorded = recorded_state(&e.kind);
+            let ends = was_open.is_some()
+                && recorded.is_some_and(|state| {
+                    let expiry = grants.get(&key).copied().flatten();
+                    Connection::attention_of(state, expiry, reports, t).is_none()
+                });
+            let recovery = ends && recorded == Some(ConnectionState::Connected);
             for (r, (rule, _)) in rules.iter().enumerate() {
                 if !covers(rule, e.app.as_str()) {
                     continue;
@@ -141,10 +183,7 @@ pub fn reference_notices(
                     (EventKind::Disconnected, RuleType::AppDisconnected) if was_open.is_none() => {
                         Some(Trigger::Disconnected { event: e.id })
                     }
-                    (
-                        EventKind::Connected | EventKind::Reconnected { .. } | EventKind::Reauthenticated { .. },
-                        RuleType::AppDisconnected,
-                    ) if rule.notify_recovered => {
+                    (_, RuleType::AppDisconnected) if recovery && rule.notify_recovered => {
                         was_open.map(|(d, _)| Trigger::Recovered { disconnected: d, event: e.id })
                     }
                     _ => None,
@@ -153,19 +192,10 @@ pub fn reference_notices(
                     out.push(RefNotice { due_at: t, rule: r, trigger, app: key.0.clone(), user: key.1.clone() });
                 }
             }
-            match &e.kind {
-                EventKind::Disconnected => {
-                    open.entry(key).or_insert((e.id, e.at));
-                }
-                EventKind::Uninstalled
-                | EventKind::Connected
-                | EventKind::Reconnected { .. }
-                | EventKind::Reauthenticated { .. }
-                | EventKind::ConnectionExpired
-                | EventKind::ConnectionError(_) => {
-                    open.remove(&key);
-                }
-                _ => {}
+            if matches!(e.kind, EventKind::Disconnected) {
+                open.entry(key).or_insert((e.id, e.at));
+            } else if ends {
+                open.remove(&key);
             }
             i += 1;
         }
@@ -233,7 +263,7 @@ pub fn reference_timeline(
     to: DateTime<Utc>,
 ) -> Vec<Delivery> {
     let bounded: Vec<(Rule, DateTime<Utc>)> = rules.iter().map(|r| (r.clone(), from)).collect();
-    let (notices, _) = reference_notices(events, &bounded, from, to);
+    let (notices, _) = reference_notices(directory, events, &bounded, from, to);
     expand(directory, &bounded, &notices)
 }
 
@@ -249,7 +279,7 @@ pub fn reference_evaluate(
     let bounded: Vec<(Rule, DateTime<Utc>)> =
         rules.iter().map(|(r, since)| (r.clone(), log.settled_before().map_or(*since, |s| s.max(*since)))).collect();
     let floor = bounded.iter().map(|(_, s)| *s).min().unwrap_or(now);
-    let (notices, open) = reference_notices(events, &bounded, floor, now);
+    let (notices, open) = reference_notices(directory, events, &bounded, floor, now);
     let mut latest: BTreeMap<(usize, connected_apps::EventId), RefNotice> = BTreeMap::new();
     let mut kept = Vec::new();
     for n in notices {
