@@ -7,6 +7,8 @@
 #[path = "../fuzz/src/lib.rs"]
 mod bodies;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,13 +21,74 @@ use connected_apps::{
     UsageHistory, UserId,
 };
 
+/// The most heap one corpus input may hold at once on its thread (the fixture included): the
+/// fuzzer's RSS limit does not see untouched zeroed allocations, this does.
+const MAX_HEAP_PER_INPUT: usize = 64 << 20;
+
+/// Counts the bytes each thread holds, and its peak, so that the replay can refuse an input that
+/// makes the engine allocate far more than the input justifies.
+struct Counting;
+
+thread_local! {
+    static HELD: Cell<usize> = const { Cell::new(0) };
+    static PEAK: Cell<usize> = const { Cell::new(0) };
+}
+
+fn held(delta: isize) {
+    let _ = HELD.try_with(|held| {
+        let now = held.get().saturating_add_signed(delta);
+        held.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only counters move.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        held(layout.size() as isize);
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        held(layout.size() as isize);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        held(-(layout.size() as isize));
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        held(new_size as isize - layout.size() as isize);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `body` on `data` and returns the most heap its thread held meanwhile, above what it
+/// held before.
+fn peak_heap(body: bodies::Body, data: &[u8]) -> std::thread::Result<usize> {
+    let base = HELD.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    std::panic::catch_unwind(|| body(data))?;
+    Ok(PEAK.with(Cell::get).saturating_sub(base))
+}
+
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus").join(target)
 }
 
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(corpus_dir(target))
-        .unwrap_or_else(|e| panic!("corpus of {target}: {e}"))
+fn findings_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("findings").join(target)
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
         .filter(|p| p.is_file())
         .collect();
@@ -34,18 +97,28 @@ fn corpus(target: &str) -> Vec<PathBuf> {
 }
 
 fn replay(target: &str) {
-    let (_, body) = bodies::TARGETS.iter().find(|(name, _)| *name == target).unwrap();
-    let files = corpus(target);
+    let files = files(&corpus_dir(target));
     assert!(files.len() >= 5, "the {target} corpus holds only {} inputs", files.len());
-    let failed: Vec<String> = files
-        .iter()
-        .filter(|path| {
-            let data = fs::read(path).unwrap();
-            std::panic::catch_unwind(|| body(&data)).is_err()
-        })
-        .map(|path| path.display().to_string())
-        .collect();
+    run(target, &files);
+}
+
+fn run(target: &str, files: &[PathBuf]) {
+    let failed = failures(target, files);
     assert!(failed.is_empty(), "{target}: {} of {} corpus inputs fail: {failed:#?}", failed.len(), files.len());
+}
+
+/// The inputs of `files` that make `target` panic or hold more than [`MAX_HEAP_PER_INPUT`].
+fn failures(target: &str, files: &[PathBuf]) -> Vec<String> {
+    let (_, body) = bodies::TARGETS.iter().find(|(name, _)| *name == target).unwrap();
+    let _ = bodies::fixture();
+    files
+        .iter()
+        .filter_map(|path| match peak_heap(*body, &fs::read(path).unwrap()) {
+            Err(_) => Some(format!("{}: panicked", path.display())),
+            Ok(peak) if peak > MAX_HEAP_PER_INPUT => Some(format!("{}: held {peak} heap bytes", path.display())),
+            Ok(_) => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -83,6 +156,16 @@ fn command_corpus() {
 #[test]
 fn insights_corpus() {
     replay("insights");
+}
+
+/// Inputs that found a bug not fixed yet (see "Known findings" in `core/fuzz/README.md`). Once
+/// fixed, move them into the corpus and drop this test.
+#[test]
+#[ignore = "known findings, not fixed yet: RecordAggregate's dense day blocks (apps × types per day)"]
+fn known_findings() {
+    let failed: Vec<String> =
+        ["import", "insights"].into_iter().flat_map(|t| failures(t, &files(&findings_dir(t)))).collect();
+    assert!(failed.is_empty(), "known findings still fail: {failed:#?}");
 }
 
 /// The fixture the targets share is what the seeds assume: a log before the split, a valid tail.
