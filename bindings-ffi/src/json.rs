@@ -3,7 +3,7 @@
 //! their checks are the core's serde derives (unknown fields and values refused), so a record
 //! read here is exactly what `AccountEngine.fromJson` would read.
 
-use connected_apps::{Account, ActivityFilter, App, Command, Error, SnapshotError, Team, User};
+use connected_apps::{Account, ActivityFilter, App, Command, Delivery, Error, Rule, SnapshotError, Team, User};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ConnectedAppsError, catching_panics};
@@ -38,4 +38,9 @@ from_json_functions!(
     account_from_json -> Account,
     /// An activity filter: `types`, `users`, `apps` (lists) and `since`, `until` (RFC 3339).
     activity_filter_from_json -> ActivityFilter,
+    /// A notification rule in the core's JSON shape (as in a snapshot's rule log).
+    rule_from_json -> Rule,
+    /// Deliveries in the core's JSON shape (as `due_notifications` returns them), e.g. kept by a
+    /// host between evaluating and recording.
+    deliveries_from_json -> Vec<Delivery>,
 );

@@ -55,6 +55,9 @@ OPERATIONS: dict[str, Callable[[ca.Engine, dict[str, Any]], Any]] = {
     "add_app": lambda e, c: e.add_app(c["app"]),
     "set_account": lambda e, c: e.set_account(c["account"]),
     "set_user_active": lambda e, c: e.set_user_active(c["user"], c["active"]),
+    "create_rule": lambda e, c: e.create_rule(c["actor"], c["rule"], when(c["now"])),
+    "dry_run": lambda e, c: e.dry_run_notifications(c["rules"], when(c["from"]), when(c["to"])),
+    "record_deliveries": lambda e, c: e.record_deliveries(c["deliveries"], when(c["now"])),
 }
 
 

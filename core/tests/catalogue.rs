@@ -115,6 +115,20 @@ fn run(engine: &mut Engine, case: &Value) -> Result<(), Error> {
             let user = case["user"].as_str().unwrap().into();
             Ok(engine.directory_mut().set_user_active(&user, case["active"].as_bool().unwrap())?)
         }
+        "create_rule" => {
+            let actor = case["actor"].as_str().unwrap().into();
+            Ok(engine.create_rule(&actor, parse(&case["rule"])?, time(&case["now"]))?)
+        }
+        "dry_run" => {
+            let rules: Vec<connected_apps::Rule> = parse(&case["rules"])?;
+            engine.dry_run_notifications(&rules, time(&case["from"]), time(&case["to"])).map(drop)?;
+            Ok(())
+        }
+        "record_deliveries" => {
+            let deliveries: Vec<connected_apps::Delivery> = parse(&case["deliveries"])?;
+            engine.record_deliveries(&deliveries, time(&case["now"])).map(drop)?;
+            Ok(())
+        }
         other => panic!("unknown operation {other:?}"),
     }
 }

@@ -69,6 +69,13 @@ private fun run(engine: AccountEngine, c: JsonObject, sample: String) {
         "add_app" -> engine.addApp(appFromJson(c["app"].toString()))
         "set_account" -> engine.setAccount(accountFromJson(c["account"].toString()))
         "set_user_active" -> engine.setUserActive(c["user"].asString, c["active"].asBoolean)
+        "create_rule" -> engine.createRule(c["actor"].asString, ruleFromJson(c["rule"].toString()), Instant.parse(c["now"].asString))
+        "dry_run" -> engine.dryRunNotifications(
+            c.getAsJsonArray("rules").map { ruleFromJson(it.toString()) },
+            Instant.parse(c["from"].asString),
+            Instant.parse(c["to"].asString),
+        )
+        "record_deliveries" -> engine.recordDeliveries(deliveriesFromJson(c["deliveries"].toString()), Instant.parse(c["now"].asString))
         else -> throw AssertionError("unknown operation $op")
     }
 }

@@ -54,6 +54,13 @@ OPERATIONS = {
     "add_app": lambda e, c: e.add_app(ca.app_from_json(json.dumps(c["app"]))),
     "set_account": lambda e, c: e.set_account(ca.account_from_json(json.dumps(c["account"]))),
     "set_user_active": lambda e, c: e.set_user_active(c["user"], c["active"]),
+    "create_rule": lambda e, c: e.create_rule(c["actor"], ca.rule_from_json(json.dumps(c["rule"])), when(c["now"])),
+    "dry_run": lambda e, c: e.dry_run_notifications(
+        [ca.rule_from_json(json.dumps(r)) for r in c["rules"]], when(c["from"]), when(c["to"])
+    ),
+    "record_deliveries": lambda e, c: e.record_deliveries(
+        ca.deliveries_from_json(json.dumps(c["deliveries"])), when(c["now"])
+    ),
 }
 
 
