@@ -190,7 +190,7 @@ impl EventKind {
     /// own status: connected again, expired, an error), so that it exists only for apps that
     /// report status ([`crate::App::reports_status`]).
     #[must_use]
-    pub fn is_status_report(&self) -> bool {
+    pub(crate) fn is_status_report(&self) -> bool {
         matches!(self, Self::Connected | Self::ConnectionExpired | Self::ConnectionError(_))
     }
 

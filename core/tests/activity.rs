@@ -77,7 +77,7 @@ fn passes(e: &Event, f: &ActivityFilter, skip: Option<Dim>) -> bool {
             Some(actor) => f.users.iter().any(|u| u == actor),
             None => false,
         };
-    let app = skip == Some(Dim::App) || f.apps.is_empty() || f.apps.iter().any(|a| *a == e.app);
+    let app = skip == Some(Dim::App) || f.apps.is_empty() || f.apps.contains(&e.app);
     let since = match f.since {
         Some(s) => e.at >= s,
         None => true,
