@@ -54,8 +54,10 @@ impl From<UserId> for Actor {
 ///
 /// What only the app can report — `ReportConnected`, `ReportExpired`, `ReportError`, the
 /// vendor's own status — is refused with [`crate::LifecycleError::StatusNotReported`] for apps
-/// that do not report status ([`crate::App::reports_status`]), as the same events are when
-/// appended. Table: `core/tests/permissions.rs`.
+/// that do not report status ([`crate::App::reports_status`]). The same events arriving from
+/// elsewhere (append, import, ingest, snapshots) are history and are kept, but never shown:
+/// [`crate::Connection::attention`] ignores them for such apps in every view and notification.
+/// Table: `core/tests/permissions.rs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {

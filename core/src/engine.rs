@@ -167,6 +167,11 @@ impl Engine {
                 (None, EventKind::AppVersionChanged { version, scopes, features })
             }
         };
+        // What only the app can report is refused for apps that do not report status; the same
+        // events from elsewhere (history) are kept, and `Connection::attention` never shows them.
+        if !app.reports_status && kind.is_status_report() {
+            return Err(LifecycleError::StatusNotReported { app: app.id.clone(), activity: kind.activity_type() });
+        }
         let post_uninstall_steps = app.post_uninstall_steps.clone();
         let event = Event { id: EventId(self.next_id), at: now, app: app.id.clone(), user, actor: actor_id, kind };
         let uninstalled = matches!(event.kind, EventKind::Uninstalled);

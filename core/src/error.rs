@@ -173,8 +173,8 @@ pub enum LifecycleError {
         /// The newest logged timestamp.
         newest: DateTime<Utc>,
     },
-    /// A status report (connected, expired, error) about an app that does not report its
-    /// status: only such apps can say it (H1, H2).
+    /// A status report command (connected, expired, error) about an app that does not report
+    /// its status: only such apps can say it (H1, H2).
     #[error("app {app:?} does not report status: {activity} cannot be logged for it")]
     StatusNotReported {
         /// The app.

@@ -298,8 +298,7 @@ fn undeclared(app: &App, scopes: &BTreeSet<String>) -> Option<LifecycleError> {
 
 /// Folds an event of `kind` at `at` into an installed `connection` of `app` (the entry in
 /// force): every kind but installs and version changes, which [`State::apply`] handles before.
-/// Status reports are refused for apps that do not report status. On error the connection is
-/// unchanged.
+/// On error the connection is unchanged.
 #[inline]
 pub(crate) fn change(
     connection: &mut Connection,
@@ -307,9 +306,6 @@ pub(crate) fn change(
     kind: &EventKind,
     at: DateTime<Utc>,
 ) -> Result<(), LifecycleError> {
-    if !app.reports_status && kind.is_status_report() {
-        return Err(LifecycleError::StatusNotReported { app: app.id.clone(), activity: kind.activity_type() });
-    }
     let state = connection.state_at(at);
     let already = |state: &'static str| LifecycleError::AlreadyInState { app: app.id.clone(), state };
     let new_health = match kind {

@@ -152,7 +152,8 @@ pub struct ConnectionsHome {
 pub struct ConnectionView {
     /// The connection's user, for user-level apps.
     pub user: Option<UserId>,
-    /// State at the view's instant.
+    /// State at the view's instant; for apps that do not report status, only what the engine
+    /// knows by itself (disconnected, expired by the clock), else connected.
     pub state: ConnectionState,
     /// Latest install.
     pub installed_at: DateTime<Utc>,
@@ -245,6 +246,16 @@ fn attention(app: &App, connection: &Connection, now: DateTime<Utc>) -> Option<A
         message,
         resolution_steps: steps,
     })
+}
+
+/// The state a view shows for a connection: what only the app can report exists only for apps
+/// that report status ([`Connection::attention`]).
+fn shown_state(app: &App, connection: &Connection, now: DateTime<Utc>) -> ConnectionState {
+    if app.reports_status {
+        connection.state_at(now)
+    } else {
+        connection.attention(false, now).unwrap_or(ConnectionState::Connected)
+    }
 }
 
 fn sort_by_urgency(items: &mut [AttentionItem]) {
@@ -386,7 +397,7 @@ pub fn app_overview(
         .iter()
         .map(|c| ConnectionView {
             user: c.key.user.clone(),
-            state: c.state_at(now),
+            state: shown_state(entry, c, now),
             installed_at: c.installed_at,
             installed_by: c.installed_by.clone(),
             granted_scopes: c.granted_scopes.clone(),

@@ -224,7 +224,8 @@ fn unknown_viewer_or_app_is_refused() {
 
 /// The one rule (`Connection::attention`): what the engine knows by itself (a disconnect, a
 /// grant past its expiry by the caller's clock) needs attention for every app, in H1, H5, H6 and
-/// O1 alike; what only the app can report is refused for apps that do not report status.
+/// O1 alike; what only the app can report is refused as a command for apps that do not report
+/// status, and never shown when it arrives as history.
 #[test]
 fn apps_without_status_need_attention_only_for_what_the_engine_knows() {
     let mut e = engine();
@@ -271,4 +272,22 @@ fn apps_without_status_need_attention_only_for_what_the_engine_knows() {
     e.execute(&by("ann"), Command::Reconnect { app: "e-quiet".into(), user: None, expires_at: None }, t(27)).unwrap();
     assert!(quiet(&home(&e, 28)).is_empty());
     assert_eq!(home(&e, 28).summary.without_status, 1);
+    // The same report arriving as history (an import, a replica) is kept but never shown.
+    let id = connected_apps::EventId(e.events().max_id().unwrap().0 + 1);
+    let kind = connected_apps::EventKind::ConnectionError(ConnectionErrorInfo {
+        code: "X".into(),
+        message: "m".into(),
+        resolution_steps: vec![],
+    });
+    e.append(connected_apps::Event { id, at: t(29), app: "e-quiet".into(), user: None, actor: None, kind }).unwrap();
+    assert!(quiet(&home(&e, 30)).is_empty());
+    assert_eq!(home(&e, 30).summary.without_status, 1);
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(30)).unwrap();
+    assert!(overview.alerts.is_empty());
+    assert_eq!((overview.status, overview.connections[0].state), (None, ConnectionState::Connected));
+    // What the engine knows after it counts again.
+    e.execute(&by("ann"), Command::Disconnect { app: "e-quiet".into(), user: None }, t(31)).unwrap();
+    assert_eq!(quiet(&home(&e, 32)), [RequiredAction::Reconnect]);
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(32)).unwrap();
+    assert_eq!(overview.connections[0].state, ConnectionState::Disconnected);
 }
