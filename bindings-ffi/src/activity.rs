@@ -107,7 +107,8 @@ impl AccountEngine {
         })
     }
 
-    /// Counts of the events matching `filter`, per type, acting user and app (L4).
+    /// Counts for the filter menus (L4): per type, acting user (and system events) and app, each
+    /// dimension counted with every filter but its own; `total` with every filter.
     pub fn activity_facets(&self, filter: ActivityFilter) -> Result<ActivityFacets, ConnectedAppsError> {
         self.query_activity(|index, engine| Ok(index.facets(engine.events(), &filter)?.into()))
     }

@@ -73,6 +73,13 @@ impl AccountEngine {
     }
 }
 
+/// The largest event id `append`, `append_all`, ingest and snapshots accept (2^63 − 1); past it
+/// only the id the next command would take passes.
+#[uniffi::export]
+pub fn max_event_id() -> u64 {
+    connected_apps::limits::MAX_EVENT_ID
+}
+
 #[uniffi::export]
 impl AccountEngine {
     /// An engine for `account`, with no users, teams, apps or events yet.
@@ -87,8 +94,8 @@ impl AccountEngine {
         self.write(|engine| Ok(engine.execute(&actor, command, now)?))
     }
 
-    /// Appends an event from elsewhere (an import, a replica) after checking its id, its time
-    /// order and the transition it makes.
+    /// Appends an event from elsewhere (an import, a replica) after checking its id (at most
+    /// [`max_event_id`]), its time order and the transition it makes.
     pub fn append(&self, event: Event) -> Result<(), ConnectedAppsError> {
         self.write(|engine| Ok(engine.append(event)?))
     }

@@ -32,7 +32,7 @@ mod views;
 pub use access::needs_reauthentication;
 pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount, max_activity_page_size};
 pub use command::uninstall_confirmation;
-pub use engine::AccountEngine;
+pub use engine::{AccountEngine, max_event_id};
 pub use error::ConnectedAppsError;
 pub use import::{
     ImportedEvents, ImportedRecordEvents, ImportedUsageSnapshots, events_from_audit_logs,

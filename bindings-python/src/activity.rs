@@ -126,7 +126,8 @@ impl PyEngine {
         .or_raise()
     }
 
-    /// Counts of the events matching the filter per type, acting user and app (L4).
+    /// Counts for the filter menus (L4): per type, acting user (and system events) and app, each
+    /// dimension counted with every filter but its own; `total` with every filter.
     #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None))]
     fn activity_facets(
         &self,

@@ -83,6 +83,11 @@ mod native {
     #[pymodule_export]
     const MAX_PAGE_SIZE: usize = connected_apps::MAX_PAGE_SIZE;
 
+    /// The largest event id `append`, `append_all`, ingest and snapshots accept (2**63 - 1);
+    /// past it only the id the next command would take passes.
+    #[pymodule_export]
+    const MAX_EVENT_ID: u64 = connected_apps::limits::MAX_EVENT_ID;
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         // Activity-type names in code order: the Python enum is checked against it in the tests.

@@ -49,6 +49,17 @@ def test_facets(engine: ca.Engine) -> None:
     assert facets.to_dict()["total"] == 6
 
 
+def test_each_facet_counts_with_every_filter_but_its_own(engine: ca.Engine) -> None:
+    busy(engine)
+    facets = engine.activity_facets(users=["ann"], types=["installed"])
+    assert facets.total == 1
+    # Users: installed events by anyone (the user filter left out); no system install.
+    assert facets.by_user == [("admin", 2), ("ann", 1)] and facets.system == 0
+    # Types: Ann's events of every type (the type filter left out).
+    assert dict(facets.by_type) == {ca.ActivityType.INSTALLED: 1, ca.ActivityType.DISCONNECTED: 1}
+    assert dict(facets.by_app) == {"gmail": 1}
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -128,3 +128,49 @@ def test_append_events_one_by_one_and_all_or_nothing(engine: ca.Engine) -> None:
         engine.append_all([good, bad])
     assert snapshot(engine) == before
     assert engine.append_all([good]) == 1
+
+
+def test_reports_need_the_platform_or_a_user_who_may_manage_the_connection(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0))
+    before = snapshot(engine)
+    with pytest.raises(ca.PermissionDeniedError, match='user "bob" lacks the app_marketplace_access permission'):
+        engine.report_error("salesforce", at(1), code="X", message="m", actor="bob")
+    assert snapshot(engine) == before
+    engine.report_error("salesforce", at(1), code="X", message="m", actor="ann")
+    engine.report_connected("salesforce", at(2))  # the platform
+
+
+def test_status_reports_about_an_app_without_status_are_refused(engine: ca.Engine) -> None:
+    engine.install("admin", "slack", at(0))
+    before = snapshot(engine)
+    with pytest.raises(ca.InvalidInputError, match='app "slack" does not report status'):
+        engine.report_error("slack", at(1), code="X", message="m")
+    assert snapshot(engine) == before
+    # What the engine knows by itself needs attention for every app.
+    engine.disconnect("admin", "slack", at(2))
+    home = engine.connections_home("admin", at(3))
+    assert [i.app for i in home.needs_attention] == ["slack"]
+    assert home.my_apps[0].status is None
+
+
+def test_event_ids_past_the_limit_are_refused(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0))
+    before = snapshot(engine)
+    with pytest.raises(ca.InvalidInputError, match="event id 18446744073709551615 is over the limit"):
+        engine.append(ca.Event(2**64 - 1, at(1), "salesforce", "app_activity"))
+    assert snapshot(engine) == before
+    engine.append(ca.Event(ca.MAX_EVENT_ID, at(1), "salesforce", "app_activity"))
+    assert engine.report_activity("salesforce", at(2)).event == ca.MAX_EVENT_ID + 1
+    assert ca.Engine.from_json(engine.to_json()).to_json() == engine.to_json()
+
+
+def test_unknown_fields_and_time_zones_are_refused(engine: ca.Engine) -> None:
+    before = snapshot(engine)
+    with pytest.raises(ca.InvalidInputError, match="unknown field `colour`"):
+        engine.execute("admin", {"command": "install", "app": "slack", "colour": "blue"}, at(0))
+    assert snapshot(engine) == before
+    account = {"id": "p", "name": "A", "default_language": "en", "time_zone": "Mars/Olympus"}
+    with pytest.raises(ca.InvalidInputError, match='unknown time zone "Mars/Olympus"'):
+        ca.Engine(account)
+    with pytest.raises(ca.InvalidInputError, match="unknown field `colour`"):
+        ca.Engine({**account, "time_zone": "UTC", "colour": "blue"})

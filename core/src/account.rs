@@ -92,6 +92,7 @@ pub enum Tier {
 
 /// A tier required on a hub, e.g. Sales Hub Professional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HubTier {
     /// The hub.
     pub hub: Hub,
@@ -101,6 +102,7 @@ pub struct HubTier {
 
 /// The account (portal) whose connected apps are managed (A1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Account {
     /// The account id (the platform's portal / hub id).
     pub id: String,
@@ -148,8 +150,10 @@ impl fmt::Display for Permission {
     }
 }
 
-/// A user of the account (A2).
+/// A user of the account (A2). Optional fields added later must carry `#[serde(default)]`, so
+/// that entries written before them still read (unknown fields are refused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct User {
     /// User id.
     pub id: UserId,
@@ -176,6 +180,7 @@ impl User {
 
 /// A team of users (A3); a user may belong to several teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Team {
     /// Team id.
     pub id: TeamId,

@@ -51,6 +51,7 @@ pub enum ScopeRequirement {
 
 /// A scope an app declares (C1, O3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScopeDecl {
     /// Scope name, e.g. `crm.objects.contacts.read`.
     pub name: String,
@@ -63,6 +64,7 @@ pub struct ScopeDecl {
 
 /// A feature of an app and the scopes it needs (C1, O3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Feature {
     /// Feature name shown to users.
     pub name: String,
@@ -75,6 +77,7 @@ pub struct Feature {
 
 /// An action an app offers to workflows (W1).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkflowAction {
     /// Stable action id.
     pub id: String,
@@ -84,6 +87,7 @@ pub struct WorkflowAction {
 
 /// An app the account can connect (C1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct App {
     /// App id.
     pub id: AppId,

@@ -15,7 +15,8 @@ use crate::event::{ConnectionErrorInfo, EventId};
 pub enum Actor {
     /// A user of the account.
     User(UserId),
-    /// The platform or the app itself (reports of errors, expiry, activity).
+    /// The platform or the app itself (reports of errors, expiry, activity). It may send every
+    /// report but take no user's command.
     System,
 }
 
@@ -38,8 +39,27 @@ impl From<UserId> for Actor {
 
 /// A change to a connection. For user-level apps, `user` names whose connection is meant; when a
 /// user acts and leaves it `None`, their own connection is meant. For other apps it must be `None`.
+///
+/// # Who may take it
+/// - `Install`: a user with App Marketplace Access (super admins hold it); any other active user
+///   gets an [`InstallRequest`] for an admin (I1, I2).
+/// - Every other command on a connection (`Uninstall`, `Reconnect`, `Reauthenticate`,
+///   `Disconnect`, `SetSyncSetting`): an active user with App Marketplace Access, and a super
+///   admin for another user's connection of a user-level app.
+/// - The reports (`Report*`): the platform ([`Actor::System`]), or a user who may manage that
+///   connection as above (for `ReportAppVersion`, which names no connection: App Marketplace
+///   Access). Everyone else gets [`crate::LifecycleError::PermissionDenied`]; a deactivated user
+///   [`crate::LifecycleError::InactiveActor`], an unknown one
+///   [`crate::LifecycleError::UnknownUser`].
+///
+/// What only the app can report — `ReportConnected`, `ReportExpired`, `ReportError`, the
+/// vendor's own status — is refused with [`crate::LifecycleError::StatusNotReported`] for apps
+/// that do not report status ([`crate::App::reports_status`]). The same events arriving from
+/// elsewhere (append, import, ingest, snapshots) are history and are kept, but never shown:
+/// [`crate::Connection::attention`] ignores them for such apps in every view and notification.
+/// Table: `core/tests/permissions.rs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Connect an app (I1–I4), or reinstall an uninstalled one.
     Install {
@@ -112,7 +132,8 @@ pub enum Command {
         /// New value.
         on: bool,
     },
-    /// The connection is healthy again (reported by the app or the platform).
+    /// The connection is healthy again (reported by the app or the platform); only for apps that
+    /// report status.
     ReportConnected {
         /// The app.
         app: AppId,
@@ -120,7 +141,8 @@ pub enum Command {
         #[serde(default)]
         user: Option<UserId>,
     },
-    /// The grant expired (reported by the platform).
+    /// The grant expired (reported by the platform); only for apps that report status (a grant
+    /// past its `expires_at` is expired by the clock for every app).
     ReportExpired {
         /// The app.
         app: AppId,
@@ -128,7 +150,7 @@ pub enum Command {
         #[serde(default)]
         user: Option<UserId>,
     },
-    /// The connection failed.
+    /// The connection failed; only for apps that report status.
     ReportError {
         /// The app.
         app: AppId,

@@ -10,6 +10,7 @@ use crate::command::{Actor, Command, InstallRequest, Outcome};
 use crate::connection::{ConnectionKey, ConnectionState};
 use crate::error::LifecycleError;
 use crate::event::{Event, EventId, EventKind};
+use crate::limits::MAX_EVENT_ID;
 use crate::log::EventLog;
 use crate::state::{Directory, State, check_connection_user};
 
@@ -143,21 +144,34 @@ impl Engine {
                 self.managed_connection(app, user, acting, may_manage_apps)?,
                 EventKind::SyncSettingChanged { setting, on },
             ),
-            Command::ReportConnected { user, .. } => (self.connection_user(app, user, None)?, EventKind::Connected),
+            Command::ReportConnected { user, .. } => {
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::Connected)
+            }
             Command::ReportExpired { user, .. } => {
-                (self.connection_user(app, user, None)?, EventKind::ConnectionExpired)
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::ConnectionExpired)
             }
             Command::ReportError { user, error, .. } => {
-                (self.connection_user(app, user, None)?, EventKind::ConnectionError(error))
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::ConnectionError(error))
             }
-            Command::ReportActivity { user, .. } => (self.connection_user(app, user, None)?, EventKind::AppActivity),
-            Command::ReportUpdateAvailability { user, available, .. } => {
-                (self.connection_user(app, user, None)?, EventKind::UpdateAvailability { available })
+            Command::ReportActivity { user, .. } => {
+                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::AppActivity)
             }
+            Command::ReportUpdateAvailability { user, available, .. } => (
+                self.managed_connection(app, user, acting, may_manage_apps)?,
+                EventKind::UpdateAvailability { available },
+            ),
             Command::ReportAppVersion { version, scopes, features, .. } => {
+                if let Some(actor) = acting.filter(|_| !may_manage_apps) {
+                    return Err(permission_denied(actor));
+                }
                 (None, EventKind::AppVersionChanged { version, scopes, features })
             }
         };
+        // What only the app can report is refused for apps that do not report status; the same
+        // events from elsewhere (history) are kept, and `Connection::attention` never shows them.
+        if !app.reports_status && kind.is_status_report() {
+            return Err(LifecycleError::StatusNotReported { app: app.id.clone(), activity: kind.activity_type() });
+        }
         let post_uninstall_steps = app.post_uninstall_steps.clone();
         let event = Event { id: EventId(self.next_id), at: now, app: app.id.clone(), user, actor: actor_id, kind };
         let uninstalled = matches!(event.kind, EventKind::Uninstalled);
@@ -171,11 +185,12 @@ impl Engine {
     }
 
     /// Appends an event from elsewhere (an import, a replica) after checking its id, its time
-    /// order and the transition it makes.
+    /// order and the transition it makes. Ids above [`MAX_EVENT_ID`] are refused (but for the
+    /// id the next command would take), so that the next command's id always exists.
     ///
     /// # Errors
-    /// [`LifecycleError::DuplicateEventId`], [`LifecycleError::OutOfOrder`] or the transition's
-    /// error; the engine is then unchanged.
+    /// [`LifecycleError::DuplicateEventId`], [`LifecycleError::EventIdTooLarge`],
+    /// [`LifecycleError::OutOfOrder`] or the transition's error; the engine is then unchanged.
     pub fn append(&mut self, event: Event) -> Result<(), LifecycleError> {
         if self.events.contains_id(event.id) {
             return Err(LifecycleError::DuplicateEventId(event.id));
@@ -211,11 +226,25 @@ impl Engine {
 
     fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
         // What the log could refuse is checked before the state changes.
+        let next_id = self.id_after(event.id)?;
         self.events.next_position(1)?;
         crate::log::nanos(event.at)?;
         self.state.apply(&self.directory, &event)?;
-        self.next_id = self.next_id.max(event.id.0.saturating_add(1));
+        self.next_id = next_id;
         self.events.push(event)
+    }
+
+    /// The id of the next command once `id` is logged, or the error of an id the log refuses.
+    ///
+    /// Ids up to [`MAX_EVENT_ID`] are accepted, and so is the very id the next command would
+    /// take (what a snapshot holds when commands followed an event at the limit). The next id
+    /// thus stays below `MAX_EVENT_ID + 2 + MAX_EVENTS`: always allocatable, never reused.
+    fn id_after(&self, id: EventId) -> Result<u64, LifecycleError> {
+        if id.0 > MAX_EVENT_ID && id.0 != self.next_id {
+            return Err(LifecycleError::EventIdTooLarge(id));
+        }
+        let after = id.0.checked_add(1).ok_or(LifecycleError::EventIdTooLarge(id))?;
+        Ok(self.next_id.max(after))
     }
 
     fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
@@ -255,9 +284,10 @@ impl Engine {
         Ok(user)
     }
 
-    /// Like [`Self::connection_user`], for commands a user takes on an installed connection:
-    /// the actor needs App Marketplace Access (I1), and only super admins act on another
-    /// user's connection of a user-level app.
+    /// Like [`Self::connection_user`], for commands on an installed connection: a user actor
+    /// needs App Marketplace Access (I1), and only super admins act on another user's
+    /// connection of a user-level app; the platform (`acting` is `None`, for the reports only)
+    /// may report on any connection.
     fn managed_connection(
         &self,
         app: &App,
@@ -265,18 +295,15 @@ impl Engine {
         acting: Option<&crate::account::User>,
         may_manage_apps: bool,
     ) -> Result<Option<UserId>, LifecycleError> {
-        let actor = acting.ok_or(LifecycleError::ActorRequired { command: "this command" })?;
-        let user = self.connection_user(app, named, Some(&actor.id))?;
+        let user = self.connection_user(app, named, acting.map(|a| &a.id))?;
         let key = ConnectionKey { app: app.id.clone(), user: user.clone() };
         if !self.state.connection(&key).is_some_and(|c| c.is_installed()) {
             return Err(LifecycleError::NotInstalled { app: key.app, user });
         }
+        let Some(actor) = acting else { return Ok(user) };
         let owns = user.as_ref().is_some_and(|u| *u == actor.id);
         if !may_manage_apps || (user.is_some() && !owns && !actor.super_admin) {
-            return Err(LifecycleError::PermissionDenied {
-                user: actor.id.clone(),
-                permission: Permission::AppMarketplaceAccess,
-            });
+            return Err(permission_denied(actor));
         }
         Ok(user)
     }
@@ -318,6 +345,11 @@ impl Engine {
         let key = ConnectionKey { app: app.clone(), user: user.cloned() };
         self.state.connection(&key).map(|c| c.state_at(now))
     }
+}
+
+/// The refusal of a command `actor` lacks App Marketplace Access for (I1).
+fn permission_denied(actor: &crate::account::User) -> LifecycleError {
+    LifecycleError::PermissionDenied { user: actor.id.clone(), permission: Permission::AppMarketplaceAccess }
 }
 
 /// The scopes an install grants (I4): `None` means the required ones; a given set must contain

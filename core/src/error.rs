@@ -173,9 +173,22 @@ pub enum LifecycleError {
         /// The newest logged timestamp.
         newest: DateTime<Utc>,
     },
+    /// A status report command (connected, expired, error) about an app that does not report
+    /// its status: only such apps can say it (H1, H2).
+    #[error("app {app:?} does not report status: {activity} cannot be logged for it")]
+    StatusNotReported {
+        /// The app.
+        app: AppId,
+        /// The refused report's activity type.
+        activity: crate::event::ActivityType,
+    },
     /// An event id is already in the log.
     #[error("duplicate event id {0}")]
     DuplicateEventId(EventId),
+    /// An event id above [`crate::limits::MAX_EVENT_ID`] that is not the id the engine gives
+    /// its next command.
+    #[error("event id {0} is over the limit of {max}", max = crate::limits::MAX_EVENT_ID)]
+    EventIdTooLarge(EventId),
     /// An app version change is malformed (empty label, malformed or duplicate scope, a
     /// feature naming an undeclared scope).
     #[error("invalid version of app {app:?}: {reason}")]
@@ -379,6 +392,8 @@ impl LifecycleError {
             | Self::ConnectionUserNotAllowed { .. }
             | Self::InvalidAppVersion { .. }
             | Self::TimeOutOfRange(_)
+            | Self::EventIdTooLarge(_)
+            | Self::StatusNotReported { .. }
             | Self::LogFull(_)
             | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
         }

@@ -23,6 +23,7 @@ impl fmt::Display for EventId {
 
 /// Error details reported for a connection (C3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConnectionErrorInfo {
     /// Machine-readable error code.
     pub code: String,
@@ -185,6 +186,14 @@ impl fmt::Display for ActivityType {
 }
 
 impl EventKind {
+    /// Whether this is what only the app itself can report about its connection (the vendor's
+    /// own status: connected again, expired, an error), so that it exists only for apps that
+    /// report status ([`crate::App::reports_status`]).
+    #[must_use]
+    pub(crate) fn is_status_report(&self) -> bool {
+        matches!(self, Self::Connected | Self::ConnectionExpired | Self::ConnectionError(_))
+    }
+
     /// The activity type of this event.
     #[must_use]
     pub fn activity_type(&self) -> ActivityType {

@@ -254,7 +254,9 @@ impl Engine {
         // order, the ends bound the rest).
         let first_ns = first_at.checked_mul(1000)?;
         last_at.checked_mul(1000)?;
+        // Ids past the limit go the exact way, which refuses them as a single append would.
         if !(events.ids_sorted() && events.ids.last().is_none_or(|l| first_id > l))
+            || last_id > crate::limits::MAX_EVENT_ID
             || events.at.last().is_some_and(|&newest| first_ns < newest)
         {
             return None;
@@ -296,7 +298,7 @@ impl Engine {
                 *slot = connection;
             }
         }
-        *next_id = (*next_id).max(last_id.saturating_add(1));
+        *next_id = (*next_id).max(last_id.saturating_add(1)); // last_id <= MAX_EVENT_ID
         Some(n)
     }
 }

@@ -7,7 +7,7 @@
 //! | limit | value | bounds |
 //! |---|---|---|
 //! | [`MAX_EVENTS`] | 4,294,967,294 | events in one engine's log |
-//! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id (so that the next command's id always exists) |
+//! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id appended, ingested, imported or restored (only the next command's own id may pass it), so that the next id always exists |
 //! | [`MAX_PAGE_SIZE`] | 1,000 | events on one activity-log page |
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |

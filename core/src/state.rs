@@ -27,7 +27,8 @@ impl Directory {
     ///
     /// # Errors
     /// [`DirectoryError::InvalidAccount`] for an empty id, a language that is not a two-letter
-    /// lowercase code, an empty time zone, or more than two API-limit increases.
+    /// lowercase code, a time zone that is not an IANA name (e.g. `Europe/Paris`, `UTC`), or
+    /// more than two API-limit increases.
     pub fn new(account: Account) -> Result<Self, DirectoryError> {
         validate_account(&account)?;
         Ok(Self { account, users: BTreeMap::new(), teams: BTreeMap::new(), apps: BTreeMap::new() })
@@ -156,6 +157,9 @@ fn validate_account(account: &Account) -> Result<(), DirectoryError> {
     }
     if account.time_zone.trim().is_empty() {
         return invalid("empty time zone".into());
+    }
+    if account.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return invalid(format!("unknown time zone {:?}: not an iana time-zone name", account.time_zone));
     }
     if account.api_limit_increases > 2 {
         return invalid(format!("at most two api limit increases, got {}", account.api_limit_increases));

@@ -5,8 +5,12 @@
 //! - **Whose connections.** The home is seen by one user (the viewer). Account-level and
 //!   multi-account apps have one connection for the account; for user-level apps the viewer's
 //!   own connection is "theirs", the other users' connections are listed under H3.
-//! - **Status.** Only apps that report their status show one; multi-account apps show none on
-//!   the home (read it on their own page). Without a status an app never needs attention.
+//! - **Status.** Only apps that report their status show one (the H2 column and the overview's
+//!   status); multi-account apps show none on the home (read it on their own page).
+//! - **Attention** follows [`Connection::attention`], as notifications do: what the engine knows
+//!   by itself (a user's disconnect, a grant past its expiry by the caller's clock) needs
+//!   attention for every app and appears in H1, H6, H5 and O1; what only the app can report (its
+//!   errors, its own status) exists only for apps that report status.
 //! - **Needs attention order (H1)**, most urgent first: connection error (data is failing now,
 //!   with known steps), then expired (the grant lapsed: every call fails until reauthenticated),
 //!   then disconnected (an explicit, usually deliberate state); within a kind, the longest-standing
@@ -16,6 +20,8 @@
 //!   and multi-account apps show no last activity date.
 //! - **Summary (H5)** counts the rows of My apps except multi-account apps. An update is
 //!   available when the app reported one or its current version requires scopes never granted.
+//!   A row of an app without status that needs attention (disconnected, expired by the clock)
+//!   counts as such, not as without status.
 
 use std::collections::BTreeSet;
 
@@ -118,7 +124,7 @@ pub struct Summary {
     pub expired: usize,
     /// In error.
     pub error: usize,
-    /// Not reporting a status.
+    /// Not reporting a status and needing no attention.
     pub without_status: usize,
     /// With an update or upgrade available.
     pub update_available: usize,
@@ -146,7 +152,8 @@ pub struct ConnectionsHome {
 pub struct ConnectionView {
     /// The connection's user, for user-level apps.
     pub user: Option<UserId>,
-    /// State at the view's instant.
+    /// State at the view's instant; for apps that do not report status, only what the engine
+    /// knows by itself (disconnected, expired by the clock), else connected.
     pub state: ConnectionState,
     /// Latest install.
     pub installed_at: DateTime<Utc>,
@@ -200,13 +207,10 @@ fn urgency(state: ConnectionState) -> u8 {
     }
 }
 
-/// The attention item for a connection, if its state needs one. Apps that do not report status
-/// never need attention.
+/// The attention item for a connection, if it needs one by [`Connection::attention`], the one
+/// rule every view and notification shares.
 fn attention(app: &App, connection: &Connection, now: DateTime<Utc>) -> Option<AttentionItem> {
-    if !app.reports_status {
-        return None;
-    }
-    let state = connection.state_at(now);
+    let state = connection.attention(app.reports_status, now)?;
     let (action, message, steps, code) = match state {
         ConnectionState::Error => {
             let info = connection.error()?;
@@ -242,6 +246,16 @@ fn attention(app: &App, connection: &Connection, now: DateTime<Utc>) -> Option<A
         message,
         resolution_steps: steps,
     })
+}
+
+/// The state a view shows for a connection: what only the app can report exists only for apps
+/// that report status ([`Connection::attention`]).
+fn shown_state(app: &App, connection: &Connection, now: DateTime<Utc>) -> ConnectionState {
+    if app.reports_status {
+        connection.state_at(now)
+    } else {
+        connection.attention(false, now).unwrap_or(ConnectionState::Connected)
+    }
 }
 
 fn sort_by_urgency(items: &mut [AttentionItem]) {
@@ -302,7 +316,10 @@ pub fn connections_home(
         if app.level != AppLevel::MultiAccount {
             needs_attention.extend(attention(app, own, now));
             summary.total += 1;
-            match status {
+            // What the engine knows by itself counts for every app; the rest only for apps
+            // that report status.
+            let known = own.attention(app.reports_status, now).or(status);
+            match known {
                 None => summary.without_status += 1,
                 Some(ConnectionState::Connected) => summary.connected += 1,
                 Some(ConnectionState::Disconnected) => summary.disconnected += 1,
@@ -380,7 +397,7 @@ pub fn app_overview(
         .iter()
         .map(|c| ConnectionView {
             user: c.key.user.clone(),
-            state: c.state_at(now),
+            state: shown_state(entry, c, now),
             installed_at: c.installed_at,
             installed_by: c.installed_by.clone(),
             granted_scopes: c.granted_scopes.clone(),

@@ -58,25 +58,67 @@ fn log(steps: &[(u32, u8, Option<u8>, u8)], first_id: u64, start: DateTime<Utc>)
         .collect()
 }
 
+/// A filter dimension, to leave out of the reference predicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dim {
+    Type,
+    User,
+    App,
+}
+
+/// The filter's predicate spelled out (not `ActivityFilter::matches`), leaving out `skip`'s
+/// part: a list filter holds when it is empty or contains the value; system events (no actor)
+/// never match a user filter; `since` is inclusive and `until` exclusive.
+fn passes(e: &Event, f: &ActivityFilter, skip: Option<Dim>) -> bool {
+    let ty = skip == Some(Dim::Type) || f.types.is_empty() || f.types.iter().any(|t| *t == e.kind.activity_type());
+    let user = skip == Some(Dim::User)
+        || f.users.is_empty()
+        || match &e.actor {
+            Some(actor) => f.users.iter().any(|u| u == actor),
+            None => false,
+        };
+    let app = skip == Some(Dim::App) || f.apps.is_empty() || f.apps.contains(&e.app);
+    let since = match f.since {
+        Some(s) => e.at >= s,
+        None => true,
+    };
+    let until = match f.until {
+        Some(u) => e.at < u,
+        None => true,
+    };
+    ty && user && app && since && until
+}
+
 /// The reference: every event that passes the filter, newest first (ties: later-logged first).
 fn reference(events: &[Event], filter: &ActivityFilter) -> Vec<Event> {
-    let mut out: Vec<(usize, &Event)> = events.iter().enumerate().filter(|(_, e)| filter.matches(*e)).collect();
+    let mut out: Vec<(usize, &Event)> = events.iter().enumerate().filter(|(_, e)| passes(e, filter, None)).collect();
     out.sort_by_key(|e| std::cmp::Reverse((e.1.at, e.0)));
     out.into_iter().map(|(_, e)| e.clone()).collect()
 }
 
+/// The reference facets: each dimension counted over the events that pass every filter but its
+/// own; the total over those that pass every filter.
 fn reference_facets(events: &[Event], filter: &ActivityFilter) -> ActivityFacets {
-    let matching = reference(events, filter);
     let mut types = BTreeMap::new();
     let mut users = BTreeMap::new();
     let mut apps = BTreeMap::new();
     let mut system = 0;
-    for e in &matching {
-        *types.entry(e.kind.activity_type()).or_insert(0u64) += 1;
-        *apps.entry(e.app.clone()).or_insert(0u64) += 1;
-        match &e.actor {
-            Some(u) => *users.entry(u.clone()).or_insert(0u64) += 1,
-            None => system += 1,
+    let mut total = 0;
+    for e in events {
+        if passes(e, filter, None) {
+            total += 1;
+        }
+        if passes(e, filter, Some(Dim::Type)) {
+            *types.entry(e.kind.activity_type()).or_insert(0u64) += 1;
+        }
+        if passes(e, filter, Some(Dim::App)) {
+            *apps.entry(e.app.clone()).or_insert(0u64) += 1;
+        }
+        if passes(e, filter, Some(Dim::User)) {
+            match &e.actor {
+                Some(u) => *users.entry(u.clone()).or_insert(0u64) += 1,
+                None => system += 1,
+            }
         }
     }
     fn rank<T: Ord + Clone>(m: BTreeMap<T, u64>) -> Vec<connected_apps::FacetCount<T>> {
@@ -84,13 +126,7 @@ fn reference_facets(events: &[Event], filter: &ActivityFilter) -> ActivityFacets
         v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
         v
     }
-    ActivityFacets {
-        total: matching.len() as u64,
-        by_type: rank(types),
-        by_user: rank(users),
-        system,
-        by_app: rank(apps),
-    }
+    ActivityFacets { total, by_type: rank(types), by_user: rank(users), system, by_app: rank(apps) }
 }
 
 /// Walks every page of a query.
@@ -179,8 +215,36 @@ fn facets_count_matching_events_per_type_user_and_app() {
     };
     let facets = index.facets(&logged, &filter).unwrap();
     assert_eq!(facets, reference_facets(&events, &filter));
-    assert_eq!(facets.by_app.len(), 1);
+    assert_eq!(facets.by_app.len(), 5, "the app menu counts without the app filter");
+    let app2 = facets.by_app.iter().find(|f| f.value.as_str() == "app-2").unwrap().count;
+    assert_eq!(app2, facets.total, "the chosen app's count is the total");
     assert!(facets.system > 0);
+}
+
+#[test]
+fn each_facet_counts_with_every_filter_but_its_own() {
+    let events = sample();
+    let logged = EventLog::from_events(events.clone()).unwrap();
+    let index = ActivityIndex::from_log(&logged).unwrap();
+    let filter = ActivityFilter {
+        types: vec![ActivityType::Installed],
+        users: vec![UserId("user-1".into())],
+        apps: vec![AppId("app-1".into())],
+        ..Default::default()
+    };
+    let facets = index.facets(&logged, &filter).unwrap();
+    assert_eq!(facets, reference_facets(&events, &filter));
+    // The type menu still lists the other types user-1 logged on app-1.
+    assert!(facets.by_type.len() > 1, "{:?}", facets.by_type);
+    let installed = facets.by_type.iter().find(|f| f.value == ActivityType::Installed).map_or(0, |f| f.count);
+    assert_eq!(installed, facets.total);
+    // System events never match a user filter, but the user menu counts them apart.
+    assert_eq!(facets.system, reference_facets(&events, &ActivityFilter { users: vec![], ..filter.clone() }).system);
+    // With no filter, every menu counts the same events.
+    let all = index.facets(&logged, &ActivityFilter::default()).unwrap();
+    let sum = |v: &[connected_apps::FacetCount<AppId>]| v.iter().map(|f| f.count).sum::<u64>();
+    assert_eq!((all.total, sum(&all.by_app)), (500, 500));
+    assert_eq!(all.by_user.iter().map(|f| f.count).sum::<u64>() + all.system, 500);
 }
 
 #[test]
@@ -356,6 +420,27 @@ proptest! {
         let rebuilt = ActivityIndex::from_log(&logged).unwrap();
         let all = ActivityFilter::default();
         prop_assert_eq!(rebuilt.facets(&logged, &all).unwrap(), index.facets(&logged, &all).unwrap());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Facets against the naive oracle, over filters on every dimension at once (several users,
+    /// apps and types, time ranges at and around event times).
+    #[test]
+    fn facets_agree_with_the_naive_oracle(steps in arb_steps(200), filter in arb_filter()) {
+        let events = log(&steps, 1, t0());
+        let logged = EventLog::from_events(events.clone()).unwrap();
+        let index = ActivityIndex::from_log(&logged).unwrap();
+        match index.facets(&logged, &filter) {
+            Ok(facets) => prop_assert_eq!(facets, reference_facets(&events, &filter)),
+            Err(err) => {
+                let inverted = filter.since.zip(filter.until).is_some_and(|(s, u)| s > u);
+                let refused = matches!(err, ActivityError::InvertedRange { .. });
+                prop_assert!(inverted && refused);
+            }
+        }
     }
 }
 

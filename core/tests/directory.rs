@@ -125,3 +125,79 @@ fn malformed_app_entries_are_refused() {
         assert_eq!(d.apps().len(), 0);
     }
 }
+
+#[test]
+fn time_zones_must_be_iana_names_everywhere() {
+    for good in ["Europe/Paris", "UTC", "America/Argentina/Buenos_Aires"] {
+        let mut a = account();
+        a.time_zone = good.into();
+        assert!(Directory::new(a).is_ok(), "{good}");
+    }
+    let mut d = Directory::new(account()).unwrap();
+    let before = d.clone();
+    for bad in ["Mars/Olympus_Mons", "Europe/Pariss", "+02:00"] {
+        let mut a = account();
+        a.time_zone = bad.into();
+        let message = format!("invalid account: unknown time zone {bad:?}: not an iana time-zone name");
+        let err = Directory::new(a.clone()).unwrap_err();
+        assert_eq!((err.to_string(), err.kind()), (message.clone(), ErrorKind::InvalidInput));
+        assert_eq!(d.set_account(a).unwrap_err().to_string(), message);
+        assert_eq!(d, before);
+    }
+    // A snapshot's account is checked the same way.
+    let json = connected_apps::Engine::new(d).to_json().unwrap();
+    assert!(connected_apps::Engine::from_json(&json).is_ok());
+    let spoiled = json.replace("\"Europe/Paris\"", "\"Europe/Nowhere\"");
+    let err = connected_apps::Engine::from_json(&spoiled).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("unknown time zone \"Europe/Nowhere\""), "{err}");
+}
+
+#[test]
+fn unknown_fields_are_refused_in_entries_commands_and_snapshots() {
+    use serde_json::{Value, json};
+    fn with_extra<T: serde::Serialize>(value: &T) -> Value {
+        let mut v = serde_json::to_value(value).unwrap();
+        v.as_object_mut().unwrap().insert("colour".into(), json!("blue"));
+        v
+    }
+    fn refuses<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+        // Just inside: the entry as written reads back.
+        let back: T = serde_json::from_value(serde_json::to_value(value).unwrap()).unwrap();
+        assert_eq!(&back, value);
+        let err = serde_json::from_value::<T>(with_extra(value)).unwrap_err();
+        assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+    }
+    refuses(&account());
+    refuses(&user("u1"));
+    refuses(&Team { id: "t".into(), name: "T".into(), members: vec!["u1".into()] });
+    refuses(&app());
+    refuses(&app().scopes[0]);
+    refuses(&app().features[0]);
+    let error = connected_apps::ConnectionErrorInfo { code: "E".into(), message: "m".into(), resolution_steps: vec![] };
+    refuses(&error);
+    for command in [
+        connected_apps::Command::Disconnect { app: "sf".into(), user: None },
+        connected_apps::Command::ReportError { app: "sf".into(), user: None, error },
+    ] {
+        refuses(&command);
+    }
+    // A nested unknown field is refused too.
+    let nested = json!({"command": "report_error", "app": "sf", "error": {"code": "E", "message": "m", "colour": 1}});
+    assert!(serde_json::from_value::<connected_apps::Command>(nested).is_err());
+
+    // A snapshot with an unknown field in a user, team, app or the account does not restore.
+    let mut d = Directory::new(account()).unwrap();
+    d.add_user(user("u1")).unwrap();
+    d.add_team(Team { id: "t".into(), name: "T".into(), members: vec!["u1".into()] }).unwrap();
+    d.add_app(app()).unwrap();
+    let json: Value = serde_json::from_str(&connected_apps::Engine::new(d).to_json().unwrap()).unwrap();
+    for pointer in ["/account", "/users/0", "/teams/0", "/apps/0"] {
+        let mut spoiled = json.clone();
+        spoiled.pointer_mut(pointer).unwrap().as_object_mut().unwrap().insert("colour".into(), json!("blue"));
+        let err = connected_apps::Engine::from_json(&spoiled.to_string()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{pointer}");
+        assert!(err.to_string().contains("unknown field `colour`"), "{pointer}: {err}");
+    }
+    assert!(connected_apps::Engine::from_json(&json.to_string()).is_ok());
+}

@@ -324,3 +324,180 @@ fn state_as_of_any_instant_is_the_fold_of_the_prefix() {
     assert_eq!(e.state_as_of(t(5)).connection(&key).unwrap().state_at(t(5)), ConnectionState::Disconnected);
     assert_eq!(&e.state_as_of(t(6)), e.state());
 }
+
+fn event(id: u64, at: DateTime<Utc>, kind: EventKind) -> connected_apps::Event {
+    connected_apps::Event {
+        id: connected_apps::EventId(id),
+        at,
+        app: "salesforce".into(),
+        user: None,
+        actor: None,
+        kind,
+    }
+}
+
+/// Restores the engine's snapshot and checks it is the same engine.
+fn round_trips(e: &Engine) {
+    let json = e.to_json().unwrap();
+    let restored = Engine::from_json(&json).unwrap_or_else(|err| panic!("snapshot does not restore: {err}"));
+    assert_eq!(restored.to_json().unwrap(), json);
+    assert_eq!((restored.state(), restored.events()), (e.state(), e.events()));
+}
+
+#[test]
+fn event_ids_past_the_limit_are_refused_at_every_entry() {
+    use connected_apps::limits::MAX_EVENT_ID;
+    let mut e = engine();
+    e.execute(&who("admin"), install("salesforce"), t(0)).unwrap();
+    let before = e.to_json().unwrap();
+    let too_large = |id| LifecycleError::EventIdTooLarge(connected_apps::EventId(id));
+    // append
+    for id in [MAX_EVENT_ID + 2, u64::MAX] {
+        let err = e.append(event(id, t(1), EventKind::AppActivity)).unwrap_err();
+        assert_eq!((err.clone(), err.kind()), (too_large(id), ErrorKind::InvalidInput));
+        assert_eq!(err.to_string(), format!("event id {id} is over the limit of 9223372036854775807"));
+        assert_eq!(e.to_json().unwrap(), before);
+    }
+    // append_all: the first refused event's position, nothing appended
+    let batch = vec![event(5, t(1), EventKind::AppActivity), event(u64::MAX, t(1), EventKind::AppActivity)];
+    assert_eq!(e.append_all(batch).unwrap_err(), (1, too_large(u64::MAX)));
+    assert_eq!(e.to_json().unwrap(), before);
+    // NDJSON
+    let line = connected_apps::events_to_ndjson([event(u64::MAX, t(1), EventKind::AppActivity)]).unwrap();
+    let err = e.import_ndjson(&line).unwrap_err();
+    assert_eq!(err, connected_apps::Error::Lifecycle(too_large(u64::MAX)));
+    assert_eq!(e.to_json().unwrap(), before);
+    // columnar ingest: the fast path hands ids past the limit to the exact way
+    let apps = ["salesforce".to_string()];
+    let types = [connected_apps::ingest::type_code(ActivityType::AppActivity); 2];
+    let ingest = |e: &mut Engine, ids: &[u64]| {
+        let micros = [t(1).timestamp_micros(); 2];
+        let columns = connected_apps::EventColumns {
+            ids,
+            at_micros: &micros,
+            types: &types,
+            apps: &[0, 0],
+            app_dictionary: &apps,
+            users: None,
+            actors: None,
+            user_dictionary: &[],
+        };
+        e.ingest_events(&columns)
+    };
+    let err = ingest(&mut e, &[10, MAX_EVENT_ID + 1]).unwrap_err();
+    assert_eq!(err, connected_apps::IngestError::Rejected { row: 1, source: too_large(MAX_EVENT_ID + 1) });
+    assert_eq!(e.to_json().unwrap(), before);
+    // a snapshot holding such an id does not restore
+    let mut spoiled = engine();
+    spoiled.execute(&who("admin"), install("salesforce"), t(0)).unwrap();
+    let json = spoiled.to_json().unwrap().replacen("\"id\": 1,", &format!("\"id\": {},", u64::MAX), 1);
+    assert_eq!(Engine::from_json(&json).unwrap_err(), connected_apps::Error::Lifecycle(too_large(u64::MAX)));
+
+    // Just inside: the limit itself is accepted, by ingest as by append.
+    assert_eq!(ingest(&mut e, &[10, MAX_EVENT_ID]).unwrap(), 2);
+    round_trips(&e);
+    // The next command's id is the one past the limit; it is allocated, never reused, and the
+    // snapshot holding it restores (that id, and only that one, passes the limit).
+    let out = e.execute(&Actor::System, Command::ReportActivity { app: "salesforce".into(), user: None }, t(2));
+    assert_eq!(out.unwrap(), Outcome::Applied { event: connected_apps::EventId(MAX_EVENT_ID + 1) });
+    round_trips(&e);
+    assert_eq!(
+        e.append(event(MAX_EVENT_ID + 3, t(3), EventKind::AppActivity)).unwrap_err(),
+        too_large(MAX_EVENT_ID + 3)
+    );
+    e.append(event(MAX_EVENT_ID + 2, t(3), EventKind::AppActivity)).unwrap();
+    let out = e.execute(&who("admin"), Command::Disconnect { app: "salesforce".into(), user: None }, t(4)).unwrap();
+    assert_eq!(out, Outcome::Applied { event: connected_apps::EventId(MAX_EVENT_ID + 3) });
+    round_trips(&e);
+    let ids: Vec<u64> = e.events().iter().map(|ev| ev.id.0).collect();
+    assert_eq!(ids.len(), ids.iter().collect::<BTreeSet<_>>().len(), "no id is reused");
+}
+
+mod random_sequences {
+    use super::*;
+    use connected_apps::limits::MAX_EVENT_ID;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A command by one of admin, mia, bob, zed, ghost or the system, on one of the apps.
+        Execute { actor: u8, command: u8, app: u8 },
+        /// An event from elsewhere with an id near 0, the limit or `u64::MAX`.
+        Append { id: u8, offset: u64, kind: u8, app: u8 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..6, 0u8..12, 0u8..3).prop_map(|(actor, command, app)| Op::Execute { actor, command, app }),
+            (0u8..4, 0u64..3, 0u8..4, 0u8..3).prop_map(|(id, offset, kind, app)| Op::Append { id, offset, kind, app }),
+        ]
+    }
+
+    const APPS: [&str; 3] = ["salesforce", "gmail", "social"];
+    const ACTORS: [&str; 5] = ["admin", "mia", "bob", "zed", "ghost"];
+
+    fn command(which: u8, app: &str) -> Command {
+        let app = connected_apps::AppId::from(app);
+        let user = None;
+        match which {
+            0 => install(app.as_str()),
+            1 => Command::Uninstall { app, user, confirmation: "uninstall".into() },
+            2 => Command::Reconnect { app, user, expires_at: None },
+            3 => Command::Reauthenticate { app, user, scopes: None, expires_at: None },
+            4 => Command::Disconnect { app, user },
+            5 => Command::SetSyncSetting { app, user, setting: "s".into(), on: true },
+            6 => Command::ReportConnected { app, user },
+            7 => Command::ReportExpired { app, user },
+            8 => Command::ReportError {
+                app,
+                user,
+                error: ConnectionErrorInfo { code: "E".into(), message: "m".into(), resolution_steps: vec![] },
+            },
+            9 => Command::ReportActivity { app, user },
+            10 => Command::ReportUpdateAvailability { app, user, available: true },
+            _ => Command::ReportAppVersion { app, version: "2".into(), scopes: vec![], features: vec![] },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// After every accepted operation the engine's snapshot restores to the same engine, and
+        /// a refused one leaves the snapshot byte-identical.
+        #[test]
+        fn every_snapshot_the_engine_writes_reads_back(ops in proptest::collection::vec(op(), 1..40)) {
+            let mut e = engine();
+            for (i, op) in ops.into_iter().enumerate() {
+                let before = e.to_json().unwrap();
+                let now = t(i as i64);
+                let accepted = match op {
+                    Op::Execute { actor, command: which, app } => {
+                        let actor = ACTORS.get(usize::from(actor)).map_or(Actor::System, |a| who(a));
+                        e.execute(&actor, command(which, APPS[usize::from(app)]), now).is_ok()
+                    }
+                    Op::Append { id, offset, kind, app } => {
+                        let next = e.events().max_id().map_or(1, |m| m.0 + 1);
+                        let id = match id {
+                            0 => 1 + offset,
+                            1 => MAX_EVENT_ID - offset,
+                            2 => next + offset,
+                            _ => u64::MAX - offset,
+                        };
+                        let kind = [EventKind::AppActivity, EventKind::Disconnected, EventKind::Uninstalled,
+                            EventKind::Installed { scopes: ["crm.objects.contacts.read".to_string()].into(), expires_at: None }]
+                            [usize::from(kind)].clone();
+                        let mut ev = event(id, now, kind);
+                        ev.app = APPS[usize::from(app)].into();
+                        ev.user = (ev.app.as_str() == "gmail").then(|| UserId::from("mia"));
+                        e.append(ev).is_ok()
+                    }
+                };
+                if accepted {
+                    round_trips(&e);
+                } else {
+                    prop_assert_eq!(e.to_json().unwrap(), before);
+                }
+            }
+        }
+    }
+}

@@ -119,8 +119,9 @@ fn needs_attention_is_ordered_error_then_expired_then_disconnected_oldest_first(
             ("a-err", ConnectionState::Error),
             ("b-exp", ConnectionState::Expired),
             ("c-disc", ConnectionState::Disconnected),
+            ("e-quiet", ConnectionState::Disconnected),
         ],
-        "non-reporting apps and multi-account apps never appear"
+        "a disconnect counts for apps that do not report status too; multi-account apps never appear"
     );
     let expired = &home.needs_attention[2];
     assert_eq!(expired.since, t(20), "expired by the clock at the grant's expiry");
@@ -179,7 +180,11 @@ fn summary_leaves_out_multi_account_apps() {
     let e = scenario();
     let s = connections_home(&e, &"ann".into(), t(30)).unwrap().summary;
     assert_eq!(s.total, 6, "a-err b-exp c-disc d-old-err e-quiet mail");
-    assert_eq!((s.connected, s.disconnected, s.expired, s.error, s.without_status), (1, 1, 1, 2, 1));
+    assert_eq!(
+        (s.connected, s.disconnected, s.expired, s.error, s.without_status),
+        (1, 2, 1, 2, 0),
+        "e-quiet reports no status but its disconnect counts"
+    );
     assert_eq!(s.update_available, 1);
 }
 
@@ -215,4 +220,74 @@ fn unknown_viewer_or_app_is_refused() {
     );
     let err = app_overview(&e, &"nope".into(), None, &AppLogFilter::default(), t(30)).unwrap_err();
     assert_eq!(err, LifecycleError::UnknownApp("nope".into()));
+}
+
+/// The one rule (`Connection::attention`): what the engine knows by itself (a disconnect, a
+/// grant past its expiry by the caller's clock) needs attention for every app, in H1, H5, H6 and
+/// O1 alike; what only the app can report is refused as a command for apps that do not report
+/// status, and never shown when it arrives as history.
+#[test]
+fn apps_without_status_need_attention_only_for_what_the_engine_knows() {
+    let mut e = engine();
+    install(&mut e, "ann", "e-quiet", 0, Some(20));
+    let home = |e: &Engine, h: i64| connections_home(e, &"ann".into(), t(h)).unwrap();
+    // Connected, grant not yet past: nothing to do, no status, counted as without status.
+    let before = home(&e, 19);
+    assert!(before.needs_attention.is_empty());
+    assert_eq!((before.summary.without_status, before.summary.expired), (1, 0));
+    assert_eq!(before.my_apps[0].status, None);
+    // At the grant's expiry, by the caller's clock: expired, with the reauthenticate action.
+    let after = home(&e, 20);
+    let item = &after.needs_attention[0];
+    assert_eq!((item.app.as_str(), item.state, item.since), ("e-quiet", ConnectionState::Expired, t(20)));
+    assert_eq!(item.action, RequiredAction::Reauthenticate);
+    assert_eq!((after.summary.without_status, after.summary.expired), (0, 1));
+    assert_eq!(after.my_apps[0].status, None, "the status column stays blank");
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(20)).unwrap();
+    assert_eq!((overview.status, overview.alerts.len()), (None, 1));
+    assert_eq!(overview.alerts[0], after.needs_attention[0], "O1 and H1 show the same item");
+    // What only the app can report is refused, and nothing changes.
+    let json = e.to_json().unwrap();
+    let error = ConnectionErrorInfo { code: "X".into(), message: "m".into(), resolution_steps: vec![] };
+    for (command, activity) in [
+        (Command::ReportError { app: "e-quiet".into(), user: None, error }, ActivityType::ConnectionError),
+        (Command::ReportExpired { app: "e-quiet".into(), user: None }, ActivityType::ConnectionExpired),
+        (Command::ReportConnected { app: "e-quiet".into(), user: None }, ActivityType::Connected),
+    ] {
+        let err = e.execute(&Actor::System, command, t(21)).unwrap_err();
+        assert_eq!(err, LifecycleError::StatusNotReported { app: "e-quiet".into(), activity });
+        assert_eq!(err.kind(), connected_apps::ErrorKind::InvalidInput);
+        assert_eq!(e.to_json().unwrap(), json);
+    }
+    // The same reports about an app that reports status are accepted.
+    install(&mut e, "ann", "a-err", 22, None);
+    e.execute(&Actor::System, Command::ReportExpired { app: "a-err".into(), user: None }, t(23)).unwrap();
+    // A disconnect by a user: needs attention (reconnect); a reconnect clears it.
+    e.execute(&by("ann"), Command::Reconnect { app: "e-quiet".into(), user: None, expires_at: None }, t(24)).unwrap();
+    e.execute(&by("ann"), Command::Disconnect { app: "e-quiet".into(), user: None }, t(25)).unwrap();
+    let quiet = |h: &connected_apps::ConnectionsHome| {
+        h.needs_attention.iter().filter(|i| i.app.as_str() == "e-quiet").map(|i| i.action).collect::<Vec<_>>()
+    };
+    assert_eq!(quiet(&home(&e, 26)), [RequiredAction::Reconnect]);
+    e.execute(&by("ann"), Command::Reconnect { app: "e-quiet".into(), user: None, expires_at: None }, t(27)).unwrap();
+    assert!(quiet(&home(&e, 28)).is_empty());
+    assert_eq!(home(&e, 28).summary.without_status, 1);
+    // The same report arriving as history (an import, a replica) is kept but never shown.
+    let id = connected_apps::EventId(e.events().max_id().unwrap().0 + 1);
+    let kind = connected_apps::EventKind::ConnectionError(ConnectionErrorInfo {
+        code: "X".into(),
+        message: "m".into(),
+        resolution_steps: vec![],
+    });
+    e.append(connected_apps::Event { id, at: t(29), app: "e-quiet".into(), user: None, actor: None, kind }).unwrap();
+    assert!(quiet(&home(&e, 30)).is_empty());
+    assert_eq!(home(&e, 30).summary.without_status, 1);
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(30)).unwrap();
+    assert!(overview.alerts.is_empty());
+    assert_eq!((overview.status, overview.connections[0].state), (None, ConnectionState::Connected));
+    // What the engine knows after it counts again.
+    e.execute(&by("ann"), Command::Disconnect { app: "e-quiet".into(), user: None }, t(31)).unwrap();
+    assert_eq!(quiet(&home(&e, 32)), [RequiredAction::Reconnect]);
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(32)).unwrap();
+    assert_eq!(overview.connections[0].state, ConnectionState::Disconnected);
 }

@@ -316,6 +316,15 @@ def test_activity_log_pages_cursors_and_facets(engine):
     assert facets.by_user == [ca.UserCount(value="mia", count=3), ca.UserCount(value="admin", count=1)]
     assert facets.by_app == [ca.AppCount(value="salesforce", count=3), ca.AppCount(value="gmail", count=2)]
     assert ca.TypeCount(value=ca.ActivityType.INSTALLED, count=2) in facets.by_type
+    # Each menu counts with every filter but its own (L4).
+    mia_on_salesforce = ca.ActivityFilter(types=[], users=["mia"], apps=["salesforce"], since=None, until=None)
+    narrowed = engine.activity_facets(mia_on_salesforce)
+    assert narrowed.total == 2
+    assert narrowed.by_user == [ca.UserCount(value="mia", count=2), ca.UserCount(value="admin", count=1)]
+    assert narrowed.system == 0
+    assert narrowed.by_app == [ca.AppCount(value="salesforce", count=2), ca.AppCount(value="gmail", count=1)]
+    by_type = {c.value: c.count for c in narrowed.by_type}
+    assert by_type == {ca.ActivityType.DISCONNECTED: 1, ca.ActivityType.RECONNECTED: 1}
     with pytest.raises(E.InvalidInput, match="page size must be between 1 and 1000, got 0"):
         engine.activity(everything, None, 0)
     assert ca.max_activity_page_size() == 1000
@@ -813,3 +822,60 @@ def test_a_panic_inside_the_library_is_an_internal_error_and_the_engine_keeps_wo
 def test_every_error_kind_is_a_subclass_of_the_one_error():
     kinds = {E.NotFound, E.PermissionDenied, E.Conflict, E.InvalidState, E.InvalidInput, E.Internal}
     assert all(issubclass(k, E) for k in kinds)
+
+
+# ---------------------------------------------------------------- who reports, ids, strict input
+
+
+def test_reports_need_the_platform_or_a_user_who_may_manage_the_connection(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    info = ca.ConnectionErrorInfo(code="E1", message="sync failing", resolution_steps=[])
+    report = ca.Command.REPORT_ERROR(app="salesforce", user=None, error=info)
+    before = engine.to_json()
+    with pytest.raises(E.PermissionDenied, match='user "ben" lacks the app_marketplace_access permission'):
+        engine.execute(BEN, report, at(1))
+    with pytest.raises(E.PermissionDenied, match='user "old" is deactivated'):
+        engine.execute(ca.Actor.USER("old"), report, at(1))
+    assert engine.to_json() == before
+    engine.execute(MIA, report, at(1))
+    engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_CONNECTED(app="salesforce", user=None), at(2))
+
+
+def test_apps_without_status_need_attention_only_for_what_the_engine_knows(engine):
+    engine.add_app(app("quiet", "Quiet", reports_status=False))
+    install(engine, ADMIN, "quiet", at(0))
+    before = engine.to_json()
+    with pytest.raises(E.InvalidInput, match='app "quiet" does not report status'):
+        engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_EXPIRED(app="quiet", user=None), at(1))
+    assert engine.to_json() == before
+    engine.execute(ADMIN, ca.Command.DISCONNECT(app="quiet", user=None), at(2))
+    home = engine.connections_home("admin", at(3))
+    assert [(i.app, i.state) for i in home.needs_attention] == [("quiet", ca.ConnectionState.DISCONNECTED)]
+    assert home.summary.disconnected == 1 and home.summary.without_status == 0
+
+
+def test_event_ids_past_the_limit_are_refused(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    before = engine.to_json()
+    activity = lambda i, m: ca.Event(id=i, at=at(m), app="salesforce", user=None, actor=None, kind=ca.EventKind.APP_ACTIVITY())  # noqa: E731
+    with pytest.raises(E.InvalidInput, match="event id 18446744073709551615 is over the limit of 9223372036854775807"):
+        engine.append(activity(2**64 - 1, 1))
+    assert engine.to_json() == before
+    assert ca.max_event_id() == 2**63 - 1
+    engine.append(activity(ca.max_event_id(), 1))
+    outcome = engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_ACTIVITY(app="salesforce", user=None), at(2))
+    assert outcome == ca.Outcome.APPLIED(event=ca.max_event_id() + 1)
+    text = engine.to_json()
+    assert ca.AccountEngine.from_json(text).to_json() == text
+
+
+def test_unknown_time_zones_and_snapshot_fields_are_refused(engine):
+    with pytest.raises(E.InvalidInput, match='unknown time zone "Mars/Olympus"'):
+        ca.AccountEngine(account(time_zone="Mars/Olympus"))
+    before = engine.to_json()
+    with pytest.raises(E.InvalidInput, match='unknown time zone "Europe/Nowhere"'):
+        engine.set_account(account(time_zone="Europe/Nowhere"))
+    assert engine.to_json() == before
+    spoiled = before.replace('"name": "Acme"', '"name": "Acme", "colour": "blue"', 1)
+    with pytest.raises(E.InvalidInput, match="unknown field `colour`"):
+        ca.AccountEngine.from_json(spoiled)

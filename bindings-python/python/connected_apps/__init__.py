@@ -21,6 +21,7 @@ from . import _native
 from ._native import (
     ACTIVITY_TYPES,
     INGESTIBLE_TYPES,
+    MAX_EVENT_ID,
     MAX_PAGE_SIZE,
     NO_USER,
     UNINSTALL_CONFIRMATION,
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVITY_TYPES",
     "INGESTIBLE_TYPES",
+    "MAX_EVENT_ID",
     "MAX_PAGE_SIZE",
     "NO_USER",
     "UNINSTALL_CONFIRMATION",

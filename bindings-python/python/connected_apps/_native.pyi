@@ -67,6 +67,7 @@ __all__ = [
     "UNINSTALL_CONFIRMATION",
     "NO_USER",
     "MAX_PAGE_SIZE",
+    "MAX_EVENT_ID",
     "ACTIVITY_TYPES",
     "INGESTIBLE_TYPES",
 ]
@@ -75,6 +76,7 @@ ACTIVITY_TYPES: list[str]
 INGESTIBLE_TYPES: list[str]
 NO_USER: int
 MAX_PAGE_SIZE: int
+MAX_EVENT_ID: int
 UNINSTALL_CONFIRMATION: str
 
 class ConnectedAppsError(Exception): ...
