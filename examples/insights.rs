@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::{
     ActivityFilter, ActivityIndex, ActivityType, ApiLimitConfig, AppId, Distribution, Engine, Grouping, InsightsQuery,
-    InsightsSettings, RecordAction, RecordAggregate, RecordEventColumns, RobustRule, UsageHistory, UsageSnapshot,
+    InsightsSettings, RecordAction, RecordAggregate, RecordEventColumns, UsageHistory, UsageSettings, UsageSnapshot,
 };
 
 /// A small deterministic generator (xorshift64), so the output is the same on every run.
@@ -176,7 +176,7 @@ fn record_insights(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
 fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
     let account = engine.directory().account();
     let limits = ApiLimitConfig::default().limits(account).map_err(|e| e.to_string())?;
-    let mut history = UsageHistory::new(&account.time_zone).map_err(|e| e.to_string())?;
+    let mut history = UsageHistory::new();
     let private: Vec<AppId> = engine
         .directory()
         .apps()
@@ -186,7 +186,8 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
         .collect();
     let mut rng = Rng(0x0a11_ca11_5eed_0001);
     // The limit resets at local midnight: the empty history's report says when the next one is.
-    let next_reset = history.report(&limits, 1, &RobustRule::api_calls(), now).map_err(|e| e.to_string())?.resets_at;
+    let one_day = UsageSettings { window_days: 1, ..UsageSettings::default() };
+    let next_reset = history.report(account, &one_day, now).map_err(|e| e.to_string())?.resets_at;
     let midnight = next_reset - Duration::days(1);
     let usual = |i: usize| 50_000 + 20_000 * i as u64;
     // 21 past local days, a snapshot every 3 hours; one app ran a loop 6 days ago.
@@ -195,7 +196,13 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
             let daily = usual(i) + rng.next(8_000) + if i == 0 && d == 6 { 250_000 } else { 0 };
             for h in (3..=24u64).step_by(3) {
                 let at = midnight - Duration::days(d) + Duration::hours(h as i64) - Duration::seconds(1);
-                let snapshot = UsageSnapshot { app: app.clone(), at, calls_today: daily * h / 24 };
+                let snapshot = UsageSnapshot {
+                    app: app.clone(),
+                    at,
+                    calls_today: daily * h / 24,
+                    usage_limit: None,
+                    resets_at: None,
+                };
                 history.record(&snapshot).map_err(|e| e.to_string())?;
             }
         }
@@ -206,11 +213,18 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
         let mut calls = 0;
         for h in 1..=hours {
             calls += usual(i) / 24 * if h == hours { 10 } else { 6 };
-            let snapshot = UsageSnapshot { app: app.clone(), at: midnight + Duration::hours(h), calls_today: calls };
+            let snapshot = UsageSnapshot {
+                app: app.clone(),
+                at: midnight + Duration::hours(h),
+                calls_today: calls,
+                usage_limit: None,
+                resets_at: None,
+            };
             history.record(&snapshot).map_err(|e| e.to_string())?;
         }
     }
-    let report = history.report(&limits, 14, &RobustRule::api_calls(), now).map_err(|e| e.to_string())?;
+    let settings = UsageSettings { window_days: 14, ..UsageSettings::default() };
+    let report = history.report(account, &settings, now).map_err(|e| e.to_string())?;
     println!(
         "API usage — limit {} calls/day ({:?} tier, {} increases, config {}), burst {}/10 s, resets {} ({})",
         limits.daily,
@@ -237,6 +251,9 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
             "  spike: {} {who} {} calls (baseline median {:.0}, threshold {:.0})",
             s.day, s.calls, s.baseline_median, s.threshold
         );
+    }
+    for percent in &report.thresholds_crossed {
+        println!("  ⚠ today's calls reached {percent}% of the daily limit");
     }
     match &report.forecast {
         Some(f) if f.already_exhausted => println!("  ⚠ the daily limit is already reached ({} calls)", f.calls_so_far),

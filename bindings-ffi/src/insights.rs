@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use connected_apps::insights::{
     ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, Grouping, InsightRow, InsightsQuery, InsightsSettings,
     LimitForecast, RecordAction, RecordCell, RecordEvent, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
-    UsageReport, UsageSnapshot, UsageSpike, UsageTrend,
+    UsageReport, UsageSettings, UsageSnapshot, UsageSpike, UsageTrend,
 };
 use connected_apps::{Account, AppId, Tier};
 
@@ -328,12 +328,25 @@ pub struct ApiLimits {
     pub burst_per_10s: u32,
 }
 
-/// One reading of an app's API calls so far today (K1, U1).
+/// One reading of an app's API calls so far today, with the limit and reset time the platform
+/// reported with it, if any (K1, U1).
 #[uniffi::remote(Record)]
 pub struct UsageSnapshot {
     pub app: AppId,
     pub at: Timestamp,
     pub calls_today: u64,
+    pub usage_limit: Option<u64>,
+    pub resets_at: Option<Timestamp>,
+}
+
+/// How a usage report is computed: the limit table, the window, the spike rule and the share
+/// thresholds (percent) that warn (U2–U5).
+#[uniffi::remote(Record)]
+pub struct UsageSettings {
+    pub limit_config: ApiLimitConfig,
+    pub window_days: u32,
+    pub spike_rule: RobustRule,
+    pub share_thresholds_percent: Vec<u32>,
 }
 
 /// Usage snapshots as columns of equal length, apps dictionary-encoded, timestamps in
@@ -358,11 +371,12 @@ pub struct AppUsageDay {
     pub calls: u64,
 }
 
-/// The account's calls on one local day, its share of the limit and a 7-day moving average.
+/// The account's calls on one local day, the limit in force, its share and a 7-day moving average.
 #[uniffi::remote(Record)]
 pub struct DailyUsage {
     pub day: Day,
     pub calls: u64,
+    pub limit: u64,
     pub share_of_limit: f64,
     pub moving_average_7d: Option<f64>,
 }
@@ -395,14 +409,22 @@ pub struct LimitForecast {
     pub limit: u64,
 }
 
-/// The API usage report (U1–U5).
+/// The API usage report (U1–U5): `limit` is in force (the platform's reported one, else the
+/// tier's `limits.daily`); `limit_differs` / `reset_differs` say the platform disagrees with the
+/// tier / the account's time zone; `thresholds_crossed` lists the share thresholds reached today.
 #[uniffi::remote(Record)]
 pub struct UsageReport {
     pub limits: ApiLimits,
+    pub limit: u64,
+    pub reported_limit: Option<u64>,
+    pub limit_differs: bool,
     pub today: Day,
     pub resets_at: Timestamp,
+    pub reported_resets_at: Option<Timestamp>,
+    pub reset_differs: bool,
     pub calls_today: u64,
     pub share_used: f64,
+    pub thresholds_crossed: Vec<u32>,
     pub per_app: Vec<AppUsageDay>,
     pub days: Vec<DailyUsage>,
     pub trend: UsageTrend,
@@ -422,7 +444,15 @@ pub fn api_limits(config: ApiLimitConfig, account: Account) -> Result<ApiLimits,
     catching_panics(|| Ok(config.limits(&account)?))
 }
 
-/// The account's API-call readings per private app, by local day of its time zone (U1).
+/// Default usage settings: the 2025-08 limits, 30 days, the API-call spike rule, warnings at 80,
+/// 90 and 100 %.
+#[uniffi::export]
+pub fn default_usage_settings() -> UsageSettings {
+    UsageSettings::default()
+}
+
+/// The account's API-call readings per private app; days are those of the account a report is
+/// for (U1).
 #[derive(uniffi::Object)]
 pub struct UsageHistory {
     inner: Mutex<connected_apps::UsageHistory>,
@@ -440,15 +470,21 @@ impl UsageHistory {
 
 #[uniffi::export]
 impl UsageHistory {
-    /// An empty history for an account in the IANA time zone `time_zone`.
+    /// An empty history.
     #[uniffi::constructor]
-    pub fn new(time_zone: String) -> Result<Arc<Self>, ConnectedAppsError> {
-        catching_panics(|| Ok(Arc::new(Self { inner: Mutex::new(connected_apps::UsageHistory::new(&time_zone)?) })))
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self { inner: Mutex::new(connected_apps::UsageHistory::new()) })
     }
 
-    /// The account's time zone.
-    pub fn time_zone(&self) -> Result<String, ConnectedAppsError> {
-        self.with(|h| Ok(h.time_zone().to_owned()))
+    /// Restores a history from `to_json`, re-checking every bound.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>, ConnectedAppsError> {
+        catching_panics(|| Ok(Arc::new(Self { inner: Mutex::new(connected_apps::UsageHistory::from_json(&json)?) })))
+    }
+
+    /// The history as JSON (its snapshot).
+    pub fn to_json(&self) -> Result<String, ConnectedAppsError> {
+        self.with(|h| Ok(h.to_json()?))
     }
 
     /// Records one reading.
@@ -478,14 +514,13 @@ impl UsageHistory {
         self.with(|h| Ok(h.snapshots(&app)))
     }
 
-    /// The usage report at `now` over the last `window_days` local days (U1–U5).
+    /// The usage report for `account` at `now`, over local days of its time zone (U1–U5).
     pub fn report(
         &self,
-        limits: ApiLimits,
-        window_days: u32,
-        spike_rule: RobustRule,
+        account: Account,
+        settings: UsageSettings,
         now: Timestamp,
     ) -> Result<UsageReport, ConnectedAppsError> {
-        self.with(|h| Ok(h.report(&limits, window_days, &spike_rule, now)?))
+        self.with(|h| Ok(h.report(&account, &settings, now)?))
     }
 }

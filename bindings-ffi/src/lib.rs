@@ -42,8 +42,8 @@ pub use import::{
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use insights::{
     Day, RecordAggregate, RecordEventColumns, UsageHistory, UsageSnapshotColumns, api_limits, default_api_limit_config,
-    default_insights_settings, record_action_code, record_action_is_destructive, record_type_is_custom,
-    robust_rule_for_api_calls, robust_rule_for_records,
+    default_insights_settings, default_usage_settings, record_action_code, record_action_is_destructive,
+    record_type_is_custom, robust_rule_for_api_calls, robust_rule_for_records,
 };
 pub use json::{
     account_from_json, activity_filter_from_json, app_from_json, command_from_json, deliveries_from_json, rule_from_json,

@@ -2,13 +2,11 @@
 //! report out: daily counts, limit and share used, trend, spikes, forecast of exhaustion.
 
 use chrono::NaiveDate;
-use connected_apps::{
-    ApiLimitConfig, AppId, RobustRule, UsageHistory, UsageReport, UsageSnapshot, UsageSnapshotColumns,
-};
+use connected_apps::{AppId, UsageHistory, UsageReport, UsageSettings, UsageSnapshot, UsageSnapshotColumns};
 use pyo3::prelude::*;
 
 use crate::account::PyAccount;
-use crate::convert::{Instant, column, datetime_out, to_py, wrapper};
+use crate::convert::{Instant, column, datetime_out, int_in, opt_datetime_out, to_py, wrapper};
 use crate::errors::OrRaise;
 use crate::lock::Locked;
 
@@ -37,19 +35,68 @@ impl PyUsageReport {
         self.0.calls_today
     }
 
-    /// Share of the daily limit used today (U2).
+    /// Share of the daily limit in force used today (U2).
     #[getter]
     fn share_used(&self) -> f64 {
         self.0.share_used
     }
 
-    /// The daily limit that applies: `{"daily": ..., "tier": ..., ...}`.
+    /// The limits the account's tier and increases imply: `{"daily": ..., "tier": ..., ...}`.
     #[getter]
     fn limits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0.limits)
     }
 
-    /// One dict per day of the window: `day`, `calls`, `share_of_limit`, `moving_average_7d` (U1, U3).
+    /// The daily limit in force today: the platform's reported `usageLimit`, else the tier's.
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.0.limit
+    }
+
+    /// The `usageLimit` the platform reported today, or `None`.
+    #[getter]
+    fn reported_limit(&self) -> Option<u64> {
+        self.0.reported_limit
+    }
+
+    /// Whether the reported limit differs from the one the tier implies.
+    #[getter]
+    fn limit_differs(&self) -> bool {
+        self.0.limit_differs
+    }
+
+    /// The `resetsAt` the platform reported today, or `None`.
+    #[getter]
+    fn reported_resets_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        opt_datetime_out(py, self.0.reported_resets_at)
+    }
+
+    /// Whether the reported reset time differs from the account's next local midnight.
+    #[getter]
+    fn reset_differs(&self) -> bool {
+        self.0.reset_differs
+    }
+
+    /// The share thresholds (percent, ascending) today's calls reached (U5).
+    #[getter]
+    fn thresholds_crossed(&self) -> Vec<u32> {
+        self.0.thresholds_crossed.clone()
+    }
+
+    /// Calls per app per day (U1), as dicts: `app`, `day`, `calls`.
+    #[getter]
+    fn per_app<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.per_app)
+    }
+
+    /// The last 7 complete days against the 7 before (U3), as a dict.
+    #[getter]
+    fn trend<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.trend)
+    }
+
+    /// One dict per day of the window: `day`, `calls`, `limit`, `share_of_limit`,
+    /// `moving_average_7d` (U1, U3).
     #[getter]
     fn days<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.0.days)
@@ -68,29 +115,34 @@ impl PyUsageReport {
     }
 }
 
-/// Readings of the platform's daily API-call counter per private app (U1). Safe to share between
-/// threads (see lock.rs).
+/// Readings of the platform's daily API-call counter per private app (U1). Days are those of
+/// the account each report is for. Safe to share between threads (see lock.rs).
 #[pyclass(frozen, module = "connected_apps", name = "UsageHistory")]
 pub struct PyUsageHistory(Locked<UsageHistory>);
 
 #[pymethods]
 impl PyUsageHistory {
-    /// A history whose days are local days of `time_zone` (IANA name; the limit resets at its
-    /// midnight).
+    /// An empty history.
     #[new]
-    fn new(time_zone: String) -> PyResult<Self> {
-        UsageHistory::new(&time_zone).or_raise().map(|history| Self(Locked::new(history)))
+    fn new() -> Self {
+        Self(Locked::new(UsageHistory::new()))
     }
 
-    /// Records one reading: `app` had made `calls_today` calls at `at`.
+    /// Records one reading: `app` had made `calls_today` calls at `at`; `usage_limit` and
+    /// `resets_at` are what the platform reported with it, if anything.
+    #[pyo3(signature = (app, at, calls_today, *, usage_limit = None, resets_at = None))]
     fn record(
         &self,
         py: Python<'_>,
         app: String,
         at: Instant,
         #[pyo3(from_py_with = crate::convert::int::calls_today)] calls_today: u64,
+        usage_limit: Option<Bound<'_, PyAny>>,
+        resets_at: Option<Instant>,
     ) -> PyResult<()> {
-        let snapshot = UsageSnapshot { app: AppId(app), at: at.0, calls_today };
+        let usage_limit = usage_limit.map(|limit| int_in(&limit, "usage_limit")).transpose()?;
+        let snapshot =
+            UsageSnapshot { app: AppId(app), at: at.0, calls_today, usage_limit, resets_at: resets_at.map(|r| r.0) };
         self.0.write(py, |history| history.record(&snapshot))?.or_raise()
     }
 
@@ -127,23 +179,40 @@ impl PyUsageHistory {
         to_py(py, &snapshots)
     }
 
-    /// The report at `now` over the last `window_days` local days, against the daily limit that
-    /// follows from `account`'s subscriptions and purchased increases (U2).
-    #[pyo3(signature = (account, now, *, window_days = 30))]
+    /// The report for `account` at `now` over the last `window_days` local days of its time
+    /// zone, against the limit in force (the platform's reported one, else the one `account`'s
+    /// subscriptions and increases imply, U2); `share_thresholds` are percents of it that warn
+    /// once reached (U5; default 80, 90, 100).
+    #[pyo3(signature = (account, now, *, window_days = 30, share_thresholds = None))]
     fn report(
         &self,
         py: Python<'_>,
         account: &Bound<'_, PyAny>,
         now: Instant,
         #[pyo3(from_py_with = crate::convert::int::window_days)] window_days: u32,
+        share_thresholds: Option<Vec<Bound<'_, PyAny>>>,
     ) -> PyResult<PyUsageReport> {
-        let limits = ApiLimitConfig::default().limits(&PyAccount::from_any(account)?).or_raise()?;
-        let report =
-            self.0.read(py, |history| history.report(&limits, window_days, &RobustRule::api_calls(), now.0))?;
-        report.or_raise().map(PyUsageReport)
+        let mut settings = UsageSettings { window_days, ..UsageSettings::default() };
+        if let Some(percents) = share_thresholds {
+            settings.share_thresholds_percent =
+                percents.iter().map(|p| int_in(p, "share_thresholds")).collect::<PyResult<_>>()?;
+        }
+        let account = PyAccount::from_any(account)?;
+        self.0.read(py, |history| history.report(&account, &settings, now.0))?.or_raise().map(PyUsageReport)
+    }
+
+    /// The history as JSON (its snapshot).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.read(py, UsageHistory::to_json)?.or_raise()
+    }
+
+    /// Restores a history from `to_json`, re-checking every bound.
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        UsageHistory::from_json(json).or_raise().map(|history| Self(Locked::new(history)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        self.0.read(py, |history| format!("UsageHistory(time_zone={:?})", history.time_zone()))
+        self.0.read(py, |history| format!("UsageHistory(apps={})", history.app_count()))
     }
 }

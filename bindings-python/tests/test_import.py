@@ -53,7 +53,7 @@ def test_usage_history_and_report() -> None:
     from datetime import datetime, timezone
 
     snapshots, _ = ca.usage_snapshots_from_daily_usage(fixture("daily_api_usage.json"))
-    history = ca.UsageHistory("Europe/Paris")
+    history = ca.UsageHistory()
     assert history.record_snapshots(snapshots) == len(snapshots)
     latest = max(datetime.fromisoformat(s["at"].replace("Z", "+00:00")) for s in snapshots)
     report = history.report(ca.Account("1", "Acme", subscriptions={"sales": "professional"}), latest)
@@ -61,4 +61,4 @@ def test_usage_history_and_report() -> None:
     assert report.calls_today >= 0 and 0 <= report.share_used
     assert len(report.days) == 30 and report.resets_at > latest
     with pytest.raises(ca.InvalidInputError):
-        ca.UsageHistory("Mars/Olympus_Mons")
+        history.report(ca.Account("1", "Acme", time_zone="Mars/Olympus_Mons"), latest)

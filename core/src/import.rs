@@ -188,32 +188,73 @@ fn parse(payload: &'static str, json: &str) -> Result<Value, ImportError> {
 }
 
 /// K1: the daily API-usage response → one snapshot per result whose `fetchStatus` is `SUCCESS`
-/// or `CACHED` (the usage `name` stands for the app; `collectedAt` is the snapshot's time).
-/// Results with another status carry no reading and are counted as `fetch status <STATUS>`.
+/// or `CACHED`, keeping what the platform reported: the usage `name` stands for the app,
+/// `currentUsage` is the running total at `collectedAt`, `usageLimit` the daily limit in force and
+/// `resetsAt` (optional) when it resets; the report then shows them beside what the account's
+/// tier implies ([`crate::UsageReport::limit_differs`]).
+///
+/// A result whose status is `FAILURE`, `NOTFOUND` or `TIMEOUT` carries no reading: it is skipped
+/// (never read as zero calls) and counted in the report as `fetch status <STATUS>`.
 ///
 /// # Errors
-/// [`ImportError`]: malformed JSON or result, negative `currentUsage`, time out of range.
+/// [`ImportError`] naming the item's index, and nothing of the payload is returned: malformed
+/// JSON; a missing `name`, `fetchStatus`, `currentUsage`, `usageLimit` or `collectedAt`; a status
+/// outside the platform's enumeration; a usage or limit that is not an integer, negative or above
+/// [`crate::limits::MAX_DAILY_CALLS`]; a time out of range, or an epoch number that reads as
+/// seconds (before 1973 as milliseconds) where epoch milliseconds are expected.
 pub fn usage_snapshots_from_daily_usage(json: &str) -> Result<Imported<UsageSnapshot>, ImportError> {
     const PAYLOAD: &str = "daily api usage";
     let root = parse(PAYLOAD, json)?;
     let mut out = Imported::new();
     for item in items(PAYLOAD, &root)? {
-        let status = item.str("fetchStatus")?;
-        if !matches!(status, "SUCCESS" | "CACHED") {
-            out.skip(format!("fetch status {status}"));
-            continue;
+        match item.str("fetchStatus")? {
+            "SUCCESS" | "CACHED" => {}
+            status @ ("FAILURE" | "NOTFOUND" | "TIMEOUT") => {
+                out.skip(format!("fetch status {status}"));
+                continue;
+            }
+            status => {
+                return Err(item.malformed(format!(
+                    "fetchStatus {status:?} is not one of CACHED, FAILURE, NOTFOUND, SUCCESS, TIMEOUT"
+                )));
+            }
         }
         let name = item.str("name")?;
         if name.is_empty() {
             return Err(item.invalid(InsightsError::EmptyAppId));
         }
-        let calls = item.int("currentUsage")?;
-        let calls = u64::try_from(calls)
-            .map_err(|_| item.invalid(InsightsError::NegativeCount { row: item.index, value: calls }))?;
-        let at = item.instant("collectedAt")?;
-        out.keep(UsageSnapshot { app: AppId(name.to_owned()), at, calls_today: calls });
+        let snapshot = UsageSnapshot {
+            app: AppId(name.to_owned()),
+            calls_today: usage_count(&item, "currentUsage", "calls today")?,
+            usage_limit: Some(usage_count(&item, "usageLimit", "usage limit")?),
+            at: usage_instant(&item, "collectedAt")?,
+            resets_at: item.field("resetsAt").map(|_| usage_instant(&item, "resetsAt")).transpose()?,
+        };
+        out.keep(snapshot);
     }
     Ok(out)
+}
+
+/// A K1 count: an integer in `0..=MAX_DAILY_CALLS`.
+fn usage_count(item: &Item<'_>, name: &str, what: &'static str) -> Result<u64, ImportError> {
+    let value = item.int(name)?;
+    let count =
+        u64::try_from(value).map_err(|_| item.invalid(InsightsError::NegativeCount { row: item.index, value }))?;
+    if count > crate::limits::MAX_DAILY_CALLS {
+        let max = crate::limits::MAX_DAILY_CALLS;
+        return Err(item.invalid(InsightsError::CountTooLarge { row: item.index, what, value: count, max }));
+    }
+    Ok(count)
+}
+
+/// A K1 instant: ISO-8601, or epoch milliseconds; an epoch number below 10^11 (before 1973-03-03
+/// as milliseconds, but a date up to 5138 as seconds) is refused as seconds.
+fn usage_instant(item: &Item<'_>, name: &str) -> Result<DateTime<Utc>, ImportError> {
+    const SECONDS_BELOW: i64 = 100_000_000_000;
+    if let Some(value) = item.field(name).and_then(Value::as_i64).filter(|v| (0..SECONDS_BELOW).contains(v)) {
+        return Err(item.malformed(format!("{name} {value} looks like epoch seconds; expected epoch milliseconds")));
+    }
+    item.instant(name)
 }
 
 /// A stable event id from the platform's id: the number itself when it is one, otherwise a

@@ -36,8 +36,8 @@ pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{
-    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSnapshot,
-    UsageSnapshotColumns, UsageSpike, UsageTrend,
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
+    UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 pub use insights::{
     Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,

@@ -11,6 +11,10 @@
 //! | [`MAX_PAGE_SIZE`] | 1,000 | events on one activity-log page |
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |
+//! | [`MAX_DAILY_CALLS`] | 2^40 | a running daily API-call total or a reported daily limit (the platform's are `int32`) |
+//! | [`MAX_USAGE_APPS`] | 4,096 | apps in one API-usage history (the platform allows 20 private apps per account) |
+//! | [`MAX_SPIKE_TRAILING_DAYS`] | 366 | trailing days of the API-usage spike rule |
+//! | [`MAX_SHARE_THRESHOLDS`], [`MAX_SHARE_THRESHOLD_PERCENT`] | 16, 1,000 | API-usage warning thresholds, and each one's percent |
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
 //! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries (and notices) a dry run returns; a live evaluation is bounded by the data instead |
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
@@ -32,6 +36,24 @@ pub const MAX_WINDOW_DAYS: u32 = 3_660;
 /// actors). Work and memory follow the rows and the distinct values used, never a dictionary's
 /// length times another's.
 pub const MAX_DICTIONARY_LEN: usize = 1 << 20;
+
+/// The largest running daily API-call total, or reported daily limit, a usage history accepts
+/// (U1). With [`MAX_USAGE_APPS`] it keeps a day's total below 2^52, so that no sum of a usage
+/// report can overflow and every total converts to `f64` exactly.
+pub const MAX_DAILY_CALLS: u64 = 1 << 40;
+
+/// The most apps one API-usage history holds (U1).
+pub const MAX_USAGE_APPS: usize = 4_096;
+
+/// The most trailing days of the API-usage spike rule (U4): a report's work is its window times
+/// these days per app.
+pub const MAX_SPIKE_TRAILING_DAYS: u32 = 366;
+
+/// The most share-of-limit warning thresholds of a usage report (U5).
+pub const MAX_SHARE_THRESHOLDS: usize = 16;
+
+/// The largest share-of-limit warning threshold, in percent (U5).
+pub const MAX_SHARE_THRESHOLD_PERCENT: u32 = 1_000;
 
 /// The longest span, in days, of a notification dry run (X1).
 pub const MAX_DRY_RUN_DAYS: i64 = 366;

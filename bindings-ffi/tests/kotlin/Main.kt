@@ -414,17 +414,20 @@ fun main() {
 
         val limits = apiLimits(defaultApiLimitConfig(), account())
         eq(limits.daily, 625_000uL)
-        val history = UsageHistory("Europe/Paris")
+        val history = UsageHistory()
         val start = Instant.parse("2026-03-02T08:00:00Z")
-        history.record(UsageSnapshot("private-app", start, 1000uL))
+        history.record(UsageSnapshot("private-app", start, 1000uL, null, null))
         throws<ConnectedAppsException.InvalidInput>("app id") {
-            history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL), UsageSnapshot("", start, 1uL)))
+            history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL, null, null), UsageSnapshot("", start, 1uL, null, null)))
         }
-        eq(history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL))), 1uL)
-        val report = history.report(limits, 7u, robustRuleForApiCalls(), start.plusSeconds(3600))
+        eq(history.recordAll(listOf(UsageSnapshot("private-app", start.plusSeconds(3600), 3000uL, 625_000uL, null))), 1uL)
+        val report = history.report(account(), defaultUsageSettings().copy(windowDays = 7u), start.plusSeconds(3600))
         eq(listOf(report.today, report.callsToday), listOf("2026-03-02", 3000uL))
         eq(report.resetsAt, Instant.parse("2026-03-02T23:00:00Z"))
-        throws<ConnectedAppsException.InvalidInput>("unknown time zone") { UsageHistory("Mars/Olympus") }
+        eq(listOf(report.limit, report.reportedLimit), listOf(625_000uL, 625_000uL))
+        throws<ConnectedAppsException.InvalidInput>("unknown time zone") {
+            history.report(account().copy(timeZone = "Mars/Olympus"), defaultUsageSettings(), start)
+        }
     }
 
     test("real payloads (K1-K3) become inputs with a report") {

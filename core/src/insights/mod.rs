@@ -20,8 +20,8 @@ pub use records::{
 };
 pub use robust::RobustRule;
 pub use usage::{
-    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSnapshot,
-    UsageSnapshotColumns, UsageSpike, UsageTrend,
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
+    UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 
 /// The latest timestamp accepted: the last microsecond of year 9999.
@@ -119,6 +119,50 @@ pub enum InsightsError {
         /// The most allowed.
         max: u8,
     },
+    /// A setting is outside its accepted range (e.g. a window longer than
+    /// [`crate::limits::MAX_WINDOW_DAYS`]).
+    #[error("{setting} {value} is outside {min}..={max}")]
+    SettingOutOfRange {
+        /// The setting.
+        setting: &'static str,
+        /// Its value.
+        value: u64,
+        /// The smallest accepted.
+        min: u64,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// A count is larger than accepted (e.g. a running daily total above
+    /// [`crate::limits::MAX_DAILY_CALLS`]).
+    #[error("row {row}: {what} {value} exceeds the maximum of {max}")]
+    CountTooLarge {
+        /// The row (the position in the batch).
+        row: usize,
+        /// What the count is.
+        what: &'static str,
+        /// The count.
+        value: u64,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// The batch would bring a usage history past [`crate::limits::MAX_USAGE_APPS`] apps.
+    #[error("{got} apps exceed the maximum of {max}")]
+    TooManyApps {
+        /// The apps there would be.
+        got: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// A dictionary beside code columns is longer than [`crate::limits::MAX_DICTIONARY_LEN`].
+    #[error("{column} of {len} entries exceeds the maximum of {max}")]
+    DictionaryTooLong {
+        /// The dictionary.
+        column: &'static str,
+        /// Its length.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
 }
 
 impl InsightsError {
@@ -138,7 +182,11 @@ impl InsightsError {
             | Self::Malformed { .. }
             | Self::UnknownTimeZone(_)
             | Self::EmptyWindow(_)
-            | Self::TooManyLimitIncreases { .. } => ErrorKind::InvalidInput,
+            | Self::TooManyLimitIncreases { .. }
+            | Self::SettingOutOfRange { .. }
+            | Self::CountTooLarge { .. }
+            | Self::TooManyApps { .. }
+            | Self::DictionaryTooLong { .. } => ErrorKind::InvalidInput,
         }
     }
 }

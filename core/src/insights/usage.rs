@@ -5,9 +5,21 @@
 //! The platform's daily-usage endpoint reports only *today's* running total, so the history is
 //! the library's: every snapshot is kept, and a day's calls are the largest running total seen
 //! that day. Days are the account's local days: the daily limit resets at midnight in the
-//! account's time zone (record insights stay in UTC).
+//! account's time zone (record insights stay in UTC). The history itself keeps UTC instants only;
+//! the time zone, like the tier, comes from the [`Account`] a report is for, so that the two can
+//! never disagree.
+//!
+//! The platform's reading also says which limit is in force (`usageLimit`) and when it resets
+//! (`resetsAt`); both are kept with the snapshot and reported beside what the account's tier
+//! implies, so that a difference is visible rather than silently resolved (U2).
+//!
+//! Sizes are bounded (see [`crate::limits`]): a running total is at most
+//! [`MAX_DAILY_CALLS`](crate::limits::MAX_DAILY_CALLS) and a history holds at most
+//! [`MAX_USAGE_APPS`](crate::limits::MAX_USAGE_APPS) apps, so a day's total is at most 2^52 and
+//! no sum of the report (at most 15 days) can overflow; sums still use checked arithmetic and
+//! saturate, which these bounds make unreachable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -17,6 +29,10 @@ use super::robust::RobustRule;
 use super::{InsightsError, MAX_MICROS, checked_micros};
 use crate::account::{Account, Tier};
 use crate::catalog::AppId;
+use crate::limits::{
+    MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_SPIKE_TRAILING_DAYS,
+    MAX_USAGE_APPS, MAX_WINDOW_DAYS,
+};
 
 /// The platform's API limits, as versioned configuration (U2). The defaults are those of the
 /// usage guidelines of 2025-08; professional is 625,000 there while a changelog says 650,000, so
@@ -104,36 +120,166 @@ impl ApiLimitConfig {
 }
 
 /// One reading of a running daily total (K1: the daily-usage endpoint's `currentUsage` at
-/// `collectedAt`).
+/// `collectedAt`, with the `usageLimit` and `resetsAt` it reported).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageSnapshot {
     /// The private app; from the platform's endpoint, the usage name it reports.
     pub app: AppId,
     /// When the total was collected.
     pub at: DateTime<Utc>,
-    /// Calls made since the last local midnight.
+    /// Calls made since the last local midnight; at most
+    /// [`MAX_DAILY_CALLS`](crate::limits::MAX_DAILY_CALLS).
     pub calls_today: u64,
+    /// The daily limit the platform reported in force with this reading (`usageLimit`), if it
+    /// did; at most [`MAX_DAILY_CALLS`](crate::limits::MAX_DAILY_CALLS).
+    #[serde(default)]
+    pub usage_limit: Option<u64>,
+    /// When the platform said the limit resets (`resetsAt`), if it did.
+    #[serde(default)]
+    pub resets_at: Option<DateTime<Utc>>,
 }
 
-/// Usage snapshots as columns of equal length, apps dictionary-encoded.
+/// Usage snapshots as columns of equal length, apps dictionary-encoded (readings without a
+/// reported limit or reset time).
 #[derive(Debug, Clone, Copy)]
 pub struct UsageSnapshotColumns<'a> {
     /// Collection times in microseconds since the Unix epoch (UTC).
     pub at_micros: &'a [i64],
     /// App codes into `app_dictionary`.
     pub apps: &'a [u32],
-    /// App ids, indexed by app code.
+    /// App ids, indexed by app code; at most
+    /// [`MAX_DICTIONARY_LEN`](crate::limits::MAX_DICTIONARY_LEN) entries.
     pub app_dictionary: &'a [String],
     /// Running daily totals (signed, so that a negative one is reported rather than wrapped).
     pub calls_today: &'a [i64],
 }
 
-/// The kept history of usage snapshots, per app and local day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What is kept of one snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Reading {
+    calls_today: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    usage_limit: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resets_at: Option<DateTime<Utc>>,
+}
+
+type Readings = BTreeMap<AppId, BTreeMap<DateTime<Utc>, Reading>>;
+
+/// The kept history of usage snapshots, per app, by UTC instant. Its serde form is its snapshot:
+/// restoring re-checks every bound an ingest checks ([`InsightsError`] otherwise).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UsageHistoryData")]
 pub struct UsageHistory {
-    time_zone: String,
-    /// Per app, per local day: every snapshot of the day, by time.
-    apps: BTreeMap<AppId, BTreeMap<NaiveDate, BTreeMap<DateTime<Utc>, u64>>>,
+    /// Per app: every snapshot, by time.
+    apps: Readings,
+}
+
+/// The unchecked serde form of [`UsageHistory`].
+#[derive(Deserialize)]
+struct UsageHistoryData {
+    apps: Readings,
+}
+
+impl TryFrom<UsageHistoryData> for UsageHistory {
+    type Error = InsightsError;
+
+    fn try_from(data: UsageHistoryData) -> Result<Self, InsightsError> {
+        if data.apps.len() > MAX_USAGE_APPS {
+            return Err(InsightsError::TooManyApps { got: data.apps.len(), max: MAX_USAGE_APPS });
+        }
+        let mut row = 0usize;
+        for (app, readings) in &data.apps {
+            if app.as_str().is_empty() {
+                return Err(InsightsError::EmptyAppId);
+            }
+            for (at, reading) in readings {
+                check_reading(row, *at, reading)?;
+                row = row.saturating_add(1);
+            }
+        }
+        Ok(Self { apps: data.apps })
+    }
+}
+
+/// Checks one reading's bounds; `row` names it in the error.
+fn check_reading(row: usize, at: DateTime<Utc>, reading: &Reading) -> Result<(), InsightsError> {
+    checked_micros(row, at)?;
+    let too_large = |what, value: u64| InsightsError::CountTooLarge { row, what, value, max: MAX_DAILY_CALLS };
+    if reading.calls_today > MAX_DAILY_CALLS {
+        return Err(too_large("calls today", reading.calls_today));
+    }
+    if let Some(limit) = reading.usage_limit.filter(|l| *l > MAX_DAILY_CALLS) {
+        return Err(too_large("usage limit", limit));
+    }
+    if let Some(resets_at) = reading.resets_at {
+        checked_micros(row, resets_at)?;
+    }
+    Ok(())
+}
+
+/// How a usage report is computed (U2–U5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageSettings {
+    /// The platform's limit table; with the account's tiers and increases it gives the limit the
+    /// tier implies (U2).
+    pub limit_config: ApiLimitConfig,
+    /// Local days in the report, today included: 1..=[`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS).
+    pub window_days: u32,
+    /// What a spike is (U4); its `trailing_days` at most
+    /// [`MAX_SPIKE_TRAILING_DAYS`](crate::limits::MAX_SPIKE_TRAILING_DAYS).
+    pub spike_rule: RobustRule,
+    /// Shares of the limit in force, in percent, that warn once today's calls reach them (U5):
+    /// each 1..=[`MAX_SHARE_THRESHOLD_PERCENT`](crate::limits::MAX_SHARE_THRESHOLD_PERCENT), at
+    /// most [`MAX_SHARE_THRESHOLDS`](crate::limits::MAX_SHARE_THRESHOLDS) of them, in any order
+    /// (the report lists them ascending, once).
+    pub share_thresholds_percent: Vec<u32>,
+}
+
+impl Default for UsageSettings {
+    /// The 2025-08 limits, 30 days, [`RobustRule::api_calls`], warnings at 80, 90 and 100 %.
+    fn default() -> Self {
+        Self {
+            limit_config: ApiLimitConfig::default(),
+            window_days: 30,
+            spike_rule: RobustRule::api_calls(),
+            share_thresholds_percent: vec![80, 90, 100],
+        }
+    }
+}
+
+impl UsageSettings {
+    /// Checks every bound of the settings.
+    ///
+    /// # Errors
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`].
+    pub fn check(&self) -> Result<(), InsightsError> {
+        if self.window_days == 0 {
+            return Err(InsightsError::EmptyWindow(0));
+        }
+        let out_of_range = |setting, value: u64, min: u64, max: u64| {
+            (!(min..=max).contains(&value)).then_some(InsightsError::SettingOutOfRange { setting, value, min, max })
+        };
+        let thresholds = u64::try_from(self.share_thresholds_percent.len()).unwrap_or(u64::MAX);
+        let checks = [
+            out_of_range("window_days", self.window_days.into(), 1, MAX_WINDOW_DAYS.into()),
+            out_of_range(
+                "spike_rule.trailing_days",
+                self.spike_rule.trailing_days.into(),
+                0,
+                MAX_SPIKE_TRAILING_DAYS.into(),
+            ),
+            out_of_range("share threshold count", thresholds, 0, MAX_SHARE_THRESHOLDS as u64),
+        ];
+        let percents = self
+            .share_thresholds_percent
+            .iter()
+            .map(|p| out_of_range("share threshold percent", (*p).into(), 1, MAX_SHARE_THRESHOLD_PERCENT.into()));
+        match checks.into_iter().chain(percents).flatten().next() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Calls of one app on one local day (U1).
@@ -147,14 +293,17 @@ pub struct AppUsageDay {
     pub calls: u64,
 }
 
-/// The account's calls on one local day, against the limit (U1–U3).
+/// The account's calls on one local day, against the limit in force that day (U1–U3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DailyUsage {
     /// The local day.
     pub day: NaiveDate,
     /// Calls of every app that day.
     pub calls: u64,
-    /// `calls / daily limit`.
+    /// The limit in force that day: the platform's latest reported `usageLimit` of the day,
+    /// else the limit the tier implies.
+    pub limit: u64,
+    /// `calls / limit` (against 1 when the limit is 0).
     pub share_of_limit: f64,
     /// Mean of this day and the 6 before it (days without snapshots count as 0 once the
     /// history has started); `None` while fewer than 7 days of history exist.
@@ -198,23 +347,40 @@ pub struct LimitForecast {
     pub calls_so_far: u64,
     /// The current pace, calls per hour (summed over apps).
     pub calls_per_hour: f64,
-    /// The daily limit.
+    /// The daily limit in force.
     pub limit: u64,
 }
 
 /// API-call usage at `now` (U1–U5, X3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageReport {
-    /// The limits that apply.
+    /// The limits the account's tier and purchased increases imply (U2).
     pub limits: ApiLimits,
+    /// The daily limit in force today: the `usageLimit` of today's latest reading that reported
+    /// one, else `limits.daily`. Shares, thresholds and the forecast are against it.
+    pub limit: u64,
+    /// The `usageLimit` of today's latest reading that reported one.
+    pub reported_limit: Option<u64>,
+    /// Whether the platform reported a limit today that differs from the one the tier implies
+    /// (`reported_limit != Some(limits.daily)` while a limit was reported): the tier table or the
+    /// account's subscriptions may be out of date.
+    pub limit_differs: bool,
     /// Today, in the account's time zone.
     pub today: NaiveDate,
-    /// When the daily limit next resets (the next local midnight).
+    /// When the daily limit next resets: the next midnight in the account's time zone.
     pub resets_at: DateTime<Utc>,
+    /// The `resetsAt` of today's latest reading that reported one.
+    pub reported_resets_at: Option<DateTime<Utc>>,
+    /// Whether the platform reported a reset time today that differs from `resets_at` (the
+    /// account's time zone may be out of date).
+    pub reset_differs: bool,
     /// Calls today so far, all apps.
     pub calls_today: u64,
-    /// `calls_today / daily limit`.
+    /// `calls_today / limit` (against 1 when the limit is 0).
     pub share_used: f64,
+    /// The share thresholds of the settings (percent, ascending) that today's calls reached
+    /// (U5): `calls_today × 100 ≥ percent × limit`.
+    pub thresholds_crossed: Vec<u32>,
     /// Calls per app per day over the window, by day then app (U1).
     pub per_app: Vec<AppUsageDay>,
     /// The account's calls per day over the window, oldest first, today last (U1–U3).
@@ -223,35 +389,74 @@ pub struct UsageReport {
     pub trend: UsageTrend,
     /// Spikes in the window, per app and for the account (U4).
     pub spikes: Vec<UsageSpike>,
-    /// Present when today's calls will reach the limit before it resets at the current pace, or
-    /// already did (U5, X3).
+    /// Present when today's calls will reach the limit in force before it resets at the current
+    /// pace, or already did (U5, X3).
     pub forecast: Option<LimitForecast>,
 }
 
 /// How far back the pace of today's calls is measured.
 const PACE_WINDOW_MINUTES: i64 = 60;
 
-impl UsageHistory {
-    /// An empty history for an account in `time_zone` (an IANA name, e.g. `Europe/Paris`).
-    ///
-    /// # Errors
-    /// [`InsightsError::UnknownTimeZone`].
-    pub fn new(time_zone: &str) -> Result<Self, InsightsError> {
-        parse_tz(time_zone)?;
-        Ok(Self { time_zone: time_zone.to_owned(), apps: BTreeMap::new() })
+/// Days before the window the report reads: the trend's 14 complete days, the moving average's
+/// 6, and the spike rule's trailing days.
+const TREND_DAYS: u32 = 14;
+
+/// Per local day, what the readings of a span of days say.
+struct Daily<'a> {
+    /// Per app, per day: the largest running total.
+    per_app: BTreeMap<&'a AppId, BTreeMap<NaiveDate, u64>>,
+    /// Per day: the account's calls (sum over apps of their largest totals).
+    totals: BTreeMap<NaiveDate, u64>,
+    /// Per day: the latest reported limit, with its time.
+    limits: BTreeMap<NaiveDate, (DateTime<Utc>, u64)>,
+    /// Per day: the latest reported reset time, with its reading's time.
+    resets: BTreeMap<NaiveDate, (DateTime<Utc>, DateTime<Utc>)>,
+    /// The first local day of the history.
+    first_day: Option<NaiveDate>,
+}
+
+impl Daily<'_> {
+    fn total(&self, day: NaiveDate) -> u64 {
+        self.totals.get(&day).copied().unwrap_or(0)
     }
 
-    /// The account's time zone.
+    fn app(&self, app: &AppId, day: NaiveDate) -> u64 {
+        self.per_app.get(app).and_then(|d| d.get(&day)).copied().unwrap_or(0)
+    }
+
+    fn limit(&self, day: NaiveDate, implied: u64) -> u64 {
+        self.limits.get(&day).map_or(implied, |(_, limit)| *limit)
+    }
+}
+
+/// Keeps the value of the latest reading per day (a later app wins a tie, so the result does not
+/// depend on anything but the history).
+fn keep_latest<T>(map: &mut BTreeMap<NaiveDate, (DateTime<Utc>, T)>, day: NaiveDate, at: DateTime<Utc>, value: T) {
+    if map.get(&day).is_none_or(|(seen, _)| *seen <= at) {
+        map.insert(day, (at, value));
+    }
+}
+
+fn sum(values: impl IntoIterator<Item = u64>) -> u64 {
+    values.into_iter().fold(0u64, u64::saturating_add)
+}
+
+fn share(calls: u64, limit: u64) -> f64 {
+    calls as f64 / limit.max(1) as f64
+}
+
+impl UsageHistory {
+    /// An empty history. Its days are those of the account each report is for.
     #[must_use]
-    pub fn time_zone(&self) -> &str {
-        &self.time_zone
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Keeps one snapshot (a later one at the same instant for the same app replaces it).
     ///
     /// # Errors
     /// [`InsightsError::TimestampOutOfRange`], [`InsightsError::EmptyAppId`],
-    /// [`InsightsError::UnknownTimeZone`]; nothing is kept.
+    /// [`InsightsError::CountTooLarge`], [`InsightsError::TooManyApps`]; nothing is kept.
     pub fn record(&mut self, snapshot: &UsageSnapshot) -> Result<(), InsightsError> {
         self.record_all(std::slice::from_ref(snapshot)).map(drop)
     }
@@ -260,40 +465,53 @@ impl UsageHistory {
     /// Returns how many were kept.
     ///
     /// # Errors
-    /// As [`UsageHistory::record`], for the first refused snapshot; nothing of the batch is
-    /// then kept.
+    /// As [`UsageHistory::record`], for the first refused snapshot (its position is the error's
+    /// row); nothing of the batch is then kept.
     pub fn record_all(&mut self, snapshots: &[UsageSnapshot]) -> Result<usize, InsightsError> {
-        let tz = parse_tz(&self.time_zone)?;
-        for snapshot in snapshots {
-            checked_micros(0, snapshot.at)?;
+        for (row, snapshot) in snapshots.iter().enumerate() {
             if snapshot.app.as_str().is_empty() {
                 return Err(InsightsError::EmptyAppId);
             }
+            check_reading(row, snapshot.at, &reading(snapshot))?;
         }
+        self.check_new_apps(snapshots.iter().map(|s| &s.app))?;
         for snapshot in snapshots {
-            self.insert(tz, snapshot.app.clone(), snapshot.at, snapshot.calls_today);
+            self.apps.entry(snapshot.app.clone()).or_default().insert(snapshot.at, reading(snapshot));
         }
         Ok(snapshots.len())
     }
 
-    fn insert(&mut self, tz: Tz, app: AppId, at: DateTime<Utc>, calls: u64) {
-        let day = at.with_timezone(&tz).date_naive();
-        self.apps.entry(app).or_default().entry(day).or_default().insert(at, calls);
+    /// Refuses a batch that would bring the history past [`MAX_USAGE_APPS`].
+    fn check_new_apps<'a>(&self, apps: impl Iterator<Item = &'a AppId>) -> Result<(), InsightsError> {
+        let new: BTreeSet<&AppId> = apps.filter(|app| !self.apps.contains_key(*app)).collect();
+        let got = self.apps.len().saturating_add(new.len());
+        if got > MAX_USAGE_APPS {
+            return Err(InsightsError::TooManyApps { got, max: MAX_USAGE_APPS });
+        }
+        Ok(())
     }
 
     /// Keeps a batch of snapshots given as columns, all or nothing; returns how many.
     ///
     /// # Errors
-    /// [`InsightsError::ColumnLength`], [`InsightsError::UnknownCode`],
-    /// [`InsightsError::TimestampOutOfRange`], [`InsightsError::NegativeCount`],
-    /// [`InsightsError::EmptyAppId`], [`InsightsError::UnknownTimeZone`]; nothing is kept.
+    /// [`InsightsError::ColumnLength`], [`InsightsError::DictionaryTooLong`],
+    /// [`InsightsError::UnknownCode`], [`InsightsError::TimestampOutOfRange`],
+    /// [`InsightsError::NegativeCount`], [`InsightsError::CountTooLarge`],
+    /// [`InsightsError::EmptyAppId`], [`InsightsError::TooManyApps`]; nothing is kept.
     pub fn ingest_columns(&mut self, columns: &UsageSnapshotColumns<'_>) -> Result<usize, InsightsError> {
-        let tz = parse_tz(&self.time_zone)?;
         let rows = columns.at_micros.len();
         for (column, len) in [("apps", columns.apps.len()), ("calls_today", columns.calls_today.len())] {
             if len != rows {
                 return Err(InsightsError::ColumnLength { column, len, expected: rows });
             }
+        }
+        let size = columns.app_dictionary.len();
+        if size > MAX_DICTIONARY_LEN {
+            return Err(InsightsError::DictionaryTooLong {
+                column: "app_dictionary",
+                len: size,
+                max: MAX_DICTIONARY_LEN,
+            });
         }
         if columns.app_dictionary.iter().any(String::is_empty) {
             return Err(InsightsError::EmptyAppId);
@@ -306,17 +524,18 @@ impl UsageHistory {
                 .then(|| DateTime::from_timestamp_micros(micros))
                 .flatten()
                 .ok_or(InsightsError::TimestampOutOfRange { row, micros })?;
-            let name = columns.app_dictionary.get(app as usize).ok_or(InsightsError::UnknownCode {
-                row,
-                column: "apps",
-                code: app,
-                size: columns.app_dictionary.len(),
-            })?;
+            let name = usize::try_from(app)
+                .ok()
+                .and_then(|code| columns.app_dictionary.get(code))
+                .ok_or(InsightsError::UnknownCode { row, column: "apps", code: app, size })?;
             let calls = u64::try_from(calls).map_err(|_| InsightsError::NegativeCount { row, value: calls })?;
-            checked.push((name, at, calls));
+            let reading = Reading { calls_today: calls, usage_limit: None, resets_at: None };
+            check_reading(row, at, &reading)?;
+            checked.push((AppId(name.clone()), at, reading));
         }
-        for (name, at, calls) in checked {
-            self.insert(tz, AppId(name.clone()), at, calls);
+        self.check_new_apps(checked.iter().map(|(app, _, _)| app))?;
+        for (app, at, reading) in checked {
+            self.apps.entry(app).or_default().insert(at, reading);
         }
         Ok(rows)
     }
@@ -327,95 +546,179 @@ impl UsageHistory {
         self.apps
             .get(app)
             .into_iter()
-            .flat_map(|days| days.values())
-            .flat_map(|snaps| snaps.iter())
-            .map(|(at, calls)| UsageSnapshot { app: app.clone(), at: *at, calls_today: *calls })
+            .flatten()
+            .map(|(at, r)| UsageSnapshot {
+                app: app.clone(),
+                at: *at,
+                calls_today: r.calls_today,
+                usage_limit: r.usage_limit,
+                resets_at: r.resets_at,
+            })
             .collect()
     }
 
-    /// Calls of one app on one local day: the largest running total seen that day.
-    fn calls(&self, app: &AppId, day: NaiveDate) -> u64 {
-        self.apps.get(app).and_then(|d| d.get(&day)).and_then(|s| s.values().max().copied()).unwrap_or(0)
+    /// Apps with at least one snapshot.
+    #[must_use]
+    pub fn app_count(&self) -> usize {
+        self.apps.len()
     }
 
-    fn account_calls(&self, day: NaiveDate) -> u64 {
-        self.apps.keys().map(|app| self.calls(app, day)).sum()
-    }
-
-    /// The usage report at `now` over the last `window_days` local days (today included).
+    /// The history as JSON (its snapshot).
     ///
     /// # Errors
-    /// [`InsightsError::UnknownTimeZone`], [`InsightsError::EmptyWindow`].
+    /// [`InsightsError::Malformed`] if serialisation fails (it does not for a valid history).
+    pub fn to_json(&self) -> Result<String, InsightsError> {
+        serde_json::to_string(self)
+            .map_err(|e| InsightsError::Malformed { what: "usage history", message: e.to_string() })
+    }
+
+    /// Restores a history from [`UsageHistory::to_json`], re-checking every bound an ingest
+    /// checks.
+    ///
+    /// # Errors
+    /// [`InsightsError::Malformed`] for JSON of another shape; the ingest errors for a value out
+    /// of bounds.
+    pub fn from_json(json: &str) -> Result<Self, InsightsError> {
+        let data: UsageHistoryData = serde_json::from_str(json)
+            .map_err(|e| InsightsError::Malformed { what: "usage history", message: e.to_string() })?;
+        Self::try_from(data)
+    }
+
+    /// The readings of local days `from..=to` in `tz`, and the history's first local day.
+    fn daily(&self, tz: Tz, from: NaiveDate, to: NaiveDate) -> Daily<'_> {
+        let start = local_midnight(tz, from);
+        let end = local_midnight(tz, to.checked_add_days(Days::new(1)).unwrap_or(to));
+        let mut daily = Daily {
+            per_app: BTreeMap::new(),
+            totals: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            resets: BTreeMap::new(),
+            first_day: self.apps.values().filter_map(|r| r.keys().next()).min().map(|at| local_day(tz, *at)),
+        };
+        for (app, readings) in &self.apps {
+            let days = daily.per_app.entry(app).or_default();
+            for (at, reading) in readings.range(start..end.max(start)) {
+                let day = local_day(tz, *at);
+                if day < from || day > to {
+                    continue;
+                }
+                let calls = days.entry(day).or_insert(0);
+                *calls = (*calls).max(reading.calls_today);
+                if let Some(limit) = reading.usage_limit {
+                    keep_latest(&mut daily.limits, day, *at, limit);
+                }
+                if let Some(resets_at) = reading.resets_at {
+                    keep_latest(&mut daily.resets, day, *at, resets_at);
+                }
+            }
+        }
+        for days in daily.per_app.values() {
+            for (day, calls) in days {
+                let total = daily.totals.entry(*day).or_insert(0);
+                *total = total.saturating_add(*calls);
+            }
+        }
+        daily
+    }
+
+    /// The usage report for `account` at `now` (U1–U5, X3): days are local days of the account's
+    /// time zone, and the limit the tier implies follows from its subscriptions and increases.
+    ///
+    /// # Errors
+    /// [`InsightsError::UnknownTimeZone`] (the account's), [`InsightsError::TooManyLimitIncreases`],
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`].
     pub fn report(
         &self,
-        limits: &ApiLimits,
-        window_days: u32,
-        spike_rule: &RobustRule,
+        account: &Account,
+        settings: &UsageSettings,
         now: DateTime<Utc>,
     ) -> Result<UsageReport, InsightsError> {
-        let tz = parse_tz(&self.time_zone)?;
-        if window_days == 0 {
-            return Err(InsightsError::EmptyWindow(window_days));
-        }
+        let tz = parse_tz(&account.time_zone)?;
+        settings.check()?;
+        let limits = settings.limit_config.limits(account)?;
+        let rule = &settings.spike_rule;
         let today = now.with_timezone(&tz).date_naive();
-        let resets_at = local_midnight(tz, today.checked_add_days(Days::new(1)).unwrap_or(today));
+        let next_day = today.checked_add_days(Days::new(1)).unwrap_or(today);
+        let resets_at = local_midnight(tz, next_day);
         let back = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(NaiveDate::MIN);
-        let window: Vec<NaiveDate> = (0..u64::from(window_days)).rev().map(back).collect();
-        let first_day = self.apps.values().filter_map(|d| d.keys().next()).min().copied();
-        let daily_limit = limits.daily.max(1) as f64;
+        let window: Vec<NaiveDate> = (0..u64::from(settings.window_days)).rev().map(back).collect();
+        let lookback = u64::from(settings.window_days) + u64::from(rule.trailing_days.max(TREND_DAYS));
+        let daily = self.daily(tz, back(lookback), today);
+        let started = |day: NaiveDate| daily.first_day.is_some_and(|first| first <= day);
 
         let days = window
             .iter()
             .map(|&day| {
-                let calls = self.account_calls(day);
-                let week: Vec<NaiveDate> = (0..7).map(|k| day.checked_sub_days(Days::new(k)).unwrap_or(day)).collect();
-                let started = first_day.is_some_and(|f| week.iter().all(|d| *d >= f));
+                let calls = daily.total(day);
+                let limit = daily.limit(day, limits.daily);
+                let week: Vec<NaiveDate> = (0..7).filter_map(|k| day.checked_sub_days(Days::new(k))).collect();
+                let full_week = week.len() == 7 && week.iter().all(|d| started(*d));
                 DailyUsage {
                     day,
                     calls,
-                    share_of_limit: calls as f64 / daily_limit,
-                    moving_average_7d: started
-                        .then(|| week.iter().map(|d| self.account_calls(*d)).sum::<u64>() as f64 / 7.0),
+                    limit,
+                    share_of_limit: share(calls, limit),
+                    moving_average_7d: full_week.then(|| sum(week.iter().map(|d| daily.total(*d))) as f64 / 7.0),
                 }
             })
             .collect();
-        let per_app = window
+        let window_start = back(u64::from(settings.window_days).saturating_sub(1));
+        let mut per_app: Vec<AppUsageDay> = daily
+            .per_app
             .iter()
-            .flat_map(|&day| {
-                self.apps.keys().map(move |app| AppUsageDay { app: app.clone(), day, calls: self.calls(app, day) })
+            .flat_map(|(app, days)| {
+                days.range(window_start..=today).filter(|(_, calls)| **calls > 0).map(|(day, calls)| AppUsageDay {
+                    app: (*app).clone(),
+                    day: *day,
+                    calls: *calls,
+                })
             })
-            .filter(|d| d.calls > 0)
             .collect();
-        let sum = |from: u64, to: u64| (from..to).map(|k| self.account_calls(back(k))).sum::<u64>();
-        let (last_7_days, previous_7_days) = (sum(1, 8), sum(8, 15));
+        per_app.sort_by(|a, b| (a.day, &a.app).cmp(&(b.day, &b.app)));
+        let period = |from: u64, to: u64| sum((from..to).map(|k| daily.total(back(k))));
+        let (last_7_days, previous_7_days) = (period(1, 8), period(8, 15));
         let trend = UsageTrend {
             last_7_days,
             previous_7_days,
             change: (previous_7_days > 0)
                 .then(|| (last_7_days as f64 - previous_7_days as f64) / previous_7_days as f64),
         };
-        let calls_today = self.account_calls(today);
+        let calls_today = daily.total(today);
+        let limit = daily.limit(today, limits.daily);
+        let reported_limit = daily.limits.get(&today).map(|(_, l)| *l);
+        let reported_resets_at = daily.resets.get(&today).map(|(_, r)| *r);
+        let thresholds: BTreeSet<u32> = settings.share_thresholds_percent.iter().copied().collect();
+        let crossed = |p: &u32| u128::from(calls_today) * 100 >= u128::from(*p) * u128::from(limit);
         Ok(UsageReport {
-            limits: limits.clone(),
+            limit_differs: reported_limit.is_some_and(|l| l != limits.daily),
+            reported_limit,
+            limit,
+            limits,
             today,
             resets_at,
+            reset_differs: reported_resets_at.is_some_and(|r| r != resets_at),
+            reported_resets_at,
             calls_today,
-            share_used: calls_today as f64 / daily_limit,
+            share_used: share(calls_today, limit),
+            thresholds_crossed: thresholds.into_iter().filter(crossed).collect(),
             per_app,
             days,
             trend,
-            spikes: self.spikes(&window, spike_rule, first_day),
-            forecast: self.forecast(today, limits.daily, resets_at, calls_today),
+            spikes: self.spikes(&window, rule, &daily),
+            forecast: self.forecast(tz, today, limit, resets_at, calls_today),
         })
     }
 
-    fn spikes(&self, window: &[NaiveDate], rule: &RobustRule, first_day: Option<NaiveDate>) -> Vec<UsageSpike> {
-        let Some(first_day) = first_day else { return Vec::new() };
+    fn spikes(&self, window: &[NaiveDate], rule: &RobustRule, daily: &Daily<'_>) -> Vec<UsageSpike> {
+        let Some(first_day) = daily.first_day else { return Vec::new() };
         let series = |calls: &dyn Fn(NaiveDate) -> u64, app: Option<&AppId>| -> Vec<UsageSpike> {
             window
                 .iter()
                 .filter_map(|&day| {
                     let value = calls(day);
+                    if value < rule.min_value || value == 0 {
+                        return None;
+                    }
                     let history: Vec<u64> = (1..=u64::from(rule.trailing_days))
                         .filter_map(|k| day.checked_sub_days(Days::new(k)))
                         .filter(|d| *d >= first_day)
@@ -431,9 +734,9 @@ impl UsageHistory {
                 })
                 .collect()
         };
-        let mut out = series(&|d| self.account_calls(d), None);
+        let mut out = series(&|d| daily.total(d), None);
         for app in self.apps.keys() {
-            out.extend(series(&|d| self.calls(app, d), Some(app)));
+            out.extend(series(&|d| daily.app(app, d), Some(app)));
         }
         out.sort_by(|a, b| (a.day, &a.app).cmp(&(b.day, &b.app)));
         out
@@ -443,54 +746,61 @@ impl UsageHistory {
     /// when it has only one), when today's total reaches `limit`; `None` if not before the reset.
     fn forecast(
         &self,
+        tz: Tz,
         today: NaiveDate,
         limit: u64,
         resets_at: DateTime<Utc>,
         calls_so_far: u64,
     ) -> Option<LimitForecast> {
-        let tz = parse_tz(&self.time_zone).ok()?;
         let midnight = local_midnight(tz, today);
         let mut per_hour = 0.0;
         let mut latest: Option<DateTime<Utc>> = None;
-        for days in self.apps.values() {
-            let Some(snaps) = days.get(&today) else { continue };
-            let Some((&last_at, &last)) = snaps.iter().next_back() else { continue };
-            let since = last_at - chrono::Duration::minutes(PACE_WINDOW_MINUTES);
-            let (from_at, from) = snaps.range(since..).next().map_or((midnight, 0), |(t, c)| (*t, *c));
-            let (from_at, from) = if from_at >= last_at { (midnight, 0) } else { (from_at, from) };
+        for readings in self.apps.values() {
+            let today_readings = || readings.range(midnight..resets_at.max(midnight));
+            let Some((&last_at, last)) = today_readings().next_back() else { continue };
+            let since = last_at.checked_sub_signed(chrono::Duration::minutes(PACE_WINDOW_MINUTES)).unwrap_or(last_at);
+            let from = today_readings().find(|(at, _)| **at >= since).map(|(at, r)| (*at, r.calls_today));
+            let (from_at, from) = match from {
+                Some((at, calls)) if at < last_at => (at, calls),
+                _ => (midnight, 0),
+            };
             let hours = (last_at - from_at).num_milliseconds() as f64 / 3_600_000.0;
             if hours > 0.0 {
-                per_hour += last.saturating_sub(from) as f64 / hours;
+                per_hour += last.calls_today.saturating_sub(from) as f64 / hours;
             }
             latest = latest.max(Some(last_at));
         }
         let latest = latest?;
+        let forecast = |exhausts_at, already_exhausted| LimitForecast {
+            exhausts_at,
+            already_exhausted,
+            calls_so_far,
+            calls_per_hour: per_hour,
+            limit,
+        };
         if calls_so_far >= limit {
-            return Some(LimitForecast {
-                exhausts_at: latest,
-                already_exhausted: true,
-                calls_so_far,
-                calls_per_hour: per_hour,
-                limit,
-            });
+            return Some(forecast(latest, true));
         }
         if per_hour <= 0.0 {
             return None;
         }
-        let hours_left = (limit - calls_so_far) as f64 / per_hour;
-        let exhausts_at = latest + chrono::Duration::milliseconds((hours_left * 3_600_000.0).min(1e15) as i64);
-        (exhausts_at < resets_at).then_some(LimitForecast {
-            exhausts_at,
-            already_exhausted: false,
-            calls_so_far,
-            calls_per_hour: per_hour,
-            limit,
-        })
+        let hours_left = limit.saturating_sub(calls_so_far) as f64 / per_hour;
+        let millis = (hours_left * 3_600_000.0).min(1e15) as i64;
+        let exhausts_at = latest.checked_add_signed(chrono::Duration::milliseconds(millis))?;
+        (exhausts_at < resets_at).then(|| forecast(exhausts_at, false))
     }
+}
+
+fn reading(snapshot: &UsageSnapshot) -> Reading {
+    Reading { calls_today: snapshot.calls_today, usage_limit: snapshot.usage_limit, resets_at: snapshot.resets_at }
 }
 
 fn parse_tz(name: &str) -> Result<Tz, InsightsError> {
     name.parse::<Tz>().map_err(|_| InsightsError::UnknownTimeZone(name.to_owned()))
+}
+
+fn local_day(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
 }
 
 /// The instant of local midnight starting `day` (the first instant of the day when a clock
