@@ -35,8 +35,8 @@ pub use engine::AccountEngine;
 pub use error::ConnectedAppsError;
 pub use import::{
     ImportedEvents, ImportedRecordEvents, ImportedUsageSnapshots, events_from_audit_logs,
-    events_from_security_activity, record_events_from_journal, record_events_from_webhooks,
-    usage_snapshots_from_daily_usage,
+    events_from_security_activity, import_audit_logs, import_security_activity, ingest_journal, ingest_webhooks,
+    record_events_from_journal, record_events_from_webhooks, usage_snapshots_from_daily_usage,
 };
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use insights::{
