@@ -193,6 +193,7 @@ fn build() -> Result<Engine, Error> {
             active: !(i == 37 || i == 38),
             super_admin: i < 3,
             permissions,
+            platform_user_id: None,
         })?;
     }
     for (t, (id, name)) in [

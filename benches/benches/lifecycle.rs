@@ -35,6 +35,7 @@ fn build() -> Engine {
             active: true,
             super_admin: u == 0,
             permissions: [Permission::AppMarketplaceAccess].into(),
+            platform_user_id: None,
         };
         d.add_user(user).unwrap_or_else(|e| unreachable_setup(&e));
     }

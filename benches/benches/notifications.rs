@@ -50,6 +50,7 @@ fn directory() -> Directory {
             active: u % 50 != 49,
             super_admin: u < ADMINS,
             permissions: Default::default(),
+            platform_user_id: None,
         };
         if d.add_user(user).is_err() {
             bench_failed("user");

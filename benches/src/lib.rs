@@ -43,6 +43,7 @@ pub fn user(id: String, super_admin: bool) -> User {
         active: true,
         super_admin,
         permissions: [Permission::AppMarketplaceAccess].into(),
+        platform_user_id: None,
     }
 }
 

@@ -63,6 +63,8 @@ pub struct User {
     pub active: bool,
     pub super_admin: bool,
     pub permissions: PermissionSet,
+    #[uniffi(default = None)]
+    pub platform_user_id: Option<String>,
 }
 
 /// A team of users (A3); a user may belong to several teams.

@@ -1,11 +1,15 @@
 //! Real payloads (K1–K3): what the platform's public API emits (JSON text), turned into the
 //! library's inputs, with a report of what was read and what was not used.
 
+use std::sync::Arc;
+
+use connected_apps::Event;
 use connected_apps::import::{self, ImportReport, Imported};
 use connected_apps::insights::{RecordEvent, UsageSnapshot};
-use connected_apps::{AppId, Event};
 
+use crate::engine::AccountEngine;
 use crate::error::{ConnectedAppsError, catching_panics};
+use crate::insights::RecordAggregate;
 use crate::types::{Count, TypeCounts};
 
 /// What an import read, and what it did not use (counted per type, e.g. `LOGIN_SUCCESS`).
@@ -14,6 +18,12 @@ pub struct ImportReport {
     pub read: Count,
     pub imported: Count,
     pub unsupported: TypeCounts,
+    pub by_source: TypeCounts,
+    pub duplicates: Count,
+    pub repeat_updates: Count,
+    pub expired: Count,
+    pub unresolved_actors: TypeCounts,
+    pub skipped: TypeCounts,
 }
 
 /// Usage snapshots read from the daily API-usage response (K1).
@@ -78,8 +88,32 @@ pub fn record_events_from_webhooks(json: String) -> Result<ImportedRecordEvents,
     catching_panics(|| Ok(import::record_events_from_webhooks(&json)?.into()))
 }
 
-/// K3: webhooks-journal entries of `app` → record events.
+/// K3: webhooks-journal entries → the apps' record events.
 #[uniffi::export]
-pub fn record_events_from_journal(json: String, app: AppId) -> Result<ImportedRecordEvents, ConnectedAppsError> {
-    catching_panics(|| Ok(import::record_events_from_journal(&json, &app)?.into()))
+pub fn record_events_from_journal(json: String) -> Result<ImportedRecordEvents, ConnectedAppsError> {
+    catching_panics(|| Ok(import::record_events_from_journal(&json)?.into()))
+}
+
+/// K3: counts a webhook POST body into `aggregate`, each delivery exactly once across batches.
+#[uniffi::export]
+pub fn ingest_webhooks(aggregate: Arc<RecordAggregate>, json: String) -> Result<ImportReport, ConnectedAppsError> {
+    aggregate.with(|a| Ok(import::ingest_webhooks(a, &json)?))
+}
+
+/// K3: counts webhooks-journal entries into `aggregate`, each exactly once.
+#[uniffi::export]
+pub fn ingest_journal(aggregate: Arc<RecordAggregate>, json: String) -> Result<ImportReport, ConnectedAppsError> {
+    aggregate.with(|a| Ok(import::ingest_journal(a, &json)?))
+}
+
+/// K2: appends security-activity items to `engine`'s log (actors resolved, overlaps skipped).
+#[uniffi::export]
+pub fn import_security_activity(engine: Arc<AccountEngine>, json: String) -> Result<ImportReport, ConnectedAppsError> {
+    engine.write(|e| Ok(import::import_security_activity(e, &json)?))
+}
+
+/// K2: appends audit-log items about apps to `engine`'s log.
+#[uniffi::export]
+pub fn import_audit_logs(engine: Arc<AccountEngine>, json: String) -> Result<ImportReport, ConnectedAppsError> {
+    engine.write(|e| Ok(import::import_audit_logs(e, &json)?))
 }

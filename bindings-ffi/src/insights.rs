@@ -180,7 +180,7 @@ impl RecordAggregate {
         Arc::new(Self { inner: Mutex::new(inner) })
     }
 
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut connected_apps::RecordAggregate) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {

@@ -36,8 +36,8 @@ pub use engine::{AccountEngine, max_event_id};
 pub use error::ConnectedAppsError;
 pub use import::{
     ImportedEvents, ImportedRecordEvents, ImportedUsageSnapshots, events_from_audit_logs,
-    events_from_security_activity, record_events_from_journal, record_events_from_webhooks,
-    usage_snapshots_from_daily_usage,
+    events_from_security_activity, import_audit_logs, import_security_activity, ingest_journal, ingest_webhooks,
+    record_events_from_journal, record_events_from_webhooks, usage_snapshots_from_daily_usage,
 };
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use insights::{
@@ -46,8 +46,8 @@ pub use insights::{
     record_type_is_custom, robust_rule_for_api_calls, robust_rule_for_records,
 };
 pub use json::{
-    account_from_json, activity_filter_from_json, app_from_json, command_from_json, deliveries_from_json, rule_from_json,
-    team_from_json, user_from_json,
+    account_from_json, activity_filter_from_json, app_from_json, command_from_json, deliveries_from_json,
+    rule_from_json, team_from_json, user_from_json,
 };
 pub use marketplace::{
     LearningLibrary, Marketplace, listing_has_free_plan, listing_has_free_trial, listing_has_paid_plan,

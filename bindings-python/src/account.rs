@@ -88,7 +88,7 @@ impl PyAccount {
 #[pymethods]
 impl PyUser {
     #[new]
-    #[pyo3(signature = (id, name, email, *, active = true, super_admin = false, permissions = None))]
+    #[pyo3(signature = (id, name, email, *, active = true, super_admin = false, permissions = None, platform_user_id = None))]
     fn new(
         id: String,
         name: String,
@@ -96,10 +96,17 @@ impl PyUser {
         active: bool,
         super_admin: bool,
         permissions: Option<&Bound<'_, PyAny>>,
+        platform_user_id: Option<String>,
     ) -> PyResult<Self> {
         let permissions: BTreeSet<Permission> =
             crate::convert::enums_in(permissions, "permission")?.into_iter().collect();
-        Ok(Self(User { id: UserId(id), name, email, active, super_admin, permissions }))
+        Ok(Self(User { id: UserId(id), name, email, active, super_admin, permissions, platform_user_id }))
+    }
+
+    /// The platform's numeric user id, which imported security activity and audit logs name.
+    #[getter]
+    fn platform_user_id(&self) -> Option<&str> {
+        self.0.platform_user_id.as_deref()
     }
 
     #[getter]

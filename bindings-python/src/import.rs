@@ -1,11 +1,12 @@
 //! The platform's real payloads (K1–K3) turned into library inputs, each with a report of what
 //! was read and what was not used. Event ids of K2 imports are assigned by the core.
 
-use connected_apps::{AppId, import};
+use connected_apps::import;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::to_py;
+use crate::engine::PyEngine;
 use crate::errors::OrRaise;
 use crate::event::{PyEvent, events_out};
 use crate::insights::PyRecordAggregate;
@@ -43,29 +44,39 @@ pub fn usage_snapshots_from_daily_usage(
     Ok((to_py(py, &imported.items)?, to_py(py, &imported.report)?))
 }
 
+fn report_out<'py>(py: Python<'py>, report: &import::ImportReport) -> PyResult<Bound<'py, PyDict>> {
+    to_py(py, report)?.cast_into::<PyDict>().map_err(Into::into)
+}
+
 #[pymethods]
 impl PyRecordAggregate {
-    /// K3: counts the record events of a webhook batch; returns the import report.
+    /// K3: counts the apps' record changes of a webhook batch, each delivery exactly once across
+    /// batches (retries and re-sent batches count zero times); returns the import report.
     fn import_webhooks<'py>(&self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
-        let imported = py.detach(|| import::record_events_from_webhooks(&json)).or_raise()?;
-        self.ingest_all(py, imported)
+        let report = self.0.write(py, |cube| import::ingest_webhooks(cube, &json))?.or_raise()?;
+        report_out(py, &report)
     }
 
-    /// K3: counts the record events of one app's webhooks-journal entries; returns the report.
-    fn import_journal<'py>(&self, py: Python<'py>, json: String, app: String) -> PyResult<Bound<'py, PyDict>> {
-        let imported = py.detach(|| import::record_events_from_journal(&json, &AppId(app))).or_raise()?;
-        self.ingest_all(py, imported)
+    /// K3: counts the apps' record changes of webhooks-journal entries, each exactly once;
+    /// returns the import report.
+    fn import_journal<'py>(&self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
+        let report = self.0.write(py, |cube| import::ingest_journal(cube, &json))?.or_raise()?;
+        report_out(py, &report)
     }
 }
 
-impl PyRecordAggregate {
-    /// Counts every imported record event, all or nothing.
-    fn ingest_all<'py>(
-        &self,
-        py: Python<'py>,
-        imported: import::Imported<connected_apps::RecordEvent>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        self.0.write(py, |cube| cube.ingest_all(&imported.items))?.or_raise()?;
-        to_py(py, &imported.report)?.cast_into::<PyDict>().map_err(Into::into)
+#[pymethods]
+impl PyEngine {
+    /// K2: appends security-activity items (installs, uninstalls) to the log, actors resolved
+    /// against the directory; returns the import report (skipped items, unresolved actors).
+    fn import_security_activity<'py>(&self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
+        let report = self.write(py, |engine| import::import_security_activity(engine, &json))?.or_raise()?;
+        report_out(py, &report)
+    }
+
+    /// K2: appends audit-log items about apps to the log; returns the import report.
+    fn import_audit_logs<'py>(&self, py: Python<'py>, json: String) -> PyResult<Bound<'py, PyDict>> {
+        let report = self.write(py, |engine| import::import_audit_logs(engine, &json))?.or_raise()?;
+        report_out(py, &report)
     }
 }

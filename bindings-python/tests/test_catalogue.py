@@ -36,6 +36,23 @@ def activity_filter(spec: dict[str, Any] | None) -> dict[str, Any]:
     return spec
 
 
+class Subject:
+    """What a case may change: the engine, a record aggregate and a usage history."""
+
+    def __init__(self) -> None:
+        self.engine = ca.Engine.from_json(SAMPLE_TEXT)
+        self.records = ca.RecordAggregate()
+        self.usage = ca.UsageHistory()
+
+    def json(self) -> tuple[str, str, str]:
+        return self.engine.to_json(), self.records.to_json(), self.usage.to_json()
+
+
+def record_daily_usage(usage: ca.UsageHistory, text: str) -> None:
+    snapshots, _report = ca.usage_snapshots_from_daily_usage(text)
+    usage.record_snapshots(snapshots)
+
+
 def run_activity(engine: ca.Engine, case: dict[str, Any]) -> None:
     cursor = case.get("cursor")
     if "cursor_from" in case:
@@ -43,7 +60,7 @@ def run_activity(engine: ca.Engine, case: dict[str, Any]) -> None:
     engine.activity(**activity_filter(case.get("filter")), cursor=cursor, page_size=case["page_size"])
 
 
-OPERATIONS: dict[str, Callable[[ca.Engine, dict[str, Any]], Any]] = {
+ENGINE_OPERATIONS: dict[str, Callable[[ca.Engine, dict[str, Any]], Any]] = {
     "execute": lambda e, c: e.execute(c["actor"], c["command"], when(c["now"])),
     "import_ndjson": lambda e, c: e.import_ndjson(c["text"]),
     "restore": lambda e, c: ca.Engine.from_json(patched_sample(c["patch"])),
@@ -58,6 +75,14 @@ OPERATIONS: dict[str, Callable[[ca.Engine, dict[str, Any]], Any]] = {
     "create_rule": lambda e, c: e.create_rule(c["actor"], c["rule"], when(c["now"])),
     "dry_run": lambda e, c: e.dry_run_notifications(c["rules"], when(c["from"]), when(c["to"])),
     "record_deliveries": lambda e, c: e.record_deliveries(c["deliveries"], when(c["now"])),
+    "import_security_activity": lambda e, c: e.import_security_activity(c["json"]),
+    "import_audit_logs": lambda e, c: e.import_audit_logs(c["json"]),
+}
+OPERATIONS: dict[str, Callable[[Subject, dict[str, Any]], Any]] = {
+    **{op: (lambda run: lambda s, c: run(s.engine, c))(run) for op, run in ENGINE_OPERATIONS.items()},
+    "ingest_webhooks": lambda s, c: s.records.import_webhooks(c["json"]),
+    "ingest_journal": lambda s, c: s.records.import_journal(c["json"]),
+    "import_daily_usage": lambda s, c: record_daily_usage(s.usage, c["json"]),
 }
 
 
@@ -67,8 +92,8 @@ def test_the_catalogue_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids())
 def test_bad_input(case: dict[str, Any]) -> None:
-    engine = ca.Engine.from_json(SAMPLE_TEXT)
-    before = engine.to_json()
+    subject = Subject()
+    before = subject.json()
     with pytest.raises(KINDS[case["kind"]]):
-        OPERATIONS[case["op"]](engine, case)
-    assert engine.to_json() == before
+        OPERATIONS[case["op"]](subject, case)
+    assert subject.json() == before

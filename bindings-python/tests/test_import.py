@@ -36,8 +36,46 @@ def test_webhooks_and_journal_fill_a_cube() -> None:
     report = cube.import_webhooks(fixture("webhook_batch.json"))
     assert cube.event_count == report["imported"] > 0
     before = cube.event_count
-    journal = cube.import_journal(fixture("webhooks_journal.json"), "journal-app")
+    journal = cube.import_journal(fixture("webhooks_journal.json"))
     assert cube.event_count == before + journal["imported"]
+
+
+def test_webhooks_are_credited_to_the_integration_and_counted_once() -> None:
+    cube = ca.RecordAggregate()
+    body = fixture("webhook_batch.json")
+    report = cube.import_webhooks(body)
+    assert report["by_source"] == {"CRM_UI": 2, "IMPORT": 1, "INTEGRATION": 4}
+    assert (report["imported"], report["duplicates"], report["repeat_updates"], report["expired"]) == (3, 1, 1, 0)
+    assert sorted({c["app"] for c in cube.cells()}) == ["54321", "77001"], "never the subscriber 1160452"
+    again = cube.import_webhooks(body)
+    assert (again["imported"], again["duplicates"]) == (0, 8)
+    resent = cube.import_webhooks(fixture("webhook_batch_resent.json"))
+    assert (resent["imported"], resent["duplicates"]) == (2, 1)
+    restored = ca.RecordAggregate.from_json(cube.to_json())
+    assert restored.import_webhooks(fixture("webhook_batch_resent.json"))["imported"] == 0
+    before = cube.to_json()
+    with pytest.raises(ca.InvalidInputError, match="unknown changeSource"):
+        cube.import_webhooks(body.replace('"CRM_UI"', '"TELEPATHY"', 1))
+    assert cube.to_json() == before
+
+
+def test_security_activity_imports_into_an_engine_resolving_actors() -> None:
+    engine = ca.Engine(ca.Account("1", "Acme"))
+    engine.add_user(ca.User("ops", "Ops", "ops@example.com", super_admin=True, platform_user_id="4455"))
+    engine.add_user(ca.User("admin", "Admin", "ADMIN@acme.example", super_admin=True))
+    assert engine.user("ops").platform_user_id == "4455"
+    engine.add_app(ca.App("gmail", "Gmail", "Google", level="account_level", distribution="marketplace"))
+    report = engine.import_security_activity(fixture("security_activity.json"))
+    assert report["imported"] == 3 and report["unresolved_actors"] == {} and report["skipped"] == {}
+    assert [(e.type, e.actor) for e in engine.events()] == [
+        (ca.ActivityType.INSTALLED, "ops"),
+        (ca.ActivityType.UNINSTALLED, "ops"),
+        (ca.ActivityType.REINSTALLED, "admin"),
+    ]
+    again = engine.import_security_activity(fixture("security_activity.json"))
+    assert (again["imported"], again["skipped"]) == (0, {"already in the log": 3})
+    audit = engine.import_audit_logs(fixture("audit_logs.json"))
+    assert audit["unsupported"]["PROPERTY_MAPPINGS/DISCONNECT"] == 1
 
 
 def test_malformed_payloads_raise_invalid_input() -> None:

@@ -168,6 +168,10 @@ pub struct User {
     /// Permissions granted explicitly.
     #[serde(default)]
     pub permissions: BTreeSet<Permission>,
+    /// The platform's numeric user id (`userId` in security activity and audit logs), so that
+    /// imported events name this user (K2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_user_id: Option<String>,
 }
 
 impl User {

@@ -530,6 +530,7 @@ mod tests {
                     active: true,
                     super_admin: true,
                     permissions: Default::default(),
+                    platform_user_id: None,
                 })
                 .unwrap();
         }

@@ -18,6 +18,9 @@
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
 //! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries (and notices) a dry run returns; a live evaluation is bounded by the data instead |
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
+//! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
+//! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
+//! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
@@ -63,3 +66,17 @@ pub const MAX_DRY_RUN_DAYS: i64 = 366;
 /// evaluation needs none: whatever its clock, it returns one notice per matching event since the
 /// settled instant and at most one reminder per ongoing disconnection and rule.
 pub const MAX_DRY_RUN_DELIVERIES: usize = 1_000_000;
+
+/// How long a record aggregate remembers a delivery's key (K3): while its UTC day is at most this
+/// many days before the day of the newest delivery seen. The platform retries for up to a day and
+/// keeps its journal for three.
+pub const DEDUPE_HORIZON_DAYS: u32 = 3;
+
+/// The most delivery keys a record aggregate remembers (about 60 bytes each in memory). Past it
+/// the oldest are forgotten and the aggregate's floor rises above them; a snapshot holding more
+/// is refused.
+pub const MAX_DEDUPE_KEYS: usize = 1 << 20;
+
+/// The earliest epoch-millisecond time an import accepts: 10^12 ms is 2001-09-09, before the
+/// platform's APIs existed. A time below it is almost surely in seconds (10^12 s is year 33658).
+pub const MIN_PLATFORM_MILLIS: i64 = 1_000_000_000_000;

@@ -7,7 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use chrono::{DateTime, Utc};
-use connected_apps::{ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, SnapshotError};
+use connected_apps::{
+    ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, RecordAggregate, SnapshotError,
+    UsageHistory, import,
+};
 use serde_json::Value;
 
 const CATALOGUE: &str = include_str!("data/bad_inputs.json");
@@ -66,12 +69,31 @@ fn filter(case: &Value, key: &str) -> Result<ActivityFilter, Error> {
     case.get(key).map_or_else(|| Ok(ActivityFilter::default()), parse)
 }
 
+fn text<'c>(case: &'c Value, key: &str) -> &'c str {
+    case[key].as_str().unwrap()
+}
+
 fn page_size(case: &Value) -> Result<usize, Error> {
     parse(&case["page_size"])
 }
 
-/// Runs one case against `engine`; `Ok` means the operation was accepted.
-fn run(engine: &mut Engine, case: &Value) -> Result<(), Error> {
+/// What a case may change: the engine, a record aggregate and a usage history.
+#[derive(Clone)]
+struct Subject {
+    engine: Engine,
+    records: RecordAggregate,
+    usage: UsageHistory,
+}
+
+impl Subject {
+    fn json(&self) -> (String, String, String) {
+        (self.engine.to_json().unwrap(), self.records.to_json(), self.usage.to_json().unwrap())
+    }
+}
+
+/// Runs one case; `Ok` means the operation was accepted.
+fn run(subject: &mut Subject, case: &Value) -> Result<(), Error> {
+    let engine = &mut subject.engine;
     match case["op"].as_str().unwrap() {
         "execute" => {
             let actor = match case["actor"].as_str() {
@@ -129,6 +151,14 @@ fn run(engine: &mut Engine, case: &Value) -> Result<(), Error> {
             engine.record_deliveries(&deliveries, time(&case["now"])).map(drop)?;
             Ok(())
         }
+        "ingest_webhooks" => Ok(import::ingest_webhooks(&mut subject.records, text(case, "json")).map(drop)?),
+        "ingest_journal" => Ok(import::ingest_journal(&mut subject.records, text(case, "json")).map(drop)?),
+        "import_security_activity" => Ok(import::import_security_activity(engine, text(case, "json")).map(drop)?),
+        "import_audit_logs" => Ok(import::import_audit_logs(engine, text(case, "json")).map(drop)?),
+        "import_daily_usage" => {
+            let snapshots = import::usage_snapshots_from_daily_usage(text(case, "json"))?;
+            Ok(subject.usage.record_all(&snapshots.items).map(drop)?)
+        }
         other => panic!("unknown operation {other:?}"),
     }
 }
@@ -138,22 +168,26 @@ fn every_bad_input_gets_its_error_kind_and_changes_nothing() {
     let catalogue: Value = serde_json::from_str(CATALOGUE).unwrap();
     let cases = catalogue["cases"].as_array().unwrap();
     assert!(cases.len() >= 100, "the catalogue holds {} cases", cases.len());
-    let sample = Engine::from_json(SAMPLE).unwrap();
-    let before = sample.to_json().unwrap();
+    let sample = Subject {
+        engine: Engine::from_json(SAMPLE).unwrap(),
+        records: RecordAggregate::new(),
+        usage: UsageHistory::new(),
+    };
+    let before = sample.json();
     let mut failures = Vec::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let expected = case["kind"].as_str().unwrap();
-        let mut engine = sample.clone();
-        match run(&mut engine, case) {
+        let mut subject = sample.clone();
+        match run(&mut subject, case) {
             Ok(()) => failures.push(format!("{name}: accepted, expected {expected}")),
             Err(e) if kind_name(e.kind()) != expected => {
                 failures.push(format!("{name}: {} ({e}), expected {expected}", kind_name(e.kind())));
             }
             Err(_) => {}
         }
-        if engine.to_json().unwrap() != before {
-            failures.push(format!("{name}: the engine changed"));
+        if subject.json() != before {
+            failures.push(format!("{name}: the engine, aggregate or usage history changed"));
         }
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));

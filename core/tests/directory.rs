@@ -25,6 +25,7 @@ fn user(id: &str) -> User {
         active: true,
         super_admin: false,
         permissions: Default::default(),
+        platform_user_id: None,
     }
 }
 

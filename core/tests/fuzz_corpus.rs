@@ -220,7 +220,7 @@ fn write_seeds() {
     let mut whole = with_rules.clone();
     whole.import_ndjson(&f.tail_ndjson).unwrap();
     let due = whole.due_notifications(now + Duration::days(2));
-    whole.record_deliveries(&due);
+    whole.record_deliveries(&due, now + Duration::days(2)).unwrap();
     write_seed("snapshot", "rules-and-deliveries", &whole.to_json().unwrap());
     // A tiny one: the first events, and only the users, apps and no teams they need.
     let mut tiny: serde_json::Value = serde_json::from_str(&f.json).unwrap();
@@ -325,16 +325,13 @@ fn write_seeds() {
     let mut aggregate = RecordAggregate::new();
     aggregate.ingest_all(&record_events_from_webhooks(&payload("webhook_batch.json")).unwrap().items).unwrap();
     write_seed("insights", "aggregate-webhooks", &aggregate.to_json());
-    let journal = record_events_from_journal(&payload("webhooks_journal.json"), &AppId("salesforce".into())).unwrap();
+    let journal = record_events_from_journal(&payload("webhooks_journal.json")).unwrap();
     aggregate.ingest_all(&journal.items).unwrap();
     write_seed("insights", "aggregate-both", &aggregate.to_json());
     let usage = usage_snapshots_from_daily_usage(&payload("daily_api_usage.json")).unwrap();
-    let mut history = UsageHistory::new(&f.engine.directory().account().time_zone).unwrap();
+    let mut history = UsageHistory::new();
     history.record_all(&usage.items).unwrap();
     write_seed("insights", "usage-history", &json(&history));
-    let mut utc = UsageHistory::new("UTC").unwrap();
-    utc.record_all(&usage.items).unwrap();
-    write_seed("insights", "usage-history-utc", &json(&utc));
     let custom = RecordEvent {
         at: now,
         app: AppId("hubspot-sync".into()),

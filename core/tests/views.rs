@@ -26,6 +26,7 @@ fn engine() -> Engine {
             active: true,
             super_admin: admin,
             permissions: if admin { BTreeSet::new() } else { [Permission::AppMarketplaceAccess].into() },
+            platform_user_id: None,
         })
         .unwrap();
     }

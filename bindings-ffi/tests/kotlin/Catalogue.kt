@@ -44,7 +44,23 @@ private fun patched(sample: String, patch: JsonArray): String {
 
 private fun filter(spec: JsonElement?): ActivityFilter = activityFilterFromJson(spec?.toString() ?: "{}")
 
-private fun run(engine: AccountEngine, c: JsonObject, sample: String) {
+/** What a case may change: the engine, a record aggregate and a usage history. */
+private class Subject(sample: String) {
+    val engine = AccountEngine.fromJson(sample)
+    val records = RecordAggregate()
+    val usage = UsageHistory()
+
+    fun json() = listOf(engine.toJson(), records.toJson(), usage.toJson())
+
+    fun close() {
+        engine.close()
+        records.close()
+        usage.close()
+    }
+}
+
+private fun run(subject: Subject, c: JsonObject, sample: String) {
+    val engine = subject.engine
     when (val op = c["op"].asString) {
         "execute" -> {
             val actor = if (c["actor"].isJsonNull) Actor.System else Actor.User(c["actor"].asString)
@@ -76,6 +92,11 @@ private fun run(engine: AccountEngine, c: JsonObject, sample: String) {
             Instant.parse(c["to"].asString),
         )
         "record_deliveries" -> engine.recordDeliveries(deliveriesFromJson(c["deliveries"].toString()), Instant.parse(c["now"].asString))
+        "import_security_activity" -> importSecurityActivity(engine, c["json"].asString)
+        "import_audit_logs" -> importAuditLogs(engine, c["json"].asString)
+        "ingest_webhooks" -> ingestWebhooks(subject.records, c["json"].asString)
+        "ingest_journal" -> ingestJournal(subject.records, c["json"].asString)
+        "import_daily_usage" -> subject.usage.recordAll(usageSnapshotsFromDailyUsage(c["json"].asString).items)
         else -> throw AssertionError("unknown operation $op")
     }
 }
@@ -91,16 +112,16 @@ fun catalogueFailures(repoRoot: File): List<String> {
         val c = element.asJsonObject
         val name = c["name"].asString
         val expected = c["kind"].asString
-        val engine = AccountEngine.fromJson(sample)
-        val before = engine.toJson()
+        val subject = Subject(sample)
+        val before = subject.json()
         try {
-            run(engine, c, sample)
+            run(subject, c, sample)
             failures += "$name: accepted, expected $expected"
         } catch (e: ConnectedAppsException) {
             if (kindOf(e) != expected) failures += "$name: ${kindOf(e)} (${e.message}), expected $expected"
         }
-        if (engine.toJson() != before) failures += "$name: the engine changed"
-        engine.close()
+        if (subject.json() != before) failures += "$name: the engine, aggregate or usage history changed"
+        subject.close()
     }
     return failures
 }

@@ -440,9 +440,10 @@ fun main() {
         val audit = eventsFromAuditLogs(fixtures.resolve("audit_logs.json").readText())
         eq(audit.items[1].kind, EventKind.Disconnected)
         val webhooks = recordEventsFromWebhooks(fixtures.resolve("webhook_batch.json").readText())
-        eq(webhooks.items.first().recordType, "contacts")
-        val journal = recordEventsFromJournal(fixtures.resolve("webhooks_journal.json").readText(), "reader")
-        eq(journal.items[1].app, "reader")
+        eq(webhooks.items.first().app, "54321")
+        eq(webhooks.report.bySource, mapOf("CRM_UI" to 2uL, "IMPORT" to 1uL, "INTEGRATION" to 4uL))
+        val journal = recordEventsFromJournal(fixtures.resolve("webhooks_journal.json").readText())
+        eq(journal.items[1].app, "54321")
         throws<ConnectedAppsException.InvalidInput>("malformed") { eventsFromAuditLogs("{") }
     }
 

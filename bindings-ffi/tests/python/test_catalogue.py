@@ -27,6 +27,18 @@ KINDS = {
 }
 
 
+class Subject:
+    """What a case may change: the engine, a record aggregate and a usage history."""
+
+    def __init__(self):
+        self.engine = ca.AccountEngine.from_json(SAMPLE_TEXT)
+        self.records = ca.RecordAggregate()
+        self.usage = ca.UsageHistory()
+
+    def json(self):
+        return self.engine.to_json(), self.records.to_json(), self.usage.to_json()
+
+
 def actor(case):
     return ca.Actor.SYSTEM() if case["actor"] is None else ca.Actor.USER(case["actor"])
 
@@ -42,7 +54,7 @@ def run_activity(engine, case):
     engine.activity(activity_filter(case.get("filter")), cursor, case["page_size"])
 
 
-OPERATIONS = {
+ENGINE_OPERATIONS = {
     "execute": lambda e, c: e.execute(actor(c), ca.command_from_json(json.dumps(c["command"])), when(c["now"])),
     "import_ndjson": lambda e, c: e.import_ndjson(c["text"]),
     "restore": lambda e, c: ca.AccountEngine.from_json(patched_sample(c["patch"])),
@@ -61,6 +73,14 @@ OPERATIONS = {
     "record_deliveries": lambda e, c: e.record_deliveries(
         ca.deliveries_from_json(json.dumps(c["deliveries"])), when(c["now"])
     ),
+    "import_security_activity": lambda e, c: ca.import_security_activity(e, c["json"]),
+    "import_audit_logs": lambda e, c: ca.import_audit_logs(e, c["json"]),
+}
+OPERATIONS = {
+    **{op: (lambda run: lambda s, c: run(s.engine, c))(run) for op, run in ENGINE_OPERATIONS.items()},
+    "ingest_webhooks": lambda s, c: ca.ingest_webhooks(s.records, c["json"]),
+    "ingest_journal": lambda s, c: ca.ingest_journal(s.records, c["json"]),
+    "import_daily_usage": lambda s, c: s.usage.record_all(ca.usage_snapshots_from_daily_usage(c["json"]).items),
 }
 
 
@@ -70,8 +90,8 @@ def test_the_catalogue_is_large_enough():
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids())
 def test_bad_input(case):
-    engine = ca.AccountEngine.from_json(SAMPLE_TEXT)
-    before = engine.to_json()
+    subject = Subject()
+    before = subject.json()
     with pytest.raises(KINDS[case["kind"]]):
-        OPERATIONS[case["op"]](engine, case)
-    assert engine.to_json() == before
+        OPERATIONS[case["op"]](subject, case)
+    assert subject.json() == before

@@ -22,9 +22,8 @@ use connected_apps::import::{
     usage_snapshots_from_daily_usage,
 };
 use connected_apps::{
-    ActivityFilter, ActivityIndex, Actor, ApiLimitConfig, ApiLimits, AppId, Command, Engine, Imported, InsightsQuery,
-    InsightsSettings, MAX_PAGE_SIZE, Outcome, RecordAggregate, RobustRule, UsageHistory, events_from_ndjson,
-    events_to_ndjson,
+    ActivityFilter, ActivityIndex, Actor, Command, Engine, Imported, InsightsQuery, InsightsSettings, MAX_PAGE_SIZE,
+    Outcome, RecordAggregate, UsageHistory, UsageSettings, events_from_ndjson, events_to_ndjson,
 };
 
 /// The sample account the fixture is cut from.
@@ -42,9 +41,6 @@ const APP_ACTIVITY_STRIDE: usize = 16;
 
 /// At most this many commands run from one input (the input's own length bounds it too).
 const MAX_STEPS: usize = 16;
-
-/// The app a webhooks journal is read for when an entry names none.
-pub const JOURNAL_APP: &str = "salesforce";
 
 /// The fixed `now`.
 #[must_use]
@@ -64,8 +60,6 @@ pub struct Fixture {
     pub json: String,
     /// The thinned events of the sample from [`SPLIT`] on, as NDJSON.
     pub tail_ndjson: String,
-    /// The API limits of the sample account.
-    pub limits: ApiLimits,
 }
 
 /// The shared fixture.
@@ -101,8 +95,7 @@ fn build_fixture() -> Fixture {
     let tail: Vec<connected_apps::Event> =
         tail.into_iter().map(|e| serde_json::from_value(e).expect("sample events deserialise")).collect();
     let tail_ndjson = events_to_ndjson(&tail).expect("events serialise");
-    let limits = ApiLimitConfig::default().limits(engine.directory().account()).expect("the sample's limits");
-    Fixture { engine, empty, index, json, tail_ndjson, limits }
+    Fixture { engine, empty, index, json, tail_ndjson }
 }
 
 /// Restores `engine`'s snapshot and checks it re-serialises to the same bytes and state.
@@ -191,8 +184,7 @@ fn record_insights(aggregate: &RecordAggregate) {
 }
 
 fn usage_report(history: &UsageHistory) {
-    let limits = &fixture().limits;
-    let _ = history.report(limits, 30, &RobustRule::api_calls(), now());
+    let _ = history.report(fixture().engine.directory().account(), &UsageSettings::default(), now());
 }
 
 /// Target `import`: every payload importer of `connected_apps::import` on the same input, and
@@ -203,8 +195,7 @@ pub fn import(data: &[u8]) {
 
     if let Ok(usage) = usage_snapshots_from_daily_usage(text) {
         assert_report(&usage);
-        let tz = fixture.engine.directory().account().time_zone.clone();
-        let mut history = UsageHistory::new(&tz).expect("the sample's time zone is known");
+        let mut history = UsageHistory::new();
         let empty = history.clone();
         match history.record_all(&usage.items) {
             Ok(n) => assert_eq!(n, usage.items.len()),
@@ -224,10 +215,7 @@ pub fn import(data: &[u8]) {
         }
     }
 
-    let journal_app = AppId(JOURNAL_APP.to_owned());
-    for records in
-        [record_events_from_webhooks(text), record_events_from_journal(text, &journal_app)].into_iter().flatten()
-    {
+    for records in [record_events_from_webhooks(text), record_events_from_journal(text)].into_iter().flatten() {
         assert_report(&records);
         let mut aggregate = RecordAggregate::new();
         match aggregate.ingest_all(&records.items) {

@@ -5,6 +5,7 @@
 //! does not grow with the number of events, and answer views that are pure functions of the
 //! aggregate, the settings and `now`.
 
+pub mod dedupe;
 mod records;
 mod robust;
 mod usage;

@@ -219,6 +219,8 @@ pub struct RecordAggregate {
     /// Per day since the epoch: counts at `(app * type_cap + type) * 4 + action`.
     days: BTreeMap<i64, Vec<u64>>,
     events: u64,
+    /// The deliveries already counted by imports (K3), so that each is counted once.
+    pub(crate) dedupe: super::dedupe::DedupeMemory,
 }
 
 impl PartialEq for RecordAggregate {
@@ -454,6 +456,20 @@ impl RecordAggregate {
             }
         }
         self.events = self.events.saturating_add(other.events);
+        self.dedupe.merge(&other.dedupe).iter().for_each(|e| self.uncount(e));
+    }
+
+    /// Takes back one count of `event` (a delivery two merged partials both counted).
+    fn uncount(&mut self, event: &RecordEvent) {
+        let (Some(&app), Some(&ty)) = (self.app_ids.get(&event.app), self.type_ids.get(&event.record_type)) else {
+            return;
+        };
+        let slot = (app as usize * self.type_cap + ty as usize) * ACTIONS + usize::from(event.action.code());
+        let day = event.at.timestamp_micros().div_euclid(DAY_MICROS);
+        if let Some(c) = self.days.get_mut(&day).and_then(|b| b.get_mut(slot)).filter(|c| **c > 0) {
+            *c -= 1;
+            self.events = self.events.saturating_sub(1);
+        }
     }
 
     /// [`RecordAggregate::merge`] of an aggregate no longer needed: when both lay out their day
@@ -998,6 +1014,9 @@ struct AggregateDto {
     record_types: Vec<RecordType>,
     /// Days since 1970-01-01.
     cells: Vec<(i64, u32, u32, u8, u64)>,
+    /// The deliveries already counted by imports.
+    #[serde(default, skip_serializing_if = "super::dedupe::DedupeMemory::is_empty")]
+    dedupe: super::dedupe::DedupeMemory,
 }
 
 impl From<RecordAggregate> for AggregateDto {
@@ -1015,7 +1034,7 @@ impl From<RecordAggregate> for AggregateDto {
                 }
             }
         }
-        Self { version: 1, events: a.events, apps: a.apps, record_types: a.types, cells }
+        Self { version: 1, events: a.events, apps: a.apps, record_types: a.types, cells, dedupe: a.dedupe }
     }
 }
 
@@ -1043,6 +1062,7 @@ impl TryFrom<AggregateDto> for RecordAggregate {
             out.add(day, a, t, usize::from(action), n);
         }
         out.events = dto.events;
+        out.dedupe = dto.dedupe;
         Ok(out)
     }
 }

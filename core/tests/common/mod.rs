@@ -31,6 +31,7 @@ pub fn user(id: &str, super_admin: bool, marketplace: bool, active: bool) -> Use
         active,
         super_admin,
         permissions: if marketplace { [Permission::AppMarketplaceAccess].into() } else { BTreeSet::new() },
+        platform_user_id: None,
     }
 }
 
