@@ -161,9 +161,18 @@ fn the_window_ends_yesterday_unless_today_is_asked_for_and_days_before_the_floor
     assert!(with_today.incomplete_day_included);
     assert_eq!(with_today.rows[0].total, 12);
 
-    let err =
-        agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 11, 20), ..q.clone() }, now).unwrap_err();
-    assert_eq!(err, InsightsError::AsOfBeforeFloor { as_of: day(2025, 11, 20), floor });
+    // R4: a window ending before the floor is all unavailable (not an error); one ending on
+    // the floor has exactly one available day.
+    let before = agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 11, 30), ..q.clone() }, now);
+    let before = before.unwrap();
+    assert_eq!(before.as_of, day(2025, 11, 30));
+    assert_eq!(before.rows.len(), 1);
+    assert!(before.rows[0].daily.iter().all(Option::is_none), "{:?}", before.rows[0].daily);
+    assert_eq!(before.rows[0].total, 0, "the 5 events of 2025-11-30 are before the floor");
+    assert!(before.flags.is_empty());
+    let on = agg.insights(&settings(floor), &InsightsQuery { as_of: floor, ..q.clone() }, now).unwrap();
+    assert_eq!(on.rows[0].daily.iter().flatten().collect::<Vec<_>>(), [&2]);
+    assert_eq!((on.rows[0].daily[29], on.rows[0].daily[28], on.rows[0].total), (Some(2), None, 2));
     let err = agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 12, 12), ..q }, now).unwrap_err();
     assert!(matches!(err, InsightsError::AsOfInFuture { .. }));
 }
@@ -328,7 +337,7 @@ proptest! {
         for to in cuts.into_iter().chain([events.len()]) {
             let part = RecordAggregate::from_columns(&Cols::of(&events[from..to]).view()).unwrap();
             let part = RecordAggregate::from_json(&part.to_json()).unwrap();
-            merged.merge(&part);
+            merged.merge(&part).unwrap();
             from = to;
         }
         prop_assert_eq!(&merged, &whole);
@@ -344,13 +353,10 @@ proptest! {
             group_by: Grouping { app: group.0, record_type: group.1, action: group.2 },
         };
         let end = if include_today { q.as_of } else { q.as_of.pred_opt().unwrap() };
-        match merged.insights(&s, &q, now) {
-            Ok(v) => {
-                prop_assert_eq!(v.as_of, end);
-                prop_assert_eq!(v.rows, reference_rows(&events, &s, &q, end));
-            }
-            Err(e) => prop_assert_eq!(e, InsightsError::AsOfBeforeFloor { as_of: end, floor: s.data_floor }),
-        }
+        // Windows ending before the floor too (R4): all their days are unavailable.
+        let v = merged.insights(&s, &q, now).unwrap();
+        prop_assert_eq!(v.as_of, end);
+        prop_assert_eq!(v.rows, reference_rows(&events, &s, &q, end));
     }
 }
 
