@@ -302,8 +302,9 @@ impl RecordAggregate {
     /// [`InsightsError::Malformed`] (also for unknown record types),
     /// [`InsightsError::EmptyAppId`], [`InsightsError::DictionaryTooLong`].
     pub fn from_json(text: &str) -> Result<Self, InsightsError> {
-        serde_json::from_str(text)
-            .map_err(|e| InsightsError::Malformed { what: "record aggregate", message: e.to_string() })
+        let dto: AggregateDto = serde_json::from_str(text)
+            .map_err(|e| InsightsError::Malformed { what: "record aggregate", message: e.to_string() })?;
+        Self::try_from(dto)
     }
 }
 
