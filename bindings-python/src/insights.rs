@@ -105,15 +105,21 @@ impl PyRecordAggregate {
         py.detach(|| cube.ingest_columns(&columns)).or_raise()
     }
 
-    /// Adds another cube's counts (X7).
-    fn merge(&mut self, other: PyRef<'_, Self>) {
-        self.0.merge(&other.0);
+    /// Adds another cube's counts (X7); raises, changing nothing, when the total would pass 2**64 - 1.
+    fn merge(&mut self, other: PyRef<'_, Self>) -> PyResult<()> {
+        self.0.merge(&other.0).or_raise()
     }
 
     /// Record events counted.
     #[getter]
     fn event_count(&self) -> u64 {
         self.0.event_count()
+    }
+
+    /// Non-zero cells held (day × app × record type × action): the cube's memory follows them.
+    #[getter]
+    fn cell_count(&self) -> usize {
+        self.0.cell_count()
     }
 
     /// Every non-zero cell (`day`, `app`, `record_type`, `action`, `count`), as dicts.
@@ -131,9 +137,10 @@ impl PyRecordAggregate {
         py.detach(|| RecordAggregate::from_json(&text)).or_raise().map(Self)
     }
 
-    /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window ending at
-    /// `as_of` (the current day only with `include_incomplete_day`), days before `data_floor`
-    /// unavailable, optionally one app or record type, grouped as asked.
+    /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window (at most
+    /// `limits::MAX_WINDOW_DAYS`) ending at `as_of` (the current day only with
+    /// `include_incomplete_day`), days before `data_floor` unavailable (a window wholly before it
+    /// is all unavailable), optionally one app or record type, grouped as asked.
     #[pyo3(signature = (now, as_of, *, include_incomplete_day = false, app = None, record_type = None,
                         group_by_app = false, group_by_record_type = false, group_by_action = false,
                         data_floor = None, window_days = None))]

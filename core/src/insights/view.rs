@@ -22,9 +22,10 @@ use crate::limits::MAX_WINDOW_DAYS;
 pub struct InsightsSettings {
     /// The first day with data (R4); earlier days are unavailable. Default 2025-12-01.
     pub data_floor: NaiveDate,
-    /// Days in a view's window (R3). Default 30.
+    /// Days in a view's window (R3), 1 to [`MAX_WINDOW_DAYS`]. Default 30.
     pub window_days: u32,
-    /// The destructive-change rule (X2). Default [`RobustRule::records`].
+    /// The destructive-change rule (X2), checked by [`RobustRule::check`]. Default
+    /// [`RobustRule::records`].
     pub flag_rule: RobustRule,
 }
 
