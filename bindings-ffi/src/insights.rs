@@ -224,19 +224,22 @@ impl RecordAggregate {
         self.with(|a| Ok(a.ingest_columns(&columns.borrowed())?))
     }
 
-    /// Adds another aggregate's counts to this one (X7).
+    /// Adds another aggregate's counts to this one (X7); refused, changing nothing, when the
+    /// total would pass 2^64 − 1.
     pub fn merge(&self, other: Arc<RecordAggregate>) -> Result<(), ConnectedAppsError> {
         // Copy the other side first: merging an aggregate into itself must not lock it twice.
         let other = locked(&other.inner).clone();
-        self.with(|a| {
-            a.merge(&other);
-            Ok(())
-        })
+        self.with(|a| Ok(a.merge(&other)?))
     }
 
     /// Events counted.
     pub fn event_count(&self) -> Result<u64, ConnectedAppsError> {
         self.with(|a| Ok(a.event_count()))
+    }
+
+    /// Non-zero cells held (day × app × record type × action): the aggregate's memory follows them.
+    pub fn cell_count(&self) -> Result<Count, ConnectedAppsError> {
+        self.with(|a| Ok(a.cell_count()))
     }
 
     /// The apps seen, in first-seen order.

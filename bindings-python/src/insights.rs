@@ -114,17 +114,24 @@ impl PyRecordAggregate {
         self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
     }
 
-    /// Adds another cube's counts (X7). `other` is read first (a copy), so merging a cube into
-    /// itself doubles it rather than waiting on itself.
+    /// Adds another cube's counts (X7); raises, changing nothing, when the total would pass
+    /// 2**64 - 1. `other` is read first (a copy), so merging a cube into itself doubles it rather
+    /// than waiting on itself.
     fn merge(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<()> {
         let other = other.0.read(py, RecordAggregate::clone)?;
-        self.0.write(py, |cube| cube.merge(&other))
+        self.0.write(py, |cube| cube.merge(&other))?.or_raise()
     }
 
     /// Record events counted.
     #[getter]
     fn event_count(&self, py: Python<'_>) -> PyResult<u64> {
         self.0.read(py, RecordAggregate::event_count)
+    }
+
+    /// Non-zero cells held (day × app × record type × action): the cube's memory follows them.
+    #[getter]
+    fn cell_count(&self, py: Python<'_>) -> PyResult<usize> {
+        self.0.read(py, RecordAggregate::cell_count)
     }
 
     /// Every non-zero cell (`day`, `app`, `record_type`, `action`, `count`), as dicts.
@@ -142,9 +149,10 @@ impl PyRecordAggregate {
         py.detach(|| RecordAggregate::from_json(&text)).or_raise().map(|cube| Self(Locked::new(cube)))
     }
 
-    /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window ending at
-    /// `as_of` (the current day only with `include_incomplete_day`), days before `data_floor`
-    /// unavailable, optionally one app or record type, grouped as asked.
+    /// The insights as of UTC day `as_of` at `now` (R3–R6): a `window_days` window (at most
+    /// `limits::MAX_WINDOW_DAYS`) ending at `as_of` (the current day only with
+    /// `include_incomplete_day`), days before `data_floor` unavailable (a window wholly before it
+    /// is all unavailable), optionally one app or record type, grouped as asked.
     #[pyo3(signature = (now, as_of, *, include_incomplete_day = false, app = None, record_type = None,
                         group_by_app = false, group_by_record_type = false, group_by_action = false,
                         data_floor = None, window_days = None))]

@@ -64,3 +64,52 @@ def test_insight_errors() -> None:
     with pytest.raises(ca.InvalidInputError):
         ca.ingest_record_arrays(cube, **bad)
     assert cube.event_count == 0
+
+
+def test_window_bound_and_window_before_the_floor() -> None:
+    cube = ca.RecordAggregate()
+    cube.ingest(datetime(2026, 3, 1, 12, tzinfo=timezone.utc), "zapier", "deals", ca.RecordAction.DELETED)
+    before = cube.to_json()
+    # Just inside the limit (3,660 days), then just past it and at 2**32 - 1: a typed error, no abort.
+    longest = cube.insights(NOW, date(2026, 3, 9), window_days=3_660)
+    assert len(longest.days) == 3_660 and longest.rows[0]["total"] == 1
+    for days in (3_661, 2**32 - 1):
+        with pytest.raises(ca.InvalidInputError, match=f"window of {days} days exceeds the maximum of 3660"):
+            cube.insights(NOW, date(2026, 3, 9), window_days=days)
+        with pytest.raises(ca.InvalidInputError, match="exceeds the maximum"):
+            ca.RecordAggregate().insights(NOW, date(2026, 3, 9), window_days=days)
+    # R4: a window wholly before the floor is all unavailable, not an error.
+    early = cube.insights(NOW, date(2025, 11, 20), data_floor=date(2025, 12, 1))
+    assert early.rows[0]["daily"] == [None] * 30 and early.rows[0]["total"] == 0
+    assert cube.to_json() == before
+
+
+def test_one_row_with_huge_dictionaries_costs_one_cell() -> None:
+    cube = ca.RecordAggregate()
+    apps = [f"app-{i}" for i in range(100_000)]
+    types = [f"2-{i + 1}" for i in range(100_000)]
+    at = np.array([np.datetime64("2026-03-01T12:00:00", "us")])
+    count = ca.ingest_record_arrays(
+        cube, at, np.array([99_999], dtype=np.uint32), np.array([5], dtype=np.uint32), np.array([1], dtype=np.uint8),
+        app_dictionary=apps, record_type_dictionary=types,
+    )
+    assert count == 1 and cube.event_count == 1 and cube.cell_count == 1
+    assert cube.cells() == [{"day": "2026-03-01", "app": "app-99999", "record_type": "2-6", "action": "updated", "count": 1}]
+    before = cube.to_json()
+    with pytest.raises(ca.InvalidInputError, match="app_dictionary has 1048577 entries"):
+        ca.ingest_record_arrays(
+            cube, at, np.array([0], dtype=np.uint32), np.array([0], dtype=np.uint32), np.array([1], dtype=np.uint8),
+            app_dictionary=apps * 10 + apps[:48_577], record_type_dictionary=types[:1],
+        )
+    assert cube.to_json() == before
+
+
+def test_merge_past_the_largest_count_is_refused() -> None:
+    half = 2**63
+    text = '{"version":1,"events":%d,"apps":["a"],"record_types":["contacts"],"cells":[[20500,0,0,2,%d]]}' % (half, half)
+    cube = ca.RecordAggregate.from_json(text)
+    with pytest.raises(ca.InvalidInputError, match="count 9223372036854775808 plus 9223372036854775808 exceeds"):
+        cube.merge(ca.RecordAggregate.from_json(text))
+    assert cube.to_json() == text and cube.event_count == half
+    with pytest.raises(ca.InvalidInputError, match="event count 1 differs from the sum of the cells"):
+        ca.RecordAggregate.from_json(text.replace('"events":%d' % half, '"events":1'))

@@ -10,6 +10,7 @@
 //! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id appended, ingested, imported or restored (only the next command's own id may pass it), so that the next id always exists |
 //! | [`MAX_PAGE_SIZE`] | 1,000 | events on one activity-log page |
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
+//! | [`MAX_TRAILING_DAYS`] | 366 | trailing baseline days of a flag or spike rule (`RobustRule::trailing_days`) |
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |
 //! | [`MAX_DAILY_CALLS`] | 2^40 | a running daily API-call total or a reported daily limit (the platform's are `int32`) |
 //! | [`MAX_USAGE_APPS`] | 4,096 | apps in one API-usage history (the platform allows 20 private apps per account) |
@@ -34,6 +35,10 @@ pub const MAX_EVENT_ID: u64 = i64::MAX as u64;
 
 /// The longest window, in days, of record insights (R3) and API-usage reports (U*).
 pub const MAX_WINDOW_DAYS: u32 = 3_660;
+
+/// The longest trailing baseline, in days, of the robust flag rule (X2, U4): a view reads this
+/// many days before its window, and judges each day against them.
+pub const MAX_TRAILING_DAYS: u32 = 366;
 
 /// The most entries in a dictionary passed beside code columns (apps, users, record types,
 /// actors). Work and memory follow the rows and the distinct values used, never a dictionary's

@@ -82,10 +82,6 @@ fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus").join(target)
 }
 
-fn findings_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("findings").join(target)
-}
-
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -156,16 +152,6 @@ fn command_corpus() {
 #[test]
 fn insights_corpus() {
     replay("insights");
-}
-
-/// Inputs that found a bug not fixed yet (see "Known findings" in `core/fuzz/README.md`). Once
-/// fixed, move them into the corpus and drop this test.
-#[test]
-#[ignore = "known findings, not fixed yet: RecordAggregate's dense day blocks (apps × types per day)"]
-fn known_findings() {
-    let failed: Vec<String> =
-        ["import", "insights"].into_iter().flat_map(|t| failures(t, &files(&findings_dir(t)))).collect();
-    assert!(failed.is_empty(), "known findings still fail: {failed:#?}");
 }
 
 /// The fixture the targets share is what the seeds assume: a log before the split, a valid tail.

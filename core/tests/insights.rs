@@ -161,9 +161,18 @@ fn the_window_ends_yesterday_unless_today_is_asked_for_and_days_before_the_floor
     assert!(with_today.incomplete_day_included);
     assert_eq!(with_today.rows[0].total, 12);
 
-    let err =
-        agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 11, 20), ..q.clone() }, now).unwrap_err();
-    assert_eq!(err, InsightsError::AsOfBeforeFloor { as_of: day(2025, 11, 20), floor });
+    // R4: a window ending before the floor is all unavailable (not an error); one ending on
+    // the floor has exactly one available day.
+    let before = agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 11, 30), ..q.clone() }, now);
+    let before = before.unwrap();
+    assert_eq!(before.as_of, day(2025, 11, 30));
+    assert_eq!(before.rows.len(), 1);
+    assert!(before.rows[0].daily.iter().all(Option::is_none), "{:?}", before.rows[0].daily);
+    assert_eq!(before.rows[0].total, 0, "the 5 events of 2025-11-30 are before the floor");
+    assert!(before.flags.is_empty());
+    let on = agg.insights(&settings(floor), &InsightsQuery { as_of: floor, ..q.clone() }, now).unwrap();
+    assert_eq!(on.rows[0].daily.iter().flatten().collect::<Vec<_>>(), [&2]);
+    assert_eq!((on.rows[0].daily[29], on.rows[0].daily[28], on.rows[0].total), (Some(2), None, 2));
     let err = agg.insights(&settings(floor), &InsightsQuery { as_of: day(2025, 12, 12), ..q }, now).unwrap_err();
     assert!(matches!(err, InsightsError::AsOfInFuture { .. }));
 }
@@ -245,6 +254,7 @@ fn bad_rows_are_refused_and_nothing_of_the_batch_is_kept() {
     let mut agg = RecordAggregate::new();
     agg.ingest_columns(&Cols::of(&good).view()).unwrap();
     let before = agg.clone();
+    let json = agg.to_json();
     let batch = Cols::of(&[event(noon(d), 1, 1, RecordAction::Deleted), event(noon(d), 2, 2, RecordAction::Merged)]);
 
     let mut c = batch.clone();
@@ -273,6 +283,7 @@ fn bad_rows_are_refused_and_nothing_of_the_batch_is_kept() {
     let late_bad = [good[0].clone(), good[0].clone(), early.clone()];
     assert!(matches!(agg.ingest_all(&late_bad), Err(InsightsError::TimestampOutOfRange { .. })));
     assert_eq!(agg, before);
+    assert_eq!(agg.to_json(), json, "every refusal leaves the aggregate byte for byte as it was");
     assert_eq!(agg.event_count(), 1);
     // Negative counts cannot be smuggled in through a serialised aggregate either.
     let json = agg.to_json().replace(",1]]", ",-5]]");
@@ -327,8 +338,9 @@ proptest! {
         let mut from = 0;
         for to in cuts.into_iter().chain([events.len()]) {
             let part = RecordAggregate::from_columns(&Cols::of(&events[from..to]).view()).unwrap();
-            let part = RecordAggregate::from_json(&part.to_json()).unwrap();
-            merged.merge(&part);
+            let copy = RecordAggregate::from_json(&part.to_json()).unwrap();
+            prop_assert_eq!(copy.to_json(), part.to_json());
+            merged.merge(&copy).unwrap();
             from = to;
         }
         prop_assert_eq!(&merged, &whole);
@@ -344,13 +356,10 @@ proptest! {
             group_by: Grouping { app: group.0, record_type: group.1, action: group.2 },
         };
         let end = if include_today { q.as_of } else { q.as_of.pred_opt().unwrap() };
-        match merged.insights(&s, &q, now) {
-            Ok(v) => {
-                prop_assert_eq!(v.as_of, end);
-                prop_assert_eq!(v.rows, reference_rows(&events, &s, &q, end));
-            }
-            Err(e) => prop_assert_eq!(e, InsightsError::AsOfBeforeFloor { as_of: end, floor: s.data_floor }),
-        }
+        // Windows ending before the floor too (R4): all their days are unavailable.
+        let v = merged.insights(&s, &q, now).unwrap();
+        prop_assert_eq!(v.as_of, end);
+        prop_assert_eq!(v.rows, reference_rows(&events, &s, &q, end));
     }
 }
 
@@ -449,4 +458,314 @@ fn large_batches_count_chunk_by_chunk_exactly_and_report_the_first_bad_row() {
         RecordAggregate::from_columns(&bad.view()).unwrap_err(),
         InsightsError::UnknownCode { row: 9_000, column: "record_types", code: 17, size: TYPES.len() }
     );
+}
+
+fn account_query(as_of: NaiveDate) -> InsightsQuery {
+    InsightsQuery { as_of, include_incomplete_day: false, app: None, record_type: None, group_by: Grouping::default() }
+}
+
+#[test]
+fn the_window_is_bounded_by_the_limit_and_its_work_follows_the_window() {
+    let (limit, trailing) = (connected_apps::limits::MAX_WINDOW_DAYS, connected_apps::limits::MAX_TRAILING_DAYS);
+    let now = noon(day(2026, 3, 10));
+    let mut agg = RecordAggregate::new();
+    agg.ingest(&event(noon(day(2026, 3, 1)), 0, 0, RecordAction::Created)).unwrap();
+    for a in [RecordAggregate::new(), agg.clone()] {
+        let json = a.to_json();
+        for days in [limit + 1, u32::MAX] {
+            let s = InsightsSettings { window_days: days, ..settings(day(2025, 12, 1)) };
+            let err = a.insights(&s, &account_query(day(2026, 3, 9)), now).unwrap_err();
+            assert_eq!(err, InsightsError::WindowTooLong { what: "window", days, max: limit });
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains(&days.to_string()), "{err}");
+        }
+        // Just inside: the longest window, with the longest trailing baseline.
+        let rule = RobustRule { trailing_days: trailing, ..RobustRule::records() };
+        let s = InsightsSettings { window_days: limit, flag_rule: rule, ..settings(day(2025, 12, 1)) };
+        let v = a.insights(&s, &account_query(day(2026, 3, 9)), now).unwrap();
+        assert_eq!(v.days.len(), limit as usize);
+        assert_eq!(v.rows[0].total, a.event_count());
+        assert_eq!(v.rows[0].daily.iter().flatten().count(), 99, "2025-12-01..=2026-03-09 are available");
+        let s = InsightsSettings { flag_rule: RobustRule { trailing_days: trailing + 1, ..rule }, ..s };
+        assert_eq!(
+            a.insights(&s, &account_query(day(2026, 3, 9)), now).unwrap_err(),
+            InsightsError::WindowTooLong { what: "trailing baseline", days: trailing + 1, max: trailing }
+        );
+        assert_eq!(a.to_json(), json);
+    }
+}
+
+/// Columns with dictionaries of `apps` and `types` entries (custom object ids), and the rows
+/// given as (micros, app code, type code, action code).
+fn wide_dictionary_cols(apps: usize, types: usize, rows: &[(i64, u32, u32, u8)]) -> Cols {
+    Cols {
+        at: rows.iter().map(|r| r.0).collect(),
+        app: rows.iter().map(|r| r.1).collect(),
+        ty: rows.iter().map(|r| r.2).collect(),
+        action: rows.iter().map(|r| r.3).collect(),
+        apps: (0..apps).map(|a| format!("app-{a}")).collect(),
+        types: (0..types).map(|t| format!("2-{}", t + 1)).collect(),
+    }
+}
+
+#[test]
+fn one_row_with_dictionaries_of_100000_apps_and_types_costs_one_cell() {
+    let at = noon(day(2026, 1, 5)).timestamp_micros();
+    let cols = wide_dictionary_cols(100_000, 100_000, &[(at, 99_999, 77_777, 2)]);
+    let agg = RecordAggregate::from_columns(&cols.view()).unwrap();
+    assert_eq!(agg.event_count(), 1);
+    assert_eq!(agg.cell_count(), 1);
+    assert_eq!(agg.apps(), [AppId("app-99999".into())], "only the apps the rows use are kept");
+    let cell = &agg.cells()[0];
+    assert_eq!(
+        (cell.day, cell.app.as_str(), cell.record_type.as_str(), cell.action, cell.count),
+        (day(2026, 1, 5), "app-99999", "2-77778", RecordAction::Deleted, 1)
+    );
+    assert!(agg.heap_bytes() < 4096, "{} bytes", agg.heap_bytes());
+    // Into an aggregate that has other counts too.
+    let mut more = RecordAggregate::new();
+    more.ingest(&event(noon(day(2026, 1, 5)), 0, 0, RecordAction::Created)).unwrap();
+    assert_eq!(more.ingest_columns(&cols.view()).unwrap(), 1);
+    assert_eq!((more.cell_count(), more.event_count()), (2, 2));
+    let q = InsightsQuery { group_by: Grouping { app: true, ..Default::default() }, ..account_query(day(2026, 1, 9)) };
+    let v = more.insights(&settings(day(2025, 12, 1)), &q, noon(day(2026, 1, 10))).unwrap();
+    assert_eq!(
+        v.rows.iter().map(|r| (r.app.clone().unwrap().0, r.total)).collect::<Vec<_>>(),
+        [("app-0".to_owned(), 1), ("app-99999".to_owned(), 1)]
+    );
+}
+
+#[test]
+fn dictionaries_are_bounded_by_the_limit() {
+    let max = connected_apps::limits::MAX_DICTIONARY_LEN;
+    let at = noon(day(2026, 1, 5)).timestamp_micros();
+    let mut agg = RecordAggregate::new();
+    agg.ingest(&event(noon(day(2026, 1, 4)), 0, 0, RecordAction::Created)).unwrap();
+    let json = agg.to_json();
+    // Just inside: dictionaries of exactly the limit.
+    let mut cols = wide_dictionary_cols(1, 1, &[(at, 0, 0, 0)]);
+    cols.apps = (0..max).map(|a| format!("a{a}")).collect();
+    cols.types = vec!["contacts".to_owned(); max];
+    assert_eq!(RecordAggregate::from_columns(&cols.view()).unwrap().cell_count(), 1);
+    // Just past, in either dictionary: refused, nothing counted.
+    let mut long_apps = cols.clone();
+    long_apps.apps.push("one-more".into());
+    assert_eq!(
+        agg.ingest_columns(&long_apps.view()),
+        Err(InsightsError::DictionaryTooLong { column: "app_dictionary", len: max + 1, max })
+    );
+    let mut long_types = cols;
+    long_types.apps.truncate(1);
+    long_types.types.push("deals".into());
+    let err = agg.ingest_columns(&long_types.view()).unwrap_err();
+    assert_eq!(err, InsightsError::DictionaryTooLong { column: "record_type_dictionary", len: max + 1, max });
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(agg.to_json(), json);
+    // A serialised aggregate's dictionaries too.
+    let apps: Vec<String> = (0..=max).map(|a| format!("\"a{a}\"")).collect();
+    let text = format!(r#"{{"version":1,"events":0,"apps":[{}],"record_types":[],"cells":[]}}"#, apps.join(","));
+    assert_eq!(
+        RecordAggregate::from_json(&text).unwrap_err(),
+        InsightsError::DictionaryTooLong { column: "apps", len: max + 1, max }
+    );
+}
+
+/// 400 events, each of a new app and record type, on days decades apart (1970..9999).
+fn scattered_events() -> Vec<(i64, u32, u32, u8)> {
+    (0..400u32)
+        .map(|i| {
+            let d = NaiveDate::from_ymd_opt(1970 + 20 * i as i32, 1 + i % 12, 1 + i % 28).unwrap();
+            (noon(d).timestamp_micros() + i64::from(i), i, i, (i % 4) as u8)
+        })
+        .collect()
+}
+
+#[test]
+fn four_hundred_events_far_apart_cost_memory_in_proportion_to_the_events() {
+    let rows = scattered_events();
+    let cols = wide_dictionary_cols(400, 400, &rows);
+    let bulk = RecordAggregate::from_columns(&cols.view()).unwrap();
+    // The same events one by one, and merged one aggregate per event.
+    let mut single = RecordAggregate::new();
+    let mut merged = RecordAggregate::new();
+    for (i, &(at, app, ty, action)) in rows.iter().enumerate() {
+        let e = RecordEvent {
+            at: DateTime::from_timestamp_micros(at).unwrap(),
+            app: AppId(cols.apps[app as usize].clone()),
+            record_type: RecordType::parse(&cols.types[ty as usize]).unwrap(),
+            action: RecordAction::ALL[action as usize],
+        };
+        single.ingest(&e).unwrap();
+        let mut one = RecordAggregate::new();
+        one.ingest(&e).unwrap();
+        merged.merge(&one).unwrap();
+        assert_eq!(merged.cell_count(), i + 1);
+    }
+    for agg in [&bulk, &single, &merged] {
+        assert_eq!(agg.event_count(), 400);
+        assert_eq!(agg.cell_count(), 400);
+        assert!(agg.heap_bytes() < 400 * 1024, "{} bytes", agg.heap_bytes());
+    }
+    assert_eq!(bulk, single);
+    assert_eq!(merged, single);
+    let cells = bulk.cells();
+    assert_eq!((cells[0].day, cells[0].app.as_str(), cells[0].count), (day(1970, 1, 1), "app-0", 1));
+    assert_eq!((cells[399].day, cells[399].record_type.as_str()), (day(9950, 4, 8), "2-400"));
+    // Serialised, restored and merged into itself: still 400 cells.
+    let copy = RecordAggregate::from_json(&bulk.to_json()).unwrap();
+    assert_eq!(copy.to_json(), bulk.to_json());
+    let mut twice = copy.clone();
+    twice.merge(&copy).unwrap();
+    assert_eq!((twice.cell_count(), twice.event_count()), (400, 800));
+    assert!(twice.cells().iter().all(|c| c.count == 2));
+    // A view over the longest window reads the one event in it.
+    let last = day(9950, 4, 8);
+    let q = InsightsQuery { group_by: Grouping { app: true, ..Default::default() }, ..account_query(last) };
+    let s = InsightsSettings { window_days: connected_apps::limits::MAX_WINDOW_DAYS, ..settings(day(2025, 12, 1)) };
+    let v = bulk.insights(&s, &q, noon(last) + Duration::days(1)).unwrap();
+    assert_eq!(v.rows.len(), 1);
+    assert_eq!((v.rows[0].app.as_ref().unwrap().as_str(), v.rows[0].total), ("app-399", 1));
+}
+
+#[test]
+fn a_batch_that_keeps_jumping_in_time_is_counted_exactly_and_reports_its_first_bad_row() {
+    // Rows alternate between two days 50 years apart, so that dense windows stop paying and the
+    // rest of the batch is counted by sorting.
+    let events: Vec<RecordEvent> = (0..3_000)
+        .map(|i| {
+            let d = if i % 2 == 0 { day(1990, 1, 1) } else { day(2040, 1, 1) } + Duration::days(i64::from(i % 7));
+            event(noon(d), (i % 4) as u8, (i % 3) as usize, RecordAction::ALL[(i % 4) as usize])
+        })
+        .collect();
+    let mut single = RecordAggregate::new();
+    single.ingest_all(&events).unwrap();
+    let cols = Cols::of(&events);
+    let bulk = RecordAggregate::from_columns(&cols.view()).unwrap();
+    assert_eq!(bulk, single);
+    assert_eq!(bulk.event_count(), 3_000);
+    for bad_row in [2, 2_900] {
+        let mut bad = cols.clone();
+        bad.app[bad_row] = 4;
+        bad.app[2_950] = 9;
+        assert_eq!(
+            RecordAggregate::from_columns(&bad.view()).unwrap_err(),
+            InsightsError::UnknownCode { row: bad_row, column: "apps", code: 4, size: 4 }
+        );
+    }
+}
+
+/// An aggregate read from JSON, with cells `(day, app, type, action, count)` and `events`.
+fn restored(events: u64, cells: &[(i64, u32, u32, u8, u64)]) -> Result<RecordAggregate, InsightsError> {
+    let cells: Vec<String> = cells.iter().map(|c| format!("[{},{},{},{},{}]", c.0, c.1, c.2, c.3, c.4)).collect();
+    RecordAggregate::from_json(&format!(
+        r#"{{"version":1,"events":{events},"apps":["a","b"],"record_types":["contacts","deals"],"cells":[{}]}}"#,
+        cells.join(",")
+    ))
+}
+
+#[test]
+fn counts_never_wrap_ingest_and_merge_past_the_maximum_are_refused() {
+    let half = 1u64 << 63;
+    let big = restored(half, &[(20_000, 0, 0, 2, half)]).unwrap();
+    let other = restored(half, &[(20_000, 1, 1, 2, half)]).unwrap();
+    let json = big.to_json();
+    let mut a = big.clone();
+    assert_eq!(a.merge(&other), Err(InsightsError::CountOverflow { count: half, added: half }));
+    assert_eq!(a.merge(&a.clone()), Err(InsightsError::CountOverflow { count: half, added: half }));
+    assert_eq!(a.to_json(), json);
+    // Just inside: the total reaches 2^64 − 1 exactly, and the views add up without wrapping.
+    let almost = restored(half - 1, &[(20_000, 1, 1, 3, half - 2), (20_001, 1, 1, 3, 1)]).unwrap();
+    a.merge(&almost).unwrap();
+    assert_eq!(a.event_count(), u64::MAX);
+    let now = noon(day_from(20_010));
+    let s = settings(day_from(19_990));
+    let v = a.insights(&s, &account_query(day_from(20_005)), now).unwrap();
+    assert_eq!(v.rows[0].total, u64::MAX);
+    let by_action = InsightsQuery { group_by: Grouping { action: true, ..Default::default() }, ..v_query(20_005) };
+    let v = a.insights(&s, &by_action, now).unwrap();
+    assert_eq!(v.rows.iter().map(|r| r.total).collect::<Vec<_>>(), [0, 0, half, half - 1]);
+    // Full: one more event, one by one, in a batch or as columns, is refused and changes nothing.
+    let json = a.to_json();
+    let e = event(noon(day(2026, 1, 1)), 0, 0, RecordAction::Created);
+    assert_eq!(a.ingest(&e), Err(InsightsError::CountOverflow { count: u64::MAX, added: 1 }));
+    assert_eq!(a.ingest_all(std::slice::from_ref(&e)), Err(InsightsError::CountOverflow { count: u64::MAX, added: 1 }));
+    assert_eq!(
+        a.ingest_columns(&Cols::of(&[e]).view()),
+        Err(InsightsError::CountOverflow { count: u64::MAX, added: 1 })
+    );
+    assert_eq!(a.to_json(), json);
+    assert_eq!(a.event_count(), u64::MAX);
+    // Empty batches still pass.
+    assert_eq!(a.ingest_columns(&Cols::of(&[]).view()), Ok(0));
+    assert_eq!(a.ingest_all(&[]), Ok(0));
+}
+
+fn day_from(index: i64) -> NaiveDate {
+    day(1970, 1, 1) + Duration::days(index)
+}
+
+fn v_query(as_of: i64) -> InsightsQuery {
+    account_query(day_from(as_of))
+}
+
+#[test]
+fn restoring_re_checks_cells_counts_and_dictionaries() {
+    let bad = |r: Result<RecordAggregate, InsightsError>, needle: &str| match r {
+        Err(InsightsError::Malformed { message, .. }) => assert!(message.contains(needle), "{message}"),
+        other => panic!("expected malformed ({needle}), got {other:?}"),
+    };
+    assert_eq!(restored(3, &[(0, 0, 0, 0, 1), (2_932_896, 1, 1, 3, 2)]).unwrap().cell_count(), 2);
+    bad(restored(4, &[(0, 0, 0, 0, 1), (2_932_896, 1, 1, 3, 2)]), "event count 4 differs from the sum of the cells 3");
+    bad(restored(2, &[(0, 0, 0, 0, 1), (2_932_896, 1, 1, 3, 2)]), "differs");
+    bad(restored(2, &[(5, 0, 0, 0, 1), (5, 0, 0, 0, 1)]), "appears twice");
+    bad(restored(0, &[(5, 0, 0, 0, 0)]), "count 0");
+    bad(restored(1, &[(-1, 0, 0, 0, 1)]), "day -1");
+    bad(restored(1, &[(2_932_897, 0, 0, 0, 1)]), "day 2932897");
+    bad(restored(1, &[(5, 0, 0, 4, 1)]), "action 4");
+    bad(restored(1, &[(5, 2, 0, 0, 1)]), "outside the dictionaries");
+    bad(restored(1, &[(5, 0, 2, 0, 1)]), "outside the dictionaries");
+    bad(restored(u64::MAX, &[(5, 0, 0, 0, u64::MAX), (6, 0, 0, 0, 1)]), "add up past");
+    bad(
+        RecordAggregate::from_json(r#"{"version":1,"events":0,"apps":["a","a"],"record_types":[],"cells":[]}"#),
+        "app a appears twice",
+    );
+    bad(
+        RecordAggregate::from_json(
+            r#"{"version":1,"events":0,"apps":[],"record_types":["contacts","contact"],"cells":[]}"#,
+        ),
+        "record type contacts appears twice",
+    );
+    bad(RecordAggregate::from_json(r#"{"version":2,"events":0,"apps":[],"record_types":[],"cells":[]}"#), "version 2");
+    // Entries no cell uses (as older versions wrote) are accepted and dropped.
+    let a = restored(1, &[(5, 1, 1, 0, 1)]).unwrap();
+    assert_eq!(a.apps(), [AppId("b".into())]);
+    assert_eq!(a.to_json(), r#"{"version":1,"events":1,"apps":["b"],"record_types":["deals"],"cells":[[5,0,0,0,1]]}"#);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Batches with large dictionaries (where the sorted, sparse count is taken instead of the
+    /// dense window) count exactly the events, whatever the order of the rows.
+    #[test]
+    fn sparse_counting_agrees_with_one_by_one(events in arb_events(), shuffle in any::<u64>(), pad in 0usize..3_000) {
+        let mut whole = RecordAggregate::new();
+        whole.ingest_all(&events).unwrap();
+        let mut cols = Cols::of(&events);
+        cols.apps.extend((0..3_000 + pad).map(|a| format!("unused-{a}")));
+        cols.types.extend((0..pad % 50).map(|t| format!("2-9{t}")));
+        // Reorder the rows: sorting must not depend on time order.
+        let n = cols.at.len();
+        for i in 0..n {
+            let j = (shuffle.wrapping_mul(i as u64 + 1) % n as u64) as usize;
+            cols.at.swap(i, j);
+            cols.app.swap(i, j);
+            cols.ty.swap(i, j);
+            cols.action.swap(i, j);
+        }
+        let bulk = RecordAggregate::from_columns(&cols.view()).unwrap();
+        prop_assert_eq!(bulk.cells(), whole.cells());
+        prop_assert_eq!(bulk.event_count(), events.len() as u64);
+        prop_assert!(bulk.apps().len() <= 4);
+    }
 }

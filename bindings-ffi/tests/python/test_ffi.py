@@ -655,6 +655,51 @@ def test_record_insights_aggregate_merge_and_flags():
     assert aggregate.event_count() == 3
 
 
+def test_record_insights_bounds_window_dictionaries_and_counts():
+    aggregate = ca.RecordAggregate()
+    aggregate.ingest(ca.RecordEvent(at=datetime(2026, 3, 1, 10, tzinfo=timezone.utc), app="zapier",
+                                    record_type="deals", action=ca.RecordAction.DELETED))
+    before = aggregate.to_json()
+    settings = ca.default_insights_settings()
+    query = ca.InsightsQuery(as_of="2026-03-02", include_incomplete_day=False, app=None, record_type=None,
+                             group_by=ca.Grouping(app=False, record_type=False, action=False))
+    now = datetime(2026, 3, 5, tzinfo=timezone.utc)
+    settings.window_days = 3660
+    view = aggregate.insights(settings, query, now)
+    assert len(view.days) == 3660 and view.rows[0].total == 1
+    for days in (3661, 2**32 - 1):
+        settings.window_days = days
+        with pytest.raises(E.InvalidInput, match=f"window of {days} days exceeds the maximum of 3660"):
+            aggregate.insights(settings, query, now)
+    # R4: a window wholly before the floor is all unavailable, not an error.
+    settings.window_days = 30
+    query.as_of = "2025-11-20"
+    early = aggregate.insights(settings, query, now)
+    assert early.rows[0].daily == [None] * 30 and early.rows[0].total == 0
+    # One row, dictionaries of 100,000 apps and record types: one cell.
+    wide = ca.RecordAggregate.from_columns(ca.RecordEventColumns(
+        at_micros=[micros(datetime(2026, 3, 1, 12, tzinfo=timezone.utc))], apps=[99_999],
+        app_dictionary=[f"app-{i}" for i in range(100_000)], record_types=[5],
+        record_type_dictionary=[f"2-{i + 1}" for i in range(100_000)], actions=bytes([1]),
+    ))
+    assert wide.cell_count() == 1 and wide.event_count() == 1
+    assert wide.cells() == [ca.RecordCell(day="2026-03-01", app="app-99999", record_type="2-6",
+                                          action=ca.RecordAction.UPDATED, count=1)]
+    with pytest.raises(E.InvalidInput, match="app_dictionary has 1048577 entries"):
+        aggregate.ingest_columns(ca.RecordEventColumns(
+            at_micros=[0], apps=[0], app_dictionary=["a"] * 1_048_577, record_types=[0],
+            record_type_dictionary=["deals"], actions=bytes([0]),
+        ))
+    # Counts never wrap: a merge past 2^64 - 1 is refused and changes nothing.
+    half = 2**63
+    text = '{"version":1,"events":%d,"apps":["a"],"record_types":["contacts"],"cells":[[20500,0,0,2,%d]]}' % (half, half)
+    big = ca.RecordAggregate.from_json(text)
+    with pytest.raises(E.InvalidInput, match="count 9223372036854775808 plus 9223372036854775808 exceeds"):
+        big.merge(ca.RecordAggregate.from_json(text))
+    assert big.to_json() == text
+    assert aggregate.to_json() == before
+
+
 def test_api_usage_history_and_report():
     limits = ca.api_limits(ca.default_api_limit_config(), account())
     assert limits.tier == ca.Tier.PROFESSIONAL and limits.daily == 625000

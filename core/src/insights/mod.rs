@@ -5,25 +5,27 @@
 //! does not grow with the number of events, and answer views that are pure functions of the
 //! aggregate, the settings and `now`.
 
+mod batch;
 pub mod dedupe;
 mod records;
 mod robust;
 mod usage;
+mod view;
+mod vocabulary;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::error::ErrorKind;
 
-pub use records::{
-    Grouping, InsightRow, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell, RecordEvent,
-    RecordEventColumns, RecordInsights, RecordType, STANDARD_RECORD_TYPES, UnexpectedBehaviour,
-};
+pub use records::RecordAggregate;
 pub use robust::RobustRule;
 pub use usage::{
     ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
     UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
+pub use view::{Grouping, InsightRow, InsightsQuery, InsightsSettings, RecordInsights, UnexpectedBehaviour};
+pub use vocabulary::{RecordAction, RecordCell, RecordEvent, RecordEventColumns, RecordType, STANDARD_RECORD_TYPES};
 
 /// The latest timestamp accepted: the last microsecond of year 9999.
 pub(crate) const MAX_MICROS: i64 = 253_402_300_799_999_999;
@@ -82,14 +84,6 @@ pub enum InsightsError {
     /// A batch is too large for one call (split it).
     #[error("batch of {0} rows exceeds 4,294,967,295")]
     TooManyRows(usize),
-    /// The view's day is before the data floor (R4).
-    #[error("as-of day {as_of} is before the data floor {floor}")]
-    AsOfBeforeFloor {
-        /// The requested day.
-        as_of: NaiveDate,
-        /// The floor.
-        floor: NaiveDate,
-    },
     /// The view's day is after today.
     #[error("as-of day {as_of} is after today {today}")]
     AsOfInFuture {
@@ -112,6 +106,44 @@ pub enum InsightsError {
     /// The window length is 0.
     #[error("window must span at least one day, got {0}")]
     EmptyWindow(u32),
+    /// A window (or a flag rule's trailing baseline) is longer than its limit
+    /// ([`crate::limits::MAX_WINDOW_DAYS`], [`crate::limits::MAX_TRAILING_DAYS`]).
+    #[error("{what} of {days} days exceeds the maximum of {max}")]
+    WindowTooLong {
+        /// What is too long.
+        what: &'static str,
+        /// Its length in days.
+        days: u32,
+        /// The most allowed.
+        max: u32,
+    },
+    /// A dictionary passed beside code columns (or in a serialised aggregate) has more entries
+    /// than [`crate::limits::MAX_DICTIONARY_LEN`].
+    #[error("{column} has {len} entries, more than the maximum of {max}")]
+    DictionaryTooLong {
+        /// The dictionary.
+        column: &'static str,
+        /// Its length.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// Adding counts would pass 2⁶⁴ − 1; nothing was changed.
+    #[error("count {count} plus {added} exceeds 18446744073709551615")]
+    CountOverflow {
+        /// The count before.
+        count: u64,
+        /// What was to be added.
+        added: u64,
+    },
+    /// A flag rule's parameter is not a finite, non-negative number.
+    #[error("flag rule {field} must be a finite number at least 0, got {value}")]
+    InvalidRule {
+        /// The parameter.
+        field: &'static str,
+        /// Its value, as written.
+        value: String,
+    },
     /// The account has more API-limit increases than the configuration allows.
     #[error("{got} api limit increases exceed the maximum of {max}")]
     TooManyLimitIncreases {
@@ -154,16 +186,6 @@ pub enum InsightsError {
         /// The most allowed.
         max: usize,
     },
-    /// A dictionary beside code columns is longer than [`crate::limits::MAX_DICTIONARY_LEN`].
-    #[error("{column} of {len} entries exceeds the maximum of {max}")]
-    DictionaryTooLong {
-        /// The dictionary.
-        column: &'static str,
-        /// Its length.
-        len: usize,
-        /// The most allowed.
-        max: usize,
-    },
 }
 
 impl InsightsError {
@@ -178,7 +200,6 @@ impl InsightsError {
             | Self::UnknownCode { .. }
             | Self::NegativeCount { .. }
             | Self::TooManyRows(_)
-            | Self::AsOfBeforeFloor { .. }
             | Self::AsOfInFuture { .. }
             | Self::Malformed { .. }
             | Self::UnknownTimeZone(_)
@@ -187,7 +208,10 @@ impl InsightsError {
             | Self::SettingOutOfRange { .. }
             | Self::CountTooLarge { .. }
             | Self::TooManyApps { .. }
-            | Self::DictionaryTooLong { .. } => ErrorKind::InvalidInput,
+            | Self::WindowTooLong { .. }
+            | Self::DictionaryTooLong { .. }
+            | Self::CountOverflow { .. }
+            | Self::InvalidRule { .. } => ErrorKind::InvalidInput,
         }
     }
 }

@@ -11,6 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::InsightsError;
+use crate::limits::MAX_TRAILING_DAYS;
+
 /// Parameters of the robust baseline rule (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RobustRule {
@@ -39,6 +42,27 @@ impl RobustRule {
     #[must_use]
     pub fn api_calls() -> Self {
         Self { trailing_days: 14, min_history_days: 7, mad_multiplier: 5.0, min_spread: 100.0, min_value: 1_000 }
+    }
+
+    /// Checks what sizes work or could make the rule meaningless: at most
+    /// [`MAX_TRAILING_DAYS`] trailing days, and a finite, non-negative multiplier and spread.
+    ///
+    /// # Errors
+    /// [`InsightsError::WindowTooLong`], [`InsightsError::InvalidRule`].
+    pub fn check(&self) -> Result<(), InsightsError> {
+        if self.trailing_days > MAX_TRAILING_DAYS {
+            return Err(InsightsError::WindowTooLong {
+                what: "trailing baseline",
+                days: self.trailing_days,
+                max: MAX_TRAILING_DAYS,
+            });
+        }
+        for (field, value) in [("mad_multiplier", self.mad_multiplier), ("min_spread", self.min_spread)] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(InsightsError::InvalidRule { field, value: value.to_string() });
+            }
+        }
+        Ok(())
     }
 
     /// The threshold `value` must exceed given the trailing `history`, and the history's median;
@@ -91,5 +115,30 @@ mod tests {
         assert!(rule.exceeds(24, &[0; 14]).is_none());
         assert_eq!(median_f(vec![3.0, 1.0, 2.0, 10.0]), 2.5);
         assert_eq!(median_f(vec![3.0, 1.0, 2.0]), 2.0);
+    }
+
+    #[test]
+    fn a_rule_is_checked_for_its_trailing_days_and_numbers() {
+        let rule = RobustRule::records();
+        assert_eq!(rule.check(), Ok(()));
+        let longest = RobustRule { trailing_days: MAX_TRAILING_DAYS, ..rule };
+        assert_eq!(longest.check(), Ok(()));
+        let too_long = RobustRule { trailing_days: MAX_TRAILING_DAYS + 1, ..rule };
+        assert_eq!(
+            too_long.check(),
+            Err(InsightsError::WindowTooLong {
+                what: "trailing baseline",
+                days: MAX_TRAILING_DAYS + 1,
+                max: MAX_TRAILING_DAYS
+            })
+        );
+        assert_eq!(RobustRule { mad_multiplier: 0.0, ..rule }.check(), Ok(()));
+        for (bad, field) in [
+            (RobustRule { mad_multiplier: f64::NAN, ..rule }, "mad_multiplier"),
+            (RobustRule { min_spread: -0.5, ..rule }, "min_spread"),
+            (RobustRule { min_spread: f64::INFINITY, ..rule }, "min_spread"),
+        ] {
+            assert!(matches!(bad.check(), Err(InsightsError::InvalidRule { field: f, .. }) if f == field));
+        }
     }
 }
