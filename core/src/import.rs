@@ -317,8 +317,8 @@ fn parse(payload: &'static str, json: &str) -> Result<Value, ImportError> {
 /// [`ImportError`] naming the item's index, and nothing of the payload is returned: malformed
 /// JSON; a missing `name`, `fetchStatus`, `currentUsage`, `usageLimit` or `collectedAt`; a status
 /// outside the platform's enumeration; a usage or limit that is not an integer, negative or above
-/// [`crate::limits::MAX_DAILY_CALLS`]; a time out of range, or an epoch number that reads as
-/// seconds (before 1973 as milliseconds) where epoch milliseconds are expected.
+/// [`crate::limits::MAX_DAILY_CALLS`]; a time out of range, or an epoch number below
+/// [`MIN_PLATFORM_MILLIS`] (seconds given for milliseconds, [`ImportError::TimeInSeconds`]).
 pub fn usage_snapshots_from_daily_usage(json: &str) -> Result<Imported<UsageSnapshot>, ImportError> {
     const PAYLOAD: &str = "daily api usage";
     let root = parse(PAYLOAD, json)?;
@@ -344,8 +344,8 @@ pub fn usage_snapshots_from_daily_usage(json: &str) -> Result<Imported<UsageSnap
             app: AppId(name.to_owned()),
             calls_today: usage_count(&item, "currentUsage", "calls today")?,
             usage_limit: Some(usage_count(&item, "usageLimit", "usage limit")?),
-            at: usage_instant(&item, "collectedAt")?,
-            resets_at: item.field("resetsAt").map(|_| usage_instant(&item, "resetsAt")).transpose()?,
+            at: item.instant("collectedAt")?,
+            resets_at: item.field("resetsAt").map(|_| item.instant("resetsAt")).transpose()?,
         };
         out.keep(snapshot);
     }
@@ -362,16 +362,6 @@ fn usage_count(item: &Item<'_>, name: &str, what: &'static str) -> Result<u64, I
         return Err(item.invalid(InsightsError::CountTooLarge { row: item.index, what, value: count, max }));
     }
     Ok(count)
-}
-
-/// A K1 instant: ISO-8601, or epoch milliseconds; an epoch number below 10^11 (before 1973-03-03
-/// as milliseconds, but a date up to 5138 as seconds) is refused as seconds.
-fn usage_instant(item: &Item<'_>, name: &str) -> Result<DateTime<Utc>, ImportError> {
-    const SECONDS_BELOW: i64 = 100_000_000_000;
-    if let Some(value) = item.field(name).and_then(Value::as_i64).filter(|v| (0..SECONDS_BELOW).contains(v)) {
-        return Err(item.malformed(format!("{name} {value} looks like epoch seconds; expected epoch milliseconds")));
-    }
-    item.instant(name)
 }
 
 /// A stable event id from the platform's id: the number itself when it is one, otherwise a

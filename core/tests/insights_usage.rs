@@ -375,9 +375,15 @@ fn bad_daily_usage_results_are_typed_errors_naming_the_item() {
     let base = r#""name":"x","currentUsage":5,"usageLimit":250000,"fetchStatus":"SUCCESS","collectedAt":1772446500000"#;
     let items = one_usage(base).unwrap();
     assert_eq!(items[1].at, Utc.with_ymd_and_hms(2026, 3, 2, 10, 15, 0).unwrap(), "epoch milliseconds");
-    malformed_at_1(one_usage(&base.replace("1772446500000", "1772446500")), "looks like epoch seconds");
-    malformed_at_1(one_usage(&base.replace("1772446500000", "99999999999")), "looks like epoch seconds");
-    assert_eq!(one_usage(&base.replace("1772446500000", "100000000000")).unwrap()[1].at.timestamp(), 100_000_000);
+    // One rule for every payload: epoch numbers below `limits::MIN_PLATFORM_MILLIS` (2001-09-09) are
+    // seconds given for milliseconds.
+    for seconds in ["1772446500", "999999999999"] {
+        assert!(matches!(
+            one_usage(&base.replace("1772446500000", seconds)),
+            Err(ImportError::TimeInSeconds { index: 1, .. })
+        ));
+    }
+    assert_eq!(one_usage(&base.replace("1772446500000", "1000000000000")).unwrap()[1].at.timestamp(), 1_000_000_000);
     malformed_at_1(one_usage(&base.replace(r#""currentUsage":5"#, r#""currentUsage":5.5"#)), "currentUsage");
     malformed_at_1(one_usage(&base.replace(r#""currentUsage":5"#, r#""currentUsage":"5""#)), "currentUsage");
     malformed_at_1(one_usage(&base.replace(r#""usageLimit":250000,"#, "")), "usageLimit");
