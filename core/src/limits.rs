@@ -13,11 +13,13 @@
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
 //! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries a dry run or an evaluation returns |
+//! | [`CHAIN_BLOCK`] | 1,024 | events per hash-chain checkpoint; a snapshot's chain must use this block |
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
 pub use crate::activity::MAX_PAGE_SIZE;
+pub use crate::chain::CHAIN_BLOCK;
 pub use crate::log::MAX_EVENTS;
 pub use crate::marketplace::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 
