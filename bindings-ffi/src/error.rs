@@ -6,8 +6,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use connected_apps::import::ImportError;
 use connected_apps::{
-    AccessError, ActivityError, DirectoryError, Error, ErrorKind, IngestError, InsightsError, LifecycleError,
-    MarketplaceError, NotifyError, SnapshotError,
+    AccessError, ActivityError, ChainError, DirectoryError, Error, ErrorKind, IngestError, InsightsError,
+    LifecycleError, MarketplaceError, NotifyError, SnapshotError,
 };
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
@@ -91,7 +91,8 @@ from_core_errors!(
     NotifyError,
     MarketplaceError,
     InsightsError,
-    ImportError
+    ImportError,
+    ChainError
 );
 
 // Snapshot errors take their kind from the crate-wide error.

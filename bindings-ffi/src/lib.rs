@@ -13,6 +13,7 @@ mod access;
 mod account;
 mod activity;
 mod catalog;
+mod chain;
 mod command;
 mod connection;
 mod engine;

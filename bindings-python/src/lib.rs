@@ -6,6 +6,7 @@ mod access;
 mod account;
 mod activity;
 mod catalog;
+mod chain;
 mod command;
 mod connection;
 mod convert;

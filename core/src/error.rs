@@ -354,6 +354,9 @@ pub enum Error {
     /// See [`MarketplaceError`].
     #[error(transparent)]
     Marketplace(#[from] MarketplaceError),
+    /// See [`crate::chain::ChainError`].
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
 }
 
 impl DirectoryError {
@@ -414,6 +417,7 @@ impl Error {
             Self::Notify(e) => e.kind(),
             Self::Access(e) => e.kind(),
             Self::Marketplace(e) => e.kind(),
+            Self::Chain(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod activity;
 pub mod catalog;
+pub mod chain;
 pub mod command;
 pub mod connection;
 pub mod engine;
@@ -28,6 +29,7 @@ pub use activity::{
     ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, FacetCount, MAX_PAGE_SIZE,
 };
 pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeRequirement, WorkflowAction};
+pub use chain::{ChainError, ChainHash};
 pub use command::{Actor, Command, InstallRequest, Outcome};
 pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};

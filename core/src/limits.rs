@@ -18,6 +18,7 @@
 //! | [`MAX_SHARE_THRESHOLDS`], [`MAX_SHARE_THRESHOLD_PERCENT`] | 16, 1,000 | API-usage warning thresholds, and each one's percent |
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
 //! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries (and notices) a dry run returns; a live evaluation is bounded by the data instead |
+//! | [`CHAIN_BLOCK`] | 1,024 | events per hash-chain checkpoint; a snapshot's chain must use this block |
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
 //! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
 //! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
@@ -26,6 +27,7 @@
 //! Areas that add a limit add it here, with its line in this table.
 
 pub use crate::activity::MAX_PAGE_SIZE;
+pub use crate::chain::CHAIN_BLOCK;
 pub use crate::log::MAX_EVENTS;
 pub use crate::marketplace::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 

@@ -3,6 +3,12 @@
 //! A snapshot holds the directory and the log; the state is rebuilt by folding the log, so an
 //! imported snapshot is validated exactly like live commands. Export → import → export is
 //! byte-identical.
+//!
+//! A snapshot carries the log's hash chain (X8): its head and a checkpoint per block of 1,024
+//! events, as hex. Importing recomputes the chain from the events before anything else and
+//! refuses a snapshot whose chain does not match, naming the first block where it breaks (see
+//! [`crate::chain`]); a snapshot written before X8, without a chain, restores with its chain
+//! computed.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +32,9 @@ struct SnapshotDoc<E> {
     teams: Vec<Team>,
     apps: Vec<App>,
     events: E,
+    /// The log's hash chain (X8); absent in snapshots written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<crate::chain::ChainDoc>,
     /// The notification rules' change log (N3); absent when there never was a rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     notification_rules: Vec<crate::notify::RuleEvent>,
@@ -52,6 +61,7 @@ impl Engine {
             teams: d.teams().cloned().collect(),
             apps: d.apps().cloned().collect(),
             events: self.events(),
+            chain: Some(self.events().chain_doc()),
             notification_rules: self.notification_rules().events().to_vec(),
             deliveries: self.delivery_log().clone(),
         };
@@ -63,15 +73,17 @@ impl Engine {
     ///
     /// # Errors
     /// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
-    /// unsupported version; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid
-    /// contents; [`crate::NotifyError`] for a rule log that does not fold or a delivery log the
-    /// engine could not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts
-    /// are recomputed from the events).
+    /// unsupported version; [`crate::ChainError`] for a hash chain that does not match the
+    /// events; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid contents;
+    /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
+    /// not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts are recomputed
+    /// from the events).
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
         if doc.version != SNAPSHOT_VERSION {
             return Err(SnapshotError::UnsupportedVersion(doc.version).into());
         }
+        let chain = doc.chain.as_ref().map(|chain| crate::chain::check_snapshot(&doc.events, chain)).transpose()?;
         let mut directory = Directory::new(doc.account)?;
         for user in doc.users {
             directory.add_user(user)?;
@@ -84,6 +96,9 @@ impl Engine {
         }
         let mut engine = Self::new(directory);
         engine.append_all(doc.events).map_err(|(_, e)| e)?;
+        if let Some(chain) = chain {
+            engine.events.adopt_chain(chain);
+        }
         engine.notifications = crate::notify::Notifications::restore(
             engine.directory(),
             engine.events(),

@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{account, app, t, user};
+use common::{CYCLE, account, app, t, user};
 use connected_apps::ingest::{NO_USER, type_code};
 use connected_apps::{
     ActivityFilter, ActivityIndex, ActivityType, Actor, AppLevel, Command, Directory, Engine, EventColumns, EventId,
@@ -50,15 +50,6 @@ struct Row {
     actor: u32,
 }
 
-/// Each connection walks this cycle, which is valid from any state the fixture leaves.
-const CYCLE: [ActivityType; 6] = [
-    ActivityType::AppActivity,
-    ActivityType::Disconnected,
-    ActivityType::Reconnected,
-    ActivityType::AppActivity,
-    ActivityType::ConnectionExpired,
-    ActivityType::Connected,
-];
 /// The code of the second "crm" and the second "ann" in the batches' dictionaries.
 const ALIAS: u32 = 4;
 /// The fixture's connections as (app code, user code) in `APPS` / `USERS`.

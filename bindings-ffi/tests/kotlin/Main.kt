@@ -469,6 +469,25 @@ fun main() {
         throws<ConnectedAppsException.InvalidInput>("malformed json") { AccountEngine.fromJson("{") }
     }
 
+    test("hash chain: verify, head, a tampered snapshot refused") {
+        val e = engine()
+        val empty = e.verify()
+        eq(empty.length, 64)
+        e.install(ADMIN, "salesforce", at(0))
+        e.disconnect(MIA, "salesforce", at(1))
+        val head = e.verify()
+        check(head != empty)
+        eq(e.chainHead(), head)
+        val json = e.toJson()
+        check(json.contains("\"head\": \"$head\""))
+        eq(AccountEngine.fromJson(json).verify(), head)
+        val tampered = json.replace("\"actor\": \"mia\"", "\"actor\": \"admin\"")
+        check(tampered != json)
+        throws<ConnectedAppsException.InvalidState>("event chain breaks in block 0, events 1 to 2") {
+            AccountEngine.fromJson(tampered)
+        }
+    }
+
     test("ndjson events in and out, all or nothing") {
         val e = engine()
         e.install(ADMIN, "salesforce", at(0))

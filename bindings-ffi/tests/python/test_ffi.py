@@ -5,6 +5,8 @@ the library beside it) and puts that folder on sys.path. Each capability of the 
 error kind, timestamps and the forced panic (the library is built with feature `test-panic`).
 """
 
+import hashlib
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -860,6 +862,22 @@ def test_json_snapshot_round_trip(engine):
         ca.AccountEngine.from_json("{")
     with pytest.raises(E.InvalidInput, match="unsupported snapshot version 99"):
         ca.AccountEngine.from_json(text.replace('"version": 1', '"version": 99', 1))
+
+
+def test_verify_the_hash_chain_and_refuse_a_tampered_snapshot(engine):
+    empty = engine.verify()
+    assert empty == hashlib.sha256(b"connected-apps/x8/v1").hexdigest()
+    install(engine, ADMIN, "salesforce", at(0))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(1))
+    head = engine.verify()
+    assert head == engine.chain_head() != empty
+    text = engine.to_json()
+    assert json.loads(text)["chain"] == {"scheme": "connected-apps/x8/v1", "block": 1024, "head": head, "checkpoints": []}
+    tampered = json.loads(text)
+    tampered["events"][1]["actor"] = "admin"
+    with pytest.raises(E.InvalidState, match=r"event chain breaks in block 0, events 1 to 2 \(positions 0 to 1\)"):
+        ca.AccountEngine.from_json(json.dumps(tampered))
+    assert ca.AccountEngine.from_json(text).verify() == head
 
 
 def test_ndjson_events_in_and_out(engine):

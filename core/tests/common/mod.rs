@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use connected_apps::{Account, App, AppLevel, Distribution, Hub, Permission, ScopeDecl, ScopeRequirement, Tier, User};
+use connected_apps::{
+    Account, ActivityType, App, AppLevel, Distribution, Hub, Permission, ScopeDecl, ScopeRequirement, Tier, User,
+};
 
 /// `h` hours after a fixed instant (2026-11-02 09:00 UTC).
 pub fn t(h: i64) -> DateTime<Utc> {
@@ -60,3 +62,14 @@ pub fn app(id: &str, level: AppLevel) -> App {
         post_uninstall_steps: vec![],
     }
 }
+
+/// A cycle of payload-free events that each connection can walk from "connected", over and
+/// over: every step is a valid transition.
+pub const CYCLE: [ActivityType; 6] = [
+    ActivityType::AppActivity,
+    ActivityType::Disconnected,
+    ActivityType::Reconnected,
+    ActivityType::AppActivity,
+    ActivityType::ConnectionExpired,
+    ActivityType::Connected,
+];
