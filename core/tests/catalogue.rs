@@ -51,7 +51,11 @@ fn patched_sample(patch: &[Value]) -> String {
             };
         }
         if step.get("remove").is_some() {
-            node.as_object_mut().unwrap().remove(last.as_str().unwrap());
+            match last {
+                Value::String(k) => drop(node.as_object_mut().unwrap().remove(k)),
+                Value::Number(i) => drop(node.as_array_mut().unwrap().remove(i.as_u64().unwrap() as usize)),
+                other => panic!("bad path element {other}"),
+            }
         } else if let Some(item) = step.get("append") {
             node[last.as_str().unwrap()].as_array_mut().unwrap().push(item.clone());
         } else {

@@ -9,8 +9,8 @@ mod support;
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::notify::{NotificationRules, RuleEvent, Trigger};
 use connected_apps::{
-    Actor, Channel, Command, Delivery, Engine, ErrorKind, EventId, Frequency, NotifyError, Recipients, Rule, RuleApps,
-    RuleType,
+    Actor, Channel, Command, Delivery, Engine, ErrorKind, Event, EventId, EventKind, Frequency, NotifyError,
+    Recipients, Rule, RuleApps, RuleType,
 };
 use support::{at, engine, rule, uid};
 
@@ -340,17 +340,27 @@ fn a_reconnect_exactly_at_a_reminder_time_cancels_it_and_sends_the_recovered_not
     }
 }
 
+/// A status report as the log receives it: a command for an app that reports its status; for
+/// one that does not, the engine refuses the command, so the event arrives as history (an import).
+fn report(e: &mut Engine, app: &str, now: DateTime<Utc>, command: Command, kind: EventKind) {
+    if e.execute(&Actor::System, command, now).is_err() {
+        let id = EventId(e.events().len() as u64 + 1_000);
+        e.append(Event { id, at: now, app: app.into(), user: None, actor: None, kind }).unwrap();
+    }
+}
+
 fn report_error(e: &mut Engine, app: &str, now: DateTime<Utc>) {
     let error = connected_apps::ConnectionErrorInfo {
         code: "E1".into(),
         message: "token revoked".into(),
         resolution_steps: vec![],
     };
-    e.execute(&Actor::System, Command::ReportError { app: app.into(), user: None, error }, now).unwrap();
+    let command = Command::ReportError { app: app.into(), user: None, error: error.clone() };
+    report(e, app, now, command, EventKind::ConnectionError(error));
 }
 
 fn report_expired(e: &mut Engine, app: &str, now: DateTime<Utc>) {
-    run(e, "admin", Command::ReportExpired { app: app.into(), user: None }, now);
+    report(e, app, now, Command::ReportExpired { app: app.into(), user: None }, EventKind::ConnectionExpired);
 }
 
 #[test]

@@ -33,6 +33,7 @@ private fun patched(sample: String, patch: JsonArray): String {
         for (key in path.dropLast(1)) node = child(node, key)
         val last = path.last()
         when {
+            step.has("remove") && last.asJsonPrimitive.isNumber -> node.asJsonArray.remove(last.asInt)
             step.has("remove") -> node.asJsonObject.remove(last.asString)
             step.has("append") -> child(node, last).asJsonArray.add(step["append"])
             last.asJsonPrimitive.isNumber -> node.asJsonArray[last.asInt] = step["value"]
