@@ -253,29 +253,6 @@ fn parse<T: DeserializeOwned>(value: Value, what: &str) -> PyResult<T> {
     serde_json::from_value(value).map_err(|e| kind_error(ErrorKind::InvalidInput, format!("invalid {what}: {e}")))
 }
 
-/// [`from_py`], refusing with `InvalidInputError` any key (at any depth of nested dicts) that
-/// the core type does not read, e.g. a misspelt optional field that would silently be left at
-/// its default. Only for types that write back every field they read (no skipped fields, no
-/// aliases): a key is known when the value, written back, has it.
-pub fn from_py_exact<T: DeserializeOwned + Serialize>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    let given = json_value_in(obj)?;
-    let parsed: T = parse(given.clone(), what)?;
-    let read = serde_json::to_value(&parsed).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    match unknown_key(&given, &read) {
-        Some(key) => Err(kind_error(ErrorKind::InvalidInput, format!("unknown field {key:?} in {what}"))),
-        None => Ok(parsed),
-    }
-}
-
-/// The first key of `given` (dotted path) that `read` lacks.
-fn unknown_key(given: &Value, read: &Value) -> Option<String> {
-    let (Value::Object(given), Value::Object(read)) = (given, read) else { return None };
-    given.iter().find_map(|(key, value)| match read.get(key) {
-        None => Some(key.clone()),
-        Some(read_value) => unknown_key(value, read_value).map(|inner| format!("{key}.{inner}")),
-    })
-}
-
 /// JSON-shaped Python data as a serde_json value.
 pub fn json_value_in(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     let py = obj.py();

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use crate::account::{PyAccount, PyTeam, PyUser};
 use crate::catalog::PyApp;
 use crate::command::outcome_out;
-use crate::convert::{Instant, enum_out, from_py_exact};
+use crate::convert::{Instant, enum_out, from_py};
 use crate::errors::OrRaise;
 use crate::event::{PyEvent, events_in, events_out};
 use crate::lock::Locked;
@@ -367,7 +367,8 @@ impl PyEngine {
         command: &Bound<'py, PyAny>,
         now: Instant,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let command: Command = from_py_exact(command, "command")?;
+        // The core refuses unknown fields at any depth (`deny_unknown_fields`).
+        let command: Command = from_py(command, "command")?;
         self.run(py, self::actor(actor), command, now)
     }
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 
 import connected_apps as ca
@@ -53,6 +54,19 @@ def record_daily_usage(usage: ca.UsageHistory, text: str) -> None:
     usage.record_snapshots(snapshots)
 
 
+def ingest_record_columns(records: ca.RecordAggregate, case: dict[str, Any]) -> None:
+    """The case's rows as numpy columns, with generated dictionaries (`app-<i>`, `2-<i>`)."""
+    rows = case["rows"]
+    records.ingest_columns(
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.uint32),
+        [f"app-{i}" for i in range(case["app_dictionary_len"])],
+        np.array([r[2] for r in rows], dtype=np.uint32),
+        [f"2-{i}" for i in range(case["type_dictionary_len"])],
+        np.array([r[3] for r in rows], dtype=np.uint8),
+    )
+
+
 def run_activity(engine: ca.Engine, case: dict[str, Any]) -> None:
     cursor = case.get("cursor")
     if "cursor_from" in case:
@@ -83,6 +97,14 @@ OPERATIONS: dict[str, Callable[[Subject, dict[str, Any]], Any]] = {
     "ingest_webhooks": lambda s, c: s.records.import_webhooks(c["json"]),
     "ingest_journal": lambda s, c: s.records.import_journal(c["json"]),
     "import_daily_usage": lambda s, c: record_daily_usage(s.usage, c["json"]),
+    "insights": lambda s, c: s.records.insights(
+        when(c["now"]), when(c["now"]).date(), window_days=c["window_days"]
+    ),
+    "usage_report": lambda s, c: s.usage.report(s.engine.account, when(c["now"]), window_days=c["window_days"]),
+    "aggregate_restore": lambda s, c: ca.RecordAggregate.from_json(c["json"]),
+    "usage_restore": lambda s, c: ca.UsageHistory.from_json(c["json"]),
+    "usage_record": lambda s, c: s.usage.record_snapshots(c["snapshots"]),
+    "record_columns": lambda s, c: ingest_record_columns(s.records, c),
 }
 
 

@@ -62,7 +62,7 @@ def test_bounds_are_typed_errors_and_leave_the_history_unchanged() -> None:
         history.record("a", NOW, 2**63)
     with pytest.raises(ca.InvalidInputError, match="unknown time zone"):
         history.report(ca.Account("1", "Acme", time_zone="Mars/Olympus"), NOW)
-    with pytest.raises(ca.InvalidInputError, match="entries exceeds the maximum"):
+    with pytest.raises(ca.InvalidInputError, match="entries, more than the maximum"):
         history.ingest_columns(
             np.array([0], dtype=np.int64),
             np.array([0], dtype=np.uint32),

@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use connected_apps::{
-    ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, RecordAggregate, SnapshotError,
-    UsageHistory, import,
+    ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, Grouping, InsightsQuery, InsightsSettings,
+    RecordAggregate, RecordEventColumns, SnapshotError, UsageHistory, UsageSettings, UsageSnapshot, import,
 };
 use serde_json::Value;
 
@@ -75,6 +75,15 @@ fn filter(case: &Value, key: &str) -> Result<ActivityFilter, Error> {
 
 fn text<'c>(case: &'c Value, key: &str) -> &'c str {
     case[key].as_str().unwrap()
+}
+
+/// The dictionaries of a `record_columns` case, generated: `app-<i>` and custom types `2-<i>`.
+fn dictionaries(case: &Value) -> (Vec<String>, Vec<String>) {
+    let len = |key: &str| case[key].as_u64().unwrap();
+    (
+        (0..len("app_dictionary_len")).map(|i| format!("app-{i}")).collect(),
+        (0..len("type_dictionary_len")).map(|i| format!("2-{i}")).collect(),
+    )
 }
 
 fn page_size(case: &Value) -> Result<usize, Error> {
@@ -162,6 +171,42 @@ fn run(subject: &mut Subject, case: &Value) -> Result<(), Error> {
         "import_daily_usage" => {
             let snapshots = import::usage_snapshots_from_daily_usage(text(case, "json"))?;
             Ok(subject.usage.record_all(&snapshots.items).map(drop)?)
+        }
+        "insights" => {
+            let settings =
+                InsightsSettings { window_days: parse(&case["window_days"])?, ..InsightsSettings::default() };
+            let now = time(&case["now"]);
+            let query = InsightsQuery {
+                as_of: now.date_naive(),
+                include_incomplete_day: false,
+                app: None,
+                record_type: None,
+                group_by: Grouping::default(),
+            };
+            Ok(subject.records.insights(&settings, &query, now).map(drop)?)
+        }
+        "usage_report" => {
+            let settings = UsageSettings { window_days: parse(&case["window_days"])?, ..UsageSettings::default() };
+            Ok(subject.usage.report(engine.directory().account(), &settings, time(&case["now"])).map(drop)?)
+        }
+        "aggregate_restore" => Ok(RecordAggregate::from_json(text(case, "json")).map(drop)?),
+        "usage_restore" => Ok(UsageHistory::from_json(text(case, "json")).map(drop)?),
+        "usage_record" => {
+            let snapshots: Vec<UsageSnapshot> = parse(&case["snapshots"])?;
+            Ok(subject.usage.record_all(&snapshots).map(drop)?)
+        }
+        "record_columns" => {
+            let rows: Vec<(i64, u32, u32, u8)> = parse(&case["rows"])?;
+            let (apps, types) = dictionaries(case);
+            let columns = RecordEventColumns {
+                at_micros: &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                apps: &rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+                app_dictionary: &apps,
+                record_types: &rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                record_type_dictionary: &types,
+                actions: &rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            };
+            Ok(subject.records.ingest_columns(&columns).map(drop)?)
         }
         other => panic!("unknown operation {other:?}"),
     }

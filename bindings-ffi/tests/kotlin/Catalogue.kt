@@ -60,6 +60,27 @@ private class Subject(sample: String) {
     }
 }
 
+private fun insights(records: RecordAggregate, c: JsonObject) {
+    val now = Instant.parse(c["now"].asString)
+    val settings = defaultInsightsSettings().copy(windowDays = c["window_days"].asLong.toUInt())
+    val query = InsightsQuery(now.toString().substring(0, 10), false, null, null, Grouping(false, false, false))
+    records.insights(settings, query, now)
+}
+
+private fun recordColumns(records: RecordAggregate, c: JsonObject) {
+    val rows = c.getAsJsonArray("rows").map { it.asJsonArray }
+    records.ingestColumns(
+        RecordEventColumns(
+            rows.map { it[0].asLong },
+            rows.map { it[1].asLong.toUInt() },
+            (0 until c["app_dictionary_len"].asInt).map { "app-$it" },
+            rows.map { it[2].asLong.toUInt() },
+            (0 until c["type_dictionary_len"].asInt).map { "2-$it" },
+            rows.map { it[3].asLong.toUByte() },
+        ),
+    )
+}
+
 private fun run(subject: Subject, c: JsonObject, sample: String) {
     val engine = subject.engine
     when (val op = c["op"].asString) {
@@ -98,6 +119,21 @@ private fun run(subject: Subject, c: JsonObject, sample: String) {
         "ingest_webhooks" -> ingestWebhooks(subject.records, c["json"].asString)
         "ingest_journal" -> ingestJournal(subject.records, c["json"].asString)
         "import_daily_usage" -> subject.usage.recordAll(usageSnapshotsFromDailyUsage(c["json"].asString).items)
+        "insights" -> insights(subject.records, c)
+        "usage_report" -> subject.usage.report(
+            engine.account(),
+            defaultUsageSettings().copy(windowDays = c["window_days"].asLong.toUInt()),
+            Instant.parse(c["now"].asString),
+        )
+        "aggregate_restore" -> RecordAggregate.fromJson(c["json"].asString).close()
+        "usage_restore" -> UsageHistory.fromJson(c["json"].asString).close()
+        "usage_record" -> subject.usage.recordAll(
+            c.getAsJsonArray("snapshots").map {
+                val s = it.asJsonObject
+                UsageSnapshot(s["app"].asString, Instant.parse(s["at"].asString), s["calls_today"].asBigInteger.toLong().toULong(), null, null)
+            },
+        )
+        "record_columns" -> recordColumns(subject.records, c)
         else -> throw AssertionError("unknown operation $op")
     }
 }

@@ -39,6 +39,45 @@ class Subject:
         return self.engine.to_json(), self.records.to_json(), self.usage.to_json()
 
 
+def insights(records, case):
+    settings = ca.default_insights_settings()
+    settings.window_days = case["window_days"]
+    now = when(case["now"])
+    grouping = ca.Grouping(app=False, record_type=False, action=False)
+    query = ca.InsightsQuery(
+        as_of=now.date().isoformat(), include_incomplete_day=False, app=None, record_type=None, group_by=grouping
+    )
+    records.insights(settings, query, now)
+
+
+def usage_report(subject, case):
+    settings = ca.default_usage_settings()
+    settings.window_days = case["window_days"]
+    subject.usage.report(subject.engine.account(), settings, when(case["now"]))
+
+
+def usage_record(usage, case):
+    snapshots = [
+        ca.UsageSnapshot(app=s["app"], at=when(s["at"]), calls_today=s["calls_today"], usage_limit=None, resets_at=None)
+        for s in case["snapshots"]
+    ]
+    usage.record_all(snapshots)
+
+
+def record_columns(records, case):
+    rows = case["rows"]
+    records.ingest_columns(
+        ca.RecordEventColumns(
+            at_micros=[r[0] for r in rows],
+            apps=[r[1] for r in rows],
+            app_dictionary=[f"app-{i}" for i in range(case["app_dictionary_len"])],
+            record_types=[r[2] for r in rows],
+            record_type_dictionary=[f"2-{i}" for i in range(case["type_dictionary_len"])],
+            actions=[r[3] for r in rows],
+        )
+    )
+
+
 def actor(case):
     return ca.Actor.SYSTEM() if case["actor"] is None else ca.Actor.USER(case["actor"])
 
@@ -81,6 +120,12 @@ OPERATIONS = {
     "ingest_webhooks": lambda s, c: ca.ingest_webhooks(s.records, c["json"]),
     "ingest_journal": lambda s, c: ca.ingest_journal(s.records, c["json"]),
     "import_daily_usage": lambda s, c: s.usage.record_all(ca.usage_snapshots_from_daily_usage(c["json"]).items),
+    "insights": lambda s, c: insights(s.records, c),
+    "usage_report": usage_report,
+    "aggregate_restore": lambda s, c: ca.RecordAggregate.from_json(c["json"]),
+    "usage_restore": lambda s, c: ca.UsageHistory.from_json(c["json"]),
+    "usage_record": lambda s, c: usage_record(s.usage, c),
+    "record_columns": lambda s, c: record_columns(s.records, c),
 }
 
 

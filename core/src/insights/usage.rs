@@ -122,6 +122,7 @@ impl ApiLimitConfig {
 /// One reading of a running daily total (K1: the daily-usage endpoint's `currentUsage` at
 /// `collectedAt`, with the `usageLimit` and `resetsAt` it reported).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UsageSnapshot {
     /// The private app; from the platform's endpoint, the usage name it reports.
     pub app: AppId,
@@ -156,6 +157,7 @@ pub struct UsageSnapshotColumns<'a> {
 
 /// What is kept of one snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Reading {
     calls_today: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,6 +179,7 @@ pub struct UsageHistory {
 
 /// The unchecked serde form of [`UsageHistory`].
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UsageHistoryData {
     apps: Readings,
 }
