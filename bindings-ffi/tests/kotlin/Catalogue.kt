@@ -76,7 +76,7 @@ private fun recordColumns(records: RecordAggregate, c: JsonObject) {
             (0 until c["app_dictionary_len"].asInt).map { "app-$it" },
             rows.map { it[2].asLong.toUInt() },
             (0 until c["type_dictionary_len"].asInt).map { "2-$it" },
-            rows.map { it[3].asLong.toUByte() },
+            ByteArray(rows.size) { rows[it][3].asInt.toByte() },
         ),
     )
 }

@@ -73,7 +73,7 @@ def record_columns(records, case):
             app_dictionary=[f"app-{i}" for i in range(case["app_dictionary_len"])],
             record_types=[r[2] for r in rows],
             record_type_dictionary=[f"2-{i}" for i in range(case["type_dictionary_len"])],
-            actions=[r[3] for r in rows],
+            actions=bytes(r[3] for r in rows),
         )
     )
 
