@@ -141,7 +141,11 @@ impl Month {
             "reset_differs": report.reset_differs,
             "calls_today": report.calls_today,
             "thresholds_crossed": report.thresholds_crossed,
-            "days": report.days.iter().map(|d| json!({"day": d.day, "calls": d.calls, "limit": d.limit})).collect::<Vec<_>>(),
+            "days": report
+                .days
+                .iter()
+                .map(|d| json!({"day": d.day, "calls": d.calls, "limit": d.limit}))
+                .collect::<Vec<_>>(),
             "per_app": report.per_app,
             "trend": {"last_7_days": report.trend.last_7_days, "previous_7_days": report.trend.previous_7_days},
         })

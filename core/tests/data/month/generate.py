@@ -161,10 +161,10 @@ def directory() -> dict[str, Any]:
         for aid, name, provider, vendor, dist, level, status in APPS
     ]
     events = []
-    for eid, at, app, user, actor in PRIOR_EVENTS:
+    for eid, at, app, connection_user, actor in PRIOR_EVENTS:
         event: dict[str, Any] = {"id": eid, "at": at, "app": app}
-        if user is not None:
-            event["user"] = user
+        if connection_user is not None:
+            event["user"] = connection_user
         event["actor"] = actor
         event["kind"] = {"type": "installed", "scopes": []}
         events.append(event)
@@ -215,6 +215,8 @@ CUSTOM_TYPE = "2-4419871"
 CATALOGUE_ORDER = (
     "contacts companies deals tickets products line_items quotes tasks notes meetings calls emails leads".split()
 )
+# One security or audit item: (id, at, app, platform user id, e-mail, event kind).
+Activity = tuple[int, datetime, str, Optional[str], Optional[str], str]
 ACTIONS = ["created", "updated", "deleted", "merged"]
 VERB_ACTION = {"creation": "created", "propertyChange": "updated", "deletion": "deleted", "merge": "merged"}
 JOURNAL_ACTION = {"CREATE": "created", "UPDATE": "updated", "DELETE": "deleted", "MERGE": "merged"}
@@ -248,7 +250,11 @@ class Records:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.ids = {"contact": list(range(1001, 1401)), "company": list(range(5001, 5121)), "deal": list(range(8001, 8161))}
+        self.ids = {
+            "contact": list(range(1001, 1401)),
+            "company": list(range(5001, 5121)),
+            "deal": list(range(8001, 8161)),
+        }
         self.next_id = {"contact": 1401, "company": 5121, "deal": 8161}
 
     def existing(self, obj: str) -> int:
@@ -272,7 +278,9 @@ def webhook_events(rng: random.Random) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     used_event_ids: set[int] = set()
 
-    def event(at: datetime, subscription_type: str, object_id: Optional[int], source: Optional[tuple[str, str]], **extra: Any) -> None:
+    def event(
+        at: datetime, subscription_type: str, object_id: Optional[int], source: Optional[tuple[str, str]], **extra: Any
+    ) -> None:
         while True:
             eid = rng.randint(100_000_000, 999_999_999)
             if eid not in used_event_ids:
@@ -318,7 +326,13 @@ def webhook_events(rng: random.Random) -> list[dict[str, Any]]:
                 else:
                     rid = records.existing("contact")
                     for k in range(rng.randint(1, 3)):
-                        event(at + timedelta(seconds=k), "contact.propertyChange", rid, who, propertyName=rng.choice(PROPERTIES))
+                        event(
+                            at + timedelta(seconds=k),
+                            "contact.propertyChange",
+                            rid,
+                            who,
+                            propertyName=rng.choice(PROPERTIES),
+                        )
                 continue
             if role == "deals":
                 obj = "deal"
@@ -328,7 +342,13 @@ def webhook_events(rng: random.Random) -> list[dict[str, Any]]:
                 rid = records.existing(obj)
                 # Several properties of one record at once; sometimes again later that day.
                 for k in range(rng.randint(1, 3)):
-                    event(at + timedelta(seconds=k), f"{obj}.propertyChange", rid, who, propertyName=rng.choice(PROPERTIES))
+                    event(
+                        at + timedelta(seconds=k),
+                        f"{obj}.propertyChange",
+                        rid,
+                        who,
+                        propertyName=rng.choice(PROPERTIES),
+                    )
                 if rng.random() < 0.2:
                     later = at + timedelta(seconds=rng.randrange(600, 7200))
                     event(later, f"{obj}.propertyChange", rid, who, propertyName=rng.choice(PROPERTIES))
@@ -339,12 +359,22 @@ def webhook_events(rng: random.Random) -> list[dict[str, Any]]:
         # Custom objects through object.* and what the library does not count.
         for _ in range(rng.randint(1, 3)):
             at = day_start + timedelta(seconds=rng.randrange(span))
-            event(at, "object.creation", rng.randint(70_000, 79_999), ("INTEGRATION", INVENTORY), objectTypeId=CUSTOM_TYPE)
+            event(
+                at, "object.creation", rng.randint(70_000, 79_999), ("INTEGRATION", INVENTORY), objectTypeId=CUSTOM_TYPE
+            )
         for _ in range(rng.randint(1, 3)):
             at = day_start + timedelta(seconds=rng.randrange(span))
             verb = rng.choice(UNSUPPORTED_VERBS)
             if verb == "associationChange":
-                event(at, "contact.associationChange", None, None, fromObjectId=records.existing("contact"), toObjectId=records.existing("company"), associationType="CONTACT_TO_COMPANY")
+                event(
+                    at,
+                    "contact.associationChange",
+                    None,
+                    None,
+                    fromObjectId=records.existing("contact"),
+                    toObjectId=records.existing("company"),
+                    associationType="CONTACT_TO_COMPANY",
+                )
             else:
                 event(at, f"contact.{verb}", records.existing("contact"), ("CRM_UI", "userId:9100001"))
     events.sort(key=lambda e: (e["occurredAt"], e["eventId"]))
@@ -407,7 +437,14 @@ def journal_entries(rng: random.Random) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     tickets = list(range(30_001, 30_121))
     next_ticket = 30_121
-    writers = [("INTEGRATION", ZOOM), ("INTEGRATION", INVOICE), ("INTEGRATION", SALESFORCE), ("CRM_UI", "userId:9100006"), ("CONVERSATIONS", "inbox:3"), (None, None)]
+    writers = [
+        ("INTEGRATION", ZOOM),
+        ("INTEGRATION", INVOICE),
+        ("INTEGRATION", SALESFORCE),
+        ("CRM_UI", "userId:9100006"),
+        ("CONVERSATIONS", "inbox:3"),
+        (None, None),
+    ]
     for d in range(MONTH_DAYS):
         day_start = MONTH_START + timedelta(days=d)
         span = 22 * 3600 if d == MONTH_DAYS - 1 else 86_400
@@ -466,6 +503,7 @@ def journal_pages(entries: list[dict[str, Any]]) -> list[tuple[int, dict[str, An
     pages: list[tuple[int, dict[str, Any]]] = []
     start = 0
     restart_at = 7
+    previous_start = 0
     for k in range(1, MONTH_DAYS // 2 + 1):
         read_at = MONTH_START + timedelta(days=2 * k, hours=6)
         if read_at > NOW:
@@ -491,6 +529,7 @@ def record_oracle(steps: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], d
     floor = 0
     counts: dict[tuple[str, str, str, str], int] = {}
     reports = []
+    key: tuple[Any, ...]
     for kind, body in steps:
         items = json.loads(body)
         items = items["results"] if isinstance(items, dict) else items
@@ -622,7 +661,14 @@ SECURITY_PLAN = [
     (26, 13, "INSTALL_INTEGRATION", ZOOM, "ada"),
     (27, 16, "UNINSTALL_INTEGRATION", ZOOM, "radia"),
 ]
-NOISE_TYPES = ["LOGIN_SUCCESS", "LOGIN_SUCCESS", "LOGIN_SUCCESS", "PRIVATE_APP_ACCESS_TOKEN_ROTATE", "ADD_USER", "PASSWORD_CHANGE"]
+NOISE_TYPES = [
+    "LOGIN_SUCCESS",
+    "LOGIN_SUCCESS",
+    "LOGIN_SUCCESS",
+    "PRIVATE_APP_ACCESS_TOKEN_ROTATE",
+    "ADD_USER",
+    "PASSWORD_CHANGE",
+]
 SECURITY_POLL_DAYS = [5, 9, 13, 17, 21, 25, 29]  # polled at 06:00 UTC, each reading six days back
 SECURITY_LOOKBACK_DAYS = 6
 SECURITY_PAGE_SIZE = 20
@@ -631,7 +677,15 @@ SECURITY_PAGE_SIZE = 20
 def security_items(rng: random.Random) -> list[dict[str, Any]]:
     items = []
     next_id = 1_847_390_000
-    plan = [(MONTH_START + timedelta(days=d - 1, hours=h, minutes=rng.randrange(60), seconds=rng.randrange(60)), t, app, actor) for d, h, t, app, actor in SECURITY_PLAN]
+    plan: list[tuple[datetime, str, Optional[str], str]] = [
+        (
+            MONTH_START + timedelta(days=d - 1, hours=h, minutes=rng.randrange(60), seconds=rng.randrange(60)),
+            t,
+            app,
+            actor,
+        )
+        for d, h, t, app, actor in SECURITY_PLAN
+    ]
     for d in range(MONTH_DAYS - 2):
         for _ in range(rng.randint(1, 4)):
             at = MONTH_START + timedelta(days=d, seconds=rng.randrange(86_400))
@@ -667,7 +721,12 @@ def security_pages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             page: dict[str, Any] = {"results": span[p : p + SECURITY_PAGE_SIZE]}
             if p + SECURITY_PAGE_SIZE < len(span):
                 after = span[p + SECURITY_PAGE_SIZE - 1]["id"]
-                page["paging"] = {"next": {"after": after, "link": f"https://api.hubapi.com/account-info/v3/activity/security?after={after}"}}
+                page["paging"] = {
+                    "next": {
+                        "after": after,
+                        "link": f"https://api.hubapi.com/account-info/v3/activity/security?after={after}",
+                    }
+                }
             poll.append(page)
         pages.extend(reversed(poll))
     return pages
@@ -699,7 +758,16 @@ AUDIT_KIND = {
     "RECONNECT": "reconnected",
     "RECONNECTED": "reconnected",
 }
-APP_CATEGORIES = {"INTEGRATIONS", "INTEGRATION", "CONNECTED_APPS", "CONNECTED_APP", "APPS", "APP", "APP_MARKETPLACE", "MARKETPLACE_APPS"}
+APP_CATEGORIES = {
+    "INTEGRATIONS",
+    "INTEGRATION",
+    "CONNECTED_APPS",
+    "CONNECTED_APP",
+    "APPS",
+    "APP",
+    "APP_MARKETPLACE",
+    "MARKETPLACE_APPS",
+}
 
 
 def audit_page() -> dict[str, Any]:
@@ -745,7 +813,9 @@ class EngineOracle:
                 return u[0]
         return None
 
-    def apply(self, eid: int, at: datetime, app: str, user: Optional[str], actor: Optional[str], kind: str) -> Optional[str]:
+    def apply(
+        self, eid: int, at: datetime, app: str, user: Optional[str], actor: Optional[str], kind: str
+    ) -> Optional[str]:
         """Appends one event; returns why it was refused, or None."""
         if self.newest is not None and at < self.newest:
             return "older than the log"
@@ -769,7 +839,12 @@ class EngineOracle:
             if not installed:
                 return "not installed"
             assert conn is not None
-            health = {"uninstalled": "uninstalled", "connected": "connected", "reconnected": "connected", "disconnected": "disconnected"}[kind]
+            health = {
+                "uninstalled": "uninstalled",
+                "connected": "connected",
+                "reconnected": "connected",
+                "disconnected": "disconnected",
+            }[kind]
             if kind in ("connected", "reconnected") and conn["health"] == "connected":
                 return "already in that state"
             if kind == "disconnected" and conn["health"] == "disconnected":
@@ -782,7 +857,7 @@ class EngineOracle:
         self.log_len += 1
         return None
 
-    def import_items(self, items: list[tuple[int, datetime, str, Optional[str], Optional[str], str]], report: dict[str, Any]) -> None:
+    def import_items(self, items: list[Activity], report: dict[str, Any]) -> None:
         """Items as (id, at, app, platform user id, e-mail, kind), oldest first (by time, id)."""
         for eid, at, app, uid, email, kind in sorted(items, key=lambda i: (i[1], i[0])):
             if eid in self.log_ids:
@@ -809,20 +884,29 @@ class EngineOracle:
 
     def import_security(self, page: dict[str, Any]) -> dict[str, Any]:
         report = empty_report()
-        items = []
+        items: list[Activity] = []
         for item in page["results"]:
             report["read"] += 1
             kind = {"INSTALL_INTEGRATION": "installed", "UNINSTALL_INTEGRATION": "uninstalled"}.get(item["type"])
             if kind is None:
                 bump(report["unsupported"], item["type"])
                 continue
-            items.append((int(item["id"]), parse_z(item["createdAt"]), item["objectId"], str(item["userId"]), item.get("actingUser"), kind))
+            items.append(
+                (
+                    int(item["id"]),
+                    parse_z(item["createdAt"]),
+                    item["objectId"],
+                    str(item["userId"]),
+                    item.get("actingUser"),
+                    kind,
+                )
+            )
         self.import_items(items, report)
         return report
 
     def import_audit(self, page: dict[str, Any]) -> dict[str, Any]:
         report = empty_report()
-        items = []
+        items: list[Activity] = []
         for item in page["results"]:
             report["read"] += 1
             kind = AUDIT_KIND.get(item["action"].upper())
@@ -830,17 +914,35 @@ class EngineOracle:
                 bump(report["unsupported"], f"{item['category']}/{item['action']}")
                 continue
             acting = item["actingUser"]
-            items.append((int(item["id"]), parse_z(item["occurredAt"]), item["targetObjectId"], str(acting["userId"]), acting.get("userEmail"), kind))
+            items.append(
+                (
+                    int(item["id"]),
+                    parse_z(item["occurredAt"]),
+                    item["targetObjectId"],
+                    str(acting["userId"]),
+                    acting.get("userEmail"),
+                    kind,
+                )
+            )
         self.import_items(items, report)
         return report
 
     def views(self) -> dict[str, Any]:
         connections = [
-            {"app": c["app"], "user": c["user"], "state": c["health"]}
-            for _, c in sorted(self.conns.items())
+            {"app": c["app"], "user": c["user"], "state": c["health"]} for _, c in sorted(self.conns.items())
         ]
-        my_apps, others, attention = [], [], []
-        summary = {"total": 0, "connected": 0, "disconnected": 0, "expired": 0, "error": 0, "without_status": 0, "update_available": 0}
+        my_apps: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
+        attention: list[dict[str, Any]] = []
+        summary = {
+            "total": 0,
+            "connected": 0,
+            "disconnected": 0,
+            "expired": 0,
+            "error": 0,
+            "without_status": 0,
+            "update_available": 0,
+        }
         for aid, name, *_ in APPS:
             installed = [c for (app, _), c in sorted(self.conns.items()) if app == aid and c["health"] != "uninstalled"]
             if not installed:
@@ -859,7 +961,15 @@ class EngineOracle:
                 summary["total"] += 1
                 if own["health"] == "disconnected":
                     summary["disconnected"] += 1
-                    attention.append({"app": aid, "user": own["user"], "state": "disconnected", "since": iso_z(own["since"]), "action": "reconnect"})
+                    attention.append(
+                        {
+                            "app": aid,
+                            "user": own["user"],
+                            "state": "disconnected",
+                            "since": iso_z(own["since"]),
+                            "action": "reconnect",
+                        }
+                    )
                 elif status == "connected":
                     summary["connected"] += 1
                 else:
@@ -868,7 +978,16 @@ class EngineOracle:
                 at, by = first["first_installed_at"], first["first_installed_by"]
             else:
                 at, by = own["installed_at"], own["installed_by"]
-            my_apps.append({"app": aid, "name": name, "status": status, "installed_at": iso_z(at), "installed_by": by, "connections": len(installed)})
+            my_apps.append(
+                {
+                    "app": aid,
+                    "name": name,
+                    "status": status,
+                    "installed_at": iso_z(at),
+                    "installed_by": by,
+                    "connections": len(installed),
+                }
+            )
         my_apps.sort(key=lambda r: (r["name"], r["app"]))
         for row in my_apps:
             del row["name"]
@@ -877,7 +996,13 @@ class EngineOracle:
         return {
             "log_len": self.log_len,
             "connections": connections,
-            "home": {"viewer": VIEWER, "needs_attention": attention, "my_apps": my_apps, "other_users_apps": others, "summary": summary},
+            "home": {
+                "viewer": VIEWER,
+                "needs_attention": attention,
+                "my_apps": my_apps,
+                "other_users_apps": others,
+                "summary": summary,
+            },
         }
 
 
@@ -908,7 +1033,9 @@ def usage_polls(rng: random.Random) -> list[dict[str, Any]]:
             scale = 0.35 if weekend else 1.0
             daily[(app, day)] = int(b * scale * rng.uniform(0.8, 1.2))
         if day == today:  # a heavy last day: well past 80 % of the limit by 14:00
-            daily.update({("inventory-sync", day): 600_000, ("invoice-bridge", day): 250_000, ("warehouse-etl", day): 110_000})
+            daily.update(
+                {("inventory-sync", day): 600_000, ("invoice-bridge", day): 250_000, ("warehouse-etl", day): 110_000}
+            )
         for hour, minute in POLL_TIMES:
             local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
             poll_at = local.astimezone(UTC)
@@ -933,7 +1060,13 @@ def usage_polls(rng: random.Random) -> list[dict[str, Any]]:
                 elapsed = (collected.astimezone(TZ) - datetime(day.year, day.month, day.day, tzinfo=TZ)).total_seconds()
                 share = max(0.0, min(1.0, elapsed / 86_400))
                 usage = int(daily.get((app, day), 0) * share) if status in ("SUCCESS", "CACHED") else 0
-                item: dict[str, Any] = {"name": app, "currentUsage": usage, "usageLimit": limit, "fetchStatus": status, "collectedAt": iso_millis(collected)}
+                item: dict[str, Any] = {
+                    "name": app,
+                    "currentUsage": usage,
+                    "usageLimit": limit,
+                    "fetchStatus": status,
+                    "collectedAt": iso_millis(collected),
+                }
                 if status == "SUCCESS":
                     item["resetsAt"] = iso_millis(local_midnight_after(collected))
                 results.append(item)
@@ -954,7 +1087,9 @@ def usage_oracle(polls: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
                 continue
             report["imported"] += 1
             resets = parse_z(item["resetsAt"]) if "resetsAt" in item else None
-            readings.append((parse_z(item["collectedAt"]), item["name"], item["currentUsage"], item["usageLimit"], resets))
+            readings.append(
+                (parse_z(item["collectedAt"]), item["name"], item["currentUsage"], item["usageLimit"], resets)
+            )
         reports.append(report)
     today = NOW.astimezone(TZ).date()
     window = [today - timedelta(days=k) for k in range(29, -1, -1)]
@@ -1063,7 +1198,13 @@ def generate() -> dict[str, str]:
         "about": "written by generate.py: the oracle's expectations for the month's fixtures",
         "now": iso_z(NOW),
         "viewer": VIEWER,
-        "files": {"webhooks": "webhooks.jsonl", "journal": "journal.jsonl", "security": "security.jsonl", "audit": "audit.jsonl", "usage": "usage.jsonl"},
+        "files": {
+            "webhooks": "webhooks.jsonl",
+            "journal": "journal.jsonl",
+            "security": "security.jsonl",
+            "audit": "audit.jsonl",
+            "usage": "usage.jsonl",
+        },
         "steps": steps,
         "totals": {
             "webhook_events": sum(len(json.loads(b)) for _, b in webhooks),
