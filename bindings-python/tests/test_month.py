@@ -18,59 +18,48 @@ ROOT = Path(__file__).resolve().parents[2]
 MONTH_DIR = ROOT / "core/tests/data/month"
 sys.path.insert(0, str(MONTH_DIR))
 
-from month import (
-    AS_OF,
-    DIRECTORY_TEXT,
-    NOW,
-    VIEWER,
-    WINDOW_DAYS,
-    check_views,
-    engine_view,
-    insights_view,
-    run_steps,
-    usage_view,
-)  # noqa: E402
+import month as m  # noqa: E402
 
 
 def run_month() -> tuple[ca.Engine, ca.RecordAggregate, ca.UsageHistory]:
-    engine = ca.Engine.from_json(DIRECTORY_TEXT)
+    engine = ca.Engine.from_json(m.DIRECTORY_TEXT)
     aggregate = ca.RecordAggregate()
     history = ca.UsageHistory()
 
-    def run(kind: str, body: str) -> dict[str, Any]:
-        if kind == "webhooks":
-            return aggregate.import_webhooks(body)
-        if kind == "journal":
-            return aggregate.import_journal(body)
-        if kind == "security":
-            return engine.import_security_activity(body)
-        if kind == "audit":
-            return engine.import_audit_logs(body)
+    def usage(body: str) -> dict[str, Any]:
         snapshots, report = ca.usage_snapshots_from_daily_usage(body)
         history.record_snapshots(snapshots)
         return report
 
-    run_steps(run)
+    m.run_steps(
+        {
+            "webhooks": aggregate.import_webhooks,
+            "journal": aggregate.import_journal,
+            "security": engine.import_security_activity,
+            "audit": engine.import_audit_logs,
+            "usage": usage,
+        }
+    )
     return engine, aggregate, history
 
 
 def views(engine: ca.Engine, aggregate: ca.RecordAggregate, history: ca.UsageHistory) -> None:
-    connections = [(c.app, c.user, c.state_at(NOW)) for c in engine.state().connections()]
-    home = engine.connections_home(VIEWER, NOW).to_dict()
+    connections = [(c.app, c.user, c.state_at(m.NOW)) for c in engine.state().connections()]
+    home = engine.connections_home(m.VIEWER, m.NOW).to_dict()
     insights = aggregate.insights(
-        NOW,
-        AS_OF,
+        m.NOW,
+        m.AS_OF,
         include_incomplete_day=True,
         group_by_app=True,
         group_by_record_type=True,
         group_by_action=True,
-        window_days=WINDOW_DAYS,
+        window_days=m.WINDOW_DAYS,
     )
-    usage = history.report(engine.account, NOW)
-    check_views(
-        engine_view(len(engine.events()), connections, home),
-        insights_view(insights.to_dict()),
-        usage_view(usage.to_dict()),
+    usage = history.report(engine.account, m.NOW)
+    m.check_views(
+        m.engine_view(len(engine.events()), connections, home),
+        m.insights_view(insights.to_dict()),
+        m.usage_view(usage.to_dict()),
     )
 
 

@@ -63,11 +63,12 @@ def pick(obj: Any, *names: str) -> dict[str, Any]:
     return {name: plain(get(obj, name)) for name in names}
 
 
-def run_steps(run: Callable[[str, str], Any]) -> None:
-    """Runs every step in order through `run(kind, body)`, checking each import report."""
+def run_steps(importers: dict[str, Callable[[str], Any]]) -> None:
+    """Runs every step in order through the host's importer of its kind (`webhooks`, `journal`,
+    `security`, `audit`, `usage`: body → import report), checking each report."""
     for i, step in enumerate(EXPECTED["steps"]):
         kind, line = step["kind"], step["line"]
-        report = pick(run(kind, PAYLOADS[kind][line]), *REPORT_FIELDS)
+        report = pick(importers[kind](PAYLOADS[kind][line]), *REPORT_FIELDS)
         assert report == step["report"], f"step {i}: {kind} line {line}"
 
 
