@@ -556,6 +556,11 @@ fun main() {
         if (failed.isNotEmpty()) throw AssertionError("${failed.size} cases failed:\n" + failed.joinToString("\n"))
     }
 
+    test("a month of the platform through every importer gives the oracle's views, insights and usage") {
+        val failed = monthFailures(java.io.File(System.getProperty("repo.root")))
+        if (failed.isNotEmpty()) throw AssertionError(failed.joinToString("\n"))
+    }
+
     println("kotlin: $passed passed, ${failures.size} failed")
     if (failures.isNotEmpty()) {
         println("failed: ${failures.joinToString()}")
