@@ -186,6 +186,30 @@ impl fmt::Display for ActivityType {
 }
 
 impl EventKind {
+    /// The connection state an event of this kind records (before the clock is considered), or
+    /// `None` for kinds that leave the state as it was (activity, settings, versions, updates).
+    /// The fold ([`crate::state::State::apply`]) records exactly this; evaluators that follow a
+    /// connection through its events use it instead of folding.
+    #[must_use]
+    pub fn recorded_state(&self) -> Option<crate::connection::ConnectionState> {
+        use crate::connection::ConnectionState;
+        Some(match self {
+            Self::Installed { .. }
+            | Self::Reinstalled { .. }
+            | Self::Connected
+            | Self::Reconnected { .. }
+            | Self::Reauthenticated { .. } => ConnectionState::Connected,
+            Self::Disconnected => ConnectionState::Disconnected,
+            Self::ConnectionExpired => ConnectionState::Expired,
+            Self::ConnectionError(_) => ConnectionState::Error,
+            Self::Uninstalled => ConnectionState::Uninstalled,
+            Self::SyncSettingChanged { .. }
+            | Self::AppActivity
+            | Self::UpdateAvailability { .. }
+            | Self::AppVersionChanged { .. } => return None,
+        })
+    }
+
     /// Whether this is what only the app itself can report about its connection (the vendor's
     /// own status: connected again, expired, an error), so that it exists only for apps that
     /// report status ([`crate::App::reports_status`]).

@@ -560,6 +560,54 @@ mod tests {
         engine
     }
 
+    /// The fold records exactly what [`EventKind::recorded_state`] says, for every kind, from
+    /// every recorded state (notify's evaluation relies on it instead of folding).
+    #[test]
+    fn the_fold_records_what_each_kind_says() {
+        use crate::event::{ConnectionErrorInfo, Event, EventId, EventKind};
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let error = ConnectionErrorInfo { code: "E".into(), message: "m".into(), resolution_steps: vec![] };
+        let kinds = [
+            EventKind::Installed { scopes: Default::default(), expires_at: None },
+            EventKind::Reinstalled { scopes: Default::default(), expires_at: None },
+            EventKind::Uninstalled,
+            EventKind::Connected,
+            EventKind::Disconnected,
+            EventKind::Reconnected { expires_at: None },
+            EventKind::Reauthenticated { scopes: Default::default(), expires_at: None },
+            EventKind::SyncSettingChanged { setting: "s".into(), on: true },
+            EventKind::ConnectionExpired,
+            EventKind::ConnectionError(error),
+            EventKind::AppActivity,
+            EventKind::UpdateAvailability { available: true },
+        ];
+        let mut checked = 0;
+        for before in
+            [EventKind::Connected, EventKind::Disconnected, EventKind::ConnectionExpired, EventKind::Uninstalled]
+        {
+            for kind in &kinds {
+                let mut e = engine();
+                let event = |id, at, kind: &EventKind| Event {
+                    id: EventId(id),
+                    at,
+                    app: "crm-sync".into(),
+                    user: None,
+                    actor: None,
+                    kind: kind.clone(),
+                };
+                let _ = e.append(event(100, t0, &before));
+                let key = crate::connection::ConnectionKey { app: "crm-sync".into(), user: None };
+                let was = e.state().connection(&key).map(|c| c.health.recorded_state());
+                if e.append(event(101, t0 + chrono::Duration::hours(1), kind)).is_ok() {
+                    let now = e.state().connection(&key).map(|c| c.health.recorded_state());
+                    assert_eq!(now, kind.recorded_state().or(was), "{kind:?} after {before:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 25, "only {checked} transitions were accepted");
+    }
+
     fn dictionary(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
     }

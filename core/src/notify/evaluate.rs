@@ -248,18 +248,7 @@ pub(super) fn change(
     reports_status: bool,
     at: DateTime<Utc>,
 ) -> Option<Change> {
-    let recorded = match kind {
-        EventKind::Installed { .. }
-        | EventKind::Reinstalled { .. }
-        | EventKind::Connected
-        | EventKind::Reconnected { .. }
-        | EventKind::Reauthenticated { .. } => ConnectionState::Connected,
-        EventKind::Disconnected => ConnectionState::Disconnected,
-        EventKind::ConnectionExpired => ConnectionState::Expired,
-        EventKind::ConnectionError(_) => ConnectionState::Error,
-        EventKind::Uninstalled => ConnectionState::Uninstalled,
-        _ => return None,
-    };
+    let recorded = kind.recorded_state()?;
     if !open {
         return (recorded == ConnectionState::Disconnected).then_some(Change::Starts);
     }
