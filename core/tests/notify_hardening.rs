@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use connected_apps::limits::{MAX_DRY_RUN_DAYS, MAX_DRY_RUN_DELIVERIES};
 use connected_apps::notify::Trigger;
 use connected_apps::{
-    Actor, Command, ConnectionKey, Delivery, Engine, Error, ErrorKind, Frequency, NotifyError, Recipients, Rule,
-    RuleType,
+    Actor, Command, ConnectionKey, Delivery, Engine, Error, ErrorKind, Event, EventId, EventKind, Frequency,
+    NotifyError, Recipients, Rule, RuleType,
 };
 use support::{at, engine, rule, uid};
 
@@ -319,11 +319,16 @@ fn an_app_that_does_not_report_status_is_reminded_of_a_disconnect_but_not_of_a_r
     let due = e.due_notifications(now);
     assert_eq!(due.len(), 2, "disconnect notice and reminder 1: {due:?}");
 
-    // A reported error: home shows nothing, and the reminders stop.
+    // A reported error: refused as a command (zoom does not report status); arriving as history
+    // (an import), home shows nothing and the reminders stop.
     let error =
         connected_apps::ConnectionErrorInfo { code: "E".into(), message: "failed".into(), resolution_steps: vec![] };
     let reported = now + Duration::minutes(1);
-    e.execute(&Actor::System, Command::ReportError { app: "zoom".into(), user: None, error }, reported).unwrap();
+    let command = Command::ReportError { app: "zoom".into(), user: None, error: error.clone() };
+    assert!(e.execute(&Actor::System, command, reported).is_err());
+    let id = EventId(e.events().len() as u64 + 1_000);
+    let kind = EventKind::ConnectionError(error);
+    e.append(Event { id, at: reported, app: "zoom".into(), user: None, actor: None, kind }).unwrap();
     let later = now + Duration::hours(5);
     assert_eq!(e.state().connection(&key).unwrap().attention(reports, later), None);
     let due = e.due_notifications(later);
