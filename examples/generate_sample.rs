@@ -74,7 +74,6 @@ fn scope(name: &str, requirement: ScopeRequirement) -> ScopeDecl {
     ScopeDecl { name: name.into(), requirement, requires: None }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn app(id: &str, name: &str, provider: &str, level: AppLevel, vendor: bool, reports: bool, dist: Distribution) -> App {
     App {
         id: id.into(),

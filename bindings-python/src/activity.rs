@@ -102,7 +102,7 @@ impl PyEngine {
     /// `next_cursor` to continue; a cursor stays valid while new events arrive.
     #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None, cursor = None,
                         page_size = 50))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn activity(
         &self,
         py: Python<'_>,

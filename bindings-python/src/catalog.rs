@@ -19,7 +19,7 @@ impl PyApp {
     #[pyo3(signature = (id, name, provider, *, level, distribution, built_by_vendor_platform = false,
                         reports_status = false, scopes = None, features = None, workflow_actions = None,
                         post_uninstall_steps = Vec::new()))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn new(
         id: String,
         name: String,

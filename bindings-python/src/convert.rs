@@ -349,7 +349,7 @@ macro_rules! wrapper {
 
         impl $py {
             /// The core value of this class's instance, or of JSON-shaped data.
-            #[allow(dead_code)]
+            #[allow(dead_code, reason = "generated for every wrapper class; only some classes take JSON-shaped input")]
             pub fn from_any(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<$core> {
                 match obj.cast::<Self>() {
                     Ok(wrapped) => Ok(wrapped.get().0.clone()),

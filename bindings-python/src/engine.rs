@@ -177,7 +177,7 @@ impl PyEngine {
     /// Connects `app` for `actor` (I1–I4), or reinstalls it. Returns `Applied`, or an
     /// `InstallRequest` for an admin when the actor may not install (I2; nothing is logged).
     #[pyo3(signature = (actor, app, now, *, scopes = None, expires_at = None, request_admin = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn install<'py>(
         &self,
         py: Python<'py>,
@@ -231,7 +231,7 @@ impl PyEngine {
 
     /// Reauthenticates, granting `scopes` (default: the required scopes not granted yet) (I8).
     #[pyo3(signature = (actor, app, now, *, user = None, scopes = None, expires_at = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn reauthenticate<'py>(
         &self,
         py: Python<'py>,
@@ -267,7 +267,7 @@ impl PyEngine {
 
     /// Turns a sync setting on or off.
     #[pyo3(signature = (actor, app, setting, on, now, *, user = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn set_sync_setting<'py>(
         &self,
         py: Python<'py>,
@@ -312,7 +312,7 @@ impl PyEngine {
 
     /// The connection failed, with an error code, a message and the steps that resolve it.
     #[pyo3(signature = (app, now, *, code, message, resolution_steps = Vec::new(), user = None, actor = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn report_error<'py>(
         &self,
         py: Python<'py>,

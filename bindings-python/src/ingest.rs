@@ -23,7 +23,7 @@ impl PyEngine {
     /// (`INGESTIBLE_TYPES`). `connected_apps.ingest_arrays` converts other dtypes first.
     #[pyo3(signature = (ids, at_us, types, apps, app_dictionary, *, users = None, actors = None,
                         user_dictionary = Vec::new()))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn ingest_columns(
         &self,
         py: Python<'_>,

@@ -90,7 +90,7 @@ impl PyRecordAggregate {
     /// Counts record events held in columns, all or nothing: `at_us` int64 µs since the epoch,
     /// `apps`/`record_types` uint32 codes into their dictionaries, `actions` uint8
     /// (`RecordAction.code`). `connected_apps.ingest_record_arrays` converts other inputs.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "one argument per column or keyword of the Python signature")]
     fn ingest_columns(
         &self,
         py: Python<'_>,
@@ -156,7 +156,7 @@ impl PyRecordAggregate {
     #[pyo3(signature = (now, as_of, *, include_incomplete_day = false, app = None, record_type = None,
                         group_by_app = false, group_by_record_type = false, group_by_action = false,
                         data_floor = None, window_days = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "one argument per column or keyword of the Python signature")]
     fn insights(
         &self,
         py: Python<'_>,

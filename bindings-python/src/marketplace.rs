@@ -330,7 +330,7 @@ impl PyMarketplace {
     #[pyo3(signature = (text = String::new(), *, language = "en".to_owned(), collections = Vec::new(),
                         categories = Vec::new(), pricing = None, features = Vec::new(),
                         offers_workflow_actions = false, offset = 0, limit = 20))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn search(
         &self,
         text: String,

@@ -490,7 +490,62 @@ impl ActivityIndex {
     /// [`ActivityError::PageSize`] outside 1..=[`MAX_PAGE_SIZE`]; a cursor error
     /// ([`ActivityError::MalformedCursor`], [`ActivityError::ForeignCursor`],
     /// [`ActivityError::UnknownCursorEvent`]); [`ActivityError::InvertedRange`];
-    /// [`ActivityError::OutOfSync`].
+    /// [`ActivityError::OutOfSync`] when the index was not synced with `log`.
+    ///
+    /// # Example
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use connected_apps::{Account, App, AppLevel, Directory, Distribution, Engine, User};
+    /// # let mut directory = Directory::new(Account {
+    /// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
+    /// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
+    /// # })?;
+    /// # for (id, super_admin) in [("ada", true), ("bob", false)] {
+    /// #     directory.add_user(User {
+    /// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
+    /// #         permissions: Default::default(), platform_user_id: None,
+    /// #     })?;
+    /// # }
+    /// # directory.add_app(App {
+    /// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
+    /// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
+    /// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
+    /// # })?;
+    /// # let mut engine = Engine::new(directory);
+    /// use chrono::Duration;
+    /// use connected_apps::{ActivityFilter, ActivityIndex, ActivityType, Actor, Command};
+    ///
+    /// let ada = Actor::User("ada".into());
+    /// let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
+    /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
+    /// engine.execute(&ada, install, t0)?; // event 1
+    /// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, t0 + Duration::hours(1))?; // 2
+    /// let reconnect = Command::Reconnect { app: "zoom".into(), user: None, expires_at: None };
+    /// engine.execute(&ada, reconnect, t0 + Duration::hours(2))?; // 3
+    ///
+    /// let mut index = ActivityIndex::new();
+    /// index.sync(engine.events())?;
+    /// let filter = ActivityFilter {
+    ///     types: vec![ActivityType::Disconnected, ActivityType::Reconnected],
+    ///     ..ActivityFilter::default()
+    /// };
+    /// let ids = |page: &connected_apps::ActivityPage<'_>| page.events.iter().map(|e| e.id.0).collect::<Vec<_>>();
+    ///
+    /// // Newest first, one event per page (L3).
+    /// let first = index.query(engine.events(), &filter, None, 1)?;
+    /// assert_eq!(ids(&first), [3]);
+    /// let cursor = first.next_cursor.clone().ok_or("a second page")?;
+    ///
+    /// // New events do not move the cursor: the second page continues where the first stopped.
+    /// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, t0 + Duration::hours(3))?; // 4
+    /// index.sync(engine.events())?;
+    /// let second = index.query(engine.events(), &filter, Some(&cursor), 1)?;
+    /// assert_eq!((ids(&second), second.next_cursor), (vec![2], None));
+    ///
+    /// // A page size past the limit is refused.
+    /// assert!(index.query(engine.events(), &filter, None, connected_apps::MAX_PAGE_SIZE + 1).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn query<'e>(
         &self,
         log: &'e EventLog,

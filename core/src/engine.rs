@@ -80,8 +80,64 @@ impl Engine {
 
     /// Checks `command` taken by `actor` at `now` and logs its event.
     ///
+    /// The checks, in order: `now` is not before the newest logged event; the app is known; a
+    /// user actor is known and active (commands other than the platform's reports need one);
+    /// then the command's own rules (I1–I9: permission, already installed, consented scopes,
+    /// the uninstall confirmation, an installed connection to act on). A user without App
+    /// Marketplace Access who asks to install gets [`Outcome::InstallRequested`] and nothing is
+    /// logged (I2). The event is then folded into the state ([`State::apply`]) and appended to
+    /// the log.
+    ///
     /// # Errors
     /// A [`LifecycleError`]; the engine is then unchanged.
+    ///
+    /// # Example
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use connected_apps::{Account, App, AppLevel, Directory, Distribution, Engine, User};
+    /// # let mut directory = Directory::new(Account {
+    /// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
+    /// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
+    /// # })?;
+    /// # for (id, super_admin) in [("ada", true), ("bob", false)] {
+    /// #     directory.add_user(User {
+    /// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
+    /// #         permissions: Default::default(), platform_user_id: None,
+    /// #     })?;
+    /// # }
+    /// # directory.add_app(App {
+    /// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
+    /// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
+    /// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
+    /// # })?;
+    /// # let mut engine = Engine::new(directory);
+    /// use connected_apps::{Actor, Command, LifecycleError, Outcome};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
+    /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
+    ///
+    /// // Bob lacks App Marketplace Access: the engine returns a request for an admin (I2).
+    /// let outcome = engine.execute(&Actor::User("bob".into()), install.clone(), now)?;
+    /// assert!(matches!(&outcome, Outcome::InstallRequested(request) if request.admin.as_str() == "ada"));
+    /// assert!(engine.events().is_empty());
+    ///
+    /// // Ada, a super admin, installs it (I1): event 1 is logged and folded.
+    /// let outcome = engine.execute(&Actor::User("ada".into()), install, now)?;
+    /// assert!(matches!(outcome, Outcome::Applied { event } if event.0 == 1));
+    ///
+    /// // An uninstall needs the exact word (I5): anything else is refused and changes nothing.
+    /// let uninstall = |confirmation: &str| Command::Uninstall {
+    ///     app: "zoom".into(),
+    ///     user: None,
+    ///     confirmation: confirmation.into(),
+    /// };
+    /// let refused = engine.execute(&Actor::User("ada".into()), uninstall("Uninstall"), now);
+    /// assert!(matches!(refused, Err(LifecycleError::WrongConfirmation(word)) if word == "Uninstall"));
+    /// assert_eq!(engine.events().len(), 1);
+    /// let outcome = engine.execute(&Actor::User("ada".into()), uninstall("uninstall"), now)?;
+    /// assert!(matches!(outcome, Outcome::Uninstalled { event, .. } if event.0 == 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn execute(&mut self, actor: &Actor, command: Command, now: DateTime<Utc>) -> Result<Outcome, LifecycleError> {
         self.check_time(now)?;
         let app = self.directory.app(command.app()).ok_or_else(|| LifecycleError::UnknownApp(command.app().clone()))?;

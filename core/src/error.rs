@@ -1,4 +1,4 @@
-//! Error enums, one per area, and the crate-wide [`Error`] that hosts map in one place.
+//! Error enums, one per area, and the crate-wide [`Error`](enum@Error) that hosts map in one place.
 //!
 //! Messages are lowercase, carry no trailing period and name the offending value.
 

@@ -626,10 +626,11 @@ pub fn events_from_security_activity(json: &str) -> Result<Imported<Event>, Impo
 }
 
 /// K2: audit-log items (`PublicApiUserActionEvent`) → log events, for the items about apps: a
-/// `category` of [`APP_CATEGORIES`] (e.g. `INTEGRATIONS`, `CONNECTED_APPS`) with an `action` of
-/// `INSTALL`, `UNINSTALL`, `CONNECT`, `DISCONNECT` or `RECONNECT` (past-tense forms too), the app
-/// named by `targetObjectId` and the actor by `actingUser`. Other items (e.g. a
-/// `PROPERTY_MAPPINGS` category) are counted in the report as `category/action`.
+/// `category` about apps (compared whole, any case: `INTEGRATIONS`, `INTEGRATION`,
+/// `CONNECTED_APPS`, `CONNECTED_APP`, `APPS`, `APP`, `APP_MARKETPLACE`, `MARKETPLACE_APPS`)
+/// with an `action` of `INSTALL`, `UNINSTALL`, `CONNECT`, `DISCONNECT` or `RECONNECT`
+/// (past-tense forms too), the app named by `targetObjectId` and the actor by `actingUser`.
+/// Other items (e.g. a `PROPERTY_MAPPINGS` category) are counted in the report as `category/action`.
 ///
 /// # Errors
 /// [`ImportError`]: malformed JSON or item, an item with no actor, time out of range.

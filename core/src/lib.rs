@@ -1,5 +1,11 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+
+/// The workspace README's Rust examples, compiled and run as doctests (the crate's own docs are
+/// `core/README.md`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadme;
 
 pub mod access;
 pub mod account;

@@ -270,10 +270,54 @@ fn sort_by_urgency(items: &mut [AttentionItem]) {
     });
 }
 
-/// The Connections home seen by `viewer` at `now`.
+/// The Connections home seen by `viewer` at `now`: what needs attention (H1, H6), the viewer's
+/// apps (H2), the apps other users connected (H3) and the summary (H5). A pure function of the
+/// engine's directory and state and of `now`, which decides which grants have expired.
 ///
 /// # Errors
 /// [`crate::LifecycleError::UnknownUser`] when the viewer is unknown.
+///
+/// # Example
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use connected_apps::{Account, App, AppLevel, Directory, Distribution, Engine, User};
+/// # let mut directory = Directory::new(Account {
+/// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
+/// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
+/// # })?;
+/// # for (id, super_admin) in [("ada", true), ("bob", false)] {
+/// #     directory.add_user(User {
+/// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
+/// #         permissions: Default::default(), platform_user_id: None,
+/// #     })?;
+/// # }
+/// # directory.add_app(App {
+/// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
+/// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
+/// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
+/// # })?;
+/// # let mut engine = Engine::new(directory);
+/// use connected_apps::views::RequiredAction;
+/// use connected_apps::{Actor, Command, ConnectionState, connections_home};
+///
+/// let ada = Actor::User("ada".into());
+/// let installed_at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
+/// let disconnected_at = Utc.with_ymd_and_hms(2026, 3, 5, 17, 30, 0).single().ok_or("no such instant")?;
+/// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
+/// engine.execute(&ada, install, installed_at)?;
+/// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, disconnected_at)?;
+///
+/// let home = connections_home(&engine, &"ada".into(), disconnected_at)?;
+/// let item = home.needs_attention.first().ok_or("zoom needs attention")?;
+/// assert_eq!((item.app.as_str(), item.state), ("zoom", ConnectionState::Disconnected));
+/// assert_eq!((item.since, item.action), (disconnected_at, RequiredAction::Reconnect));
+/// assert_eq!((home.summary.connected, home.summary.disconnected), (0, 1));
+/// assert_eq!(home.my_apps.first().map(|row| row.installed_at), Some(installed_at));
+///
+/// // A viewer the directory does not know is refused.
+/// assert!(connections_home(&engine, &"eve".into(), disconnected_at).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn connections_home(
     engine: &Engine,
     viewer: &UserId,

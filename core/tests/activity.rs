@@ -1,5 +1,5 @@
 //! Activity-log queries (L2–L4) against a naive reference: scan, filter, sort, count.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use std::collections::BTreeMap;
 
@@ -32,7 +32,7 @@ fn kind_of(t: ActivityType) -> EventKind {
         }),
         ActivityType::AppActivity => EventKind::AppActivity,
         ActivityType::UpdateAvailability => EventKind::UpdateAvailability { available: true },
-        #[allow(unreachable_patterns)]
+        #[allow(unreachable_patterns, reason = "types added later")]
         _ => EventKind::AppActivity,
     }
 }

@@ -4,7 +4,7 @@
 //! aggregate) it runs against must serialise to the same bytes before and after. The same file is
 //! run by the Python module's tests and by the UniFFI hosts (Python and Kotlin), each through its
 //! own small interpreter of the operations, so every host refuses the same inputs the same way.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use chrono::{DateTime, Utc};
 use connected_apps::{

@@ -1,6 +1,6 @@
 //! The tamper-evident log (X8): the hash chain over the events, its checkpoints per block, and
 //! snapshots that carry it and are refused when their events no longer match it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 mod common;
 

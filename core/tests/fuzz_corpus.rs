@@ -2,7 +2,7 @@
 //! libFuzzer targets run (`core/fuzz/src/lib.rs`, included here as a module), so that every input
 //! the fuzzers kept — seeds, coverage finds and minimised crashes — is checked by `cargo test`
 //! without a fuzzer or a nightly toolchain.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests may panic")]
 
 #[path = "../fuzz/src/lib.rs"]
 mod bodies;

@@ -1,6 +1,6 @@
 //! Real payloads (K1–K3): fixtures written from the platform's OpenAPI schemas and documented
 //! webhook fields, turned into usage snapshots, log events and record events.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 mod common;
 

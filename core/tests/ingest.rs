@@ -1,7 +1,7 @@
 //! Columnar ingest against the exact way: any batch, valid or not, must give what validating its
 //! events one by one gives — the same count or the same error (row and reason), the same log and
 //! the same state — whichever way the engine takes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 mod common;
 

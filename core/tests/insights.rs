@@ -1,5 +1,5 @@
 //! Record insights (R1–R6, O4, X2, X7) against a naive reference: scan every event and count.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use std::collections::BTreeMap;
 

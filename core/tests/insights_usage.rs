@@ -1,5 +1,5 @@
 //! API-call usage (U1–U5, X3) against a naive reference: scan every snapshot, group, take maxima.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Marketplace listings (M1), search (M2), filters (M3), language priority (M4), certification
 //! (M5), install verdicts (I1–I3) and recommendations (H4).
 

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Marketplace search against a naive reference that applies the documented rules literally
 //! (scan every listing, score every word, sort by language, score, installs, name, app id), on
 //! generated queries, filters and languages over the bundled sample.

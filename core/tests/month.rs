@@ -3,7 +3,7 @@
 //! journal pages, security activity, an audit log, daily API usage) run through every importer
 //! into an engine, a record aggregate and a usage history; the views, insights and usage must be
 //! what the generator's independent oracle computed (`expected.json`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use std::collections::BTreeMap;
 

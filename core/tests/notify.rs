@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Notification rules (N1–N4, X1, X5): commands and their refusals, boundaries of every
 //! reminder schedule, catch-up, idempotence, dry runs and snapshots.
 

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Issue 11 and 12 §4: bounded dry runs and evaluations, deliveries recorded only as the engine
 //! produced them, snapshots whose delivery log is re-derived and checked, and one attention rule
 //! for home and notifications.

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! The notification evaluator against the naive reference (walk every minute, check every
 //! rule) on generated histories: dry-run timelines, live evaluation with a partial delivery log
 //! and idempotence.

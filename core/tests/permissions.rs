@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Who may take which command (I1, I2, I7–I9 and the platform's reports), in one table: every
 //! command × (super admin, App Marketplace Access, plain user, deactivated user, unknown user,
 //! the platform), on the account's connection and on another user's connection of a user-level

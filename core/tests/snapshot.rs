@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! Snapshots and NDJSON: lossless round-trips, timestamp normalisation, and refusals of bad input.
 
 use connected_apps::{Engine, Error, ErrorKind, LifecycleError, SnapshotError, events_from_ndjson, events_to_ndjson};

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 //! The Connections home and the app overview (H1–H3, H5, H6, O1, O2) and their special rules.
 
 use std::collections::BTreeSet;

@@ -280,7 +280,7 @@ impl TryFrom<MemoryDto> for DedupeMemory {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly on unexpected values")]
     use super::*;
 
     fn event(at_ms: i64, app: &str) -> RecordEvent {

@@ -150,6 +150,57 @@ impl RecordAggregate {
     /// trailing baseline is past [`crate::limits::MAX_TRAILING_DAYS`]),
     /// [`InsightsError::InvalidRule`], [`InsightsError::CountOverflow`] (a sum past 2⁶⁴ − 1; cannot
     /// happen in an aggregate whose cells add up to its event count, as every aggregate's do).
+    ///
+    /// # Example
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use connected_apps::{
+    ///     Grouping, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordEvent,
+    ///     RecordType,
+    /// };
+    ///
+    /// let event = |day: u32, action| -> Result<RecordEvent, Box<dyn std::error::Error>> {
+    ///     Ok(RecordEvent {
+    ///         at: Utc.with_ymd_and_hms(2026, 2, day, 10, 0, 0).single().ok_or("no such instant")?,
+    ///         app: "zoom".into(),
+    ///         record_type: RecordType::parse("contacts")?,
+    ///         action,
+    ///     })
+    /// };
+    /// let mut aggregate = RecordAggregate::new();
+    /// let events = [
+    ///     event(26, RecordAction::Created)?,
+    ///     event(27, RecordAction::Created)?,
+    ///     event(28, RecordAction::Deleted)?,
+    /// ];
+    /// aggregate.ingest_all(&events)?;
+    ///
+    /// // A three-day window; data exists from 27 February (R3, R4).
+    /// let day = |d: u32| NaiveDate::from_ymd_opt(2026, 2, d).ok_or("no such day");
+    /// let settings = InsightsSettings { data_floor: day(27)?, window_days: 3, ..InsightsSettings::default() };
+    /// let query = InsightsQuery {
+    ///     as_of: day(28)?,
+    ///     include_incomplete_day: false,
+    ///     app: None,
+    ///     record_type: None,
+    ///     group_by: Grouping { app: true, ..Grouping::default() },
+    /// };
+    /// let now = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().ok_or("no such instant")?;
+    /// let view = aggregate.insights(&settings, &query, now)?;
+    /// assert_eq!(view.days, [day(26)?, day(27)?, day(28)?]);
+    /// let row = view.rows.first().ok_or("a row for zoom")?;
+    /// // 26 February is before the floor: unavailable, not zero (R4).
+    /// assert_eq!((row.daily.as_slice(), row.total), ([None, Some(1), Some(1)].as_slice(), 2));
+    ///
+    /// // On 28 February itself the day is incomplete: the window ends the day before (R5).
+    /// let during = Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).single().ok_or("no such instant")?;
+    /// assert_eq!(aggregate.insights(&settings, &query, during)?.as_of, day(27)?);
+    ///
+    /// // A day after today is refused.
+    /// let early = Utc.with_ymd_and_hms(2026, 2, 27, 12, 0, 0).single().ok_or("no such instant")?;
+    /// assert!(matches!(aggregate.insights(&settings, &query, early), Err(InsightsError::AsOfInFuture { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insights(
         &self,
         settings: &InsightsSettings,

@@ -436,7 +436,6 @@ fn push<'e>(out: &mut Vec<Notice<'e>>, notice: Notice<'e>, cap: usize) -> Result
 /// Events before the earliest `from` can give no notice: they only open and close
 /// disconnections, which need no rule matching. With `resume`, the scan starts at the settled
 /// instant instead of the log's start.
-#[allow(clippy::too_many_arguments)]
 fn scan<'e>(
     directory: &Directory,
     events: &'e EventLog,

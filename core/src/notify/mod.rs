@@ -113,6 +113,63 @@ impl Engine {
     }
 
     /// The deliveries due at `now` that the engine's delivery log has not seen: see [`evaluate`].
+    ///
+    /// # Example
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use connected_apps::{Account, App, AppLevel, Directory, Distribution, Engine, User};
+    /// # let mut directory = Directory::new(Account {
+    /// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
+    /// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
+    /// # })?;
+    /// # for (id, super_admin) in [("ada", true), ("bob", false)] {
+    /// #     directory.add_user(User {
+    /// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
+    /// #         permissions: Default::default(), platform_user_id: None,
+    /// #     })?;
+    /// # }
+    /// # directory.add_app(App {
+    /// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
+    /// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
+    /// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
+    /// # })?;
+    /// # let mut engine = Engine::new(directory);
+    /// use chrono::Duration;
+    /// use connected_apps::{
+    ///     Actor, Channel, Command, EventId, Frequency, Recipients, Rule, RuleApps, RuleType, Trigger,
+    /// };
+    ///
+    /// let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
+    /// let rule = Rule {
+    ///     id: "zoom-down".into(),
+    ///     name: "Zoom disconnected".into(),
+    ///     rule_type: RuleType::AppDisconnected,
+    ///     apps: RuleApps::Only(["zoom".into()].into()),
+    ///     recipients: Recipients::SuperAdmins,
+    ///     channels: [Channel::Email].into(),
+    ///     frequency: Some(Frequency::Daily),
+    ///     notify_recovered: false,
+    /// };
+    /// engine.create_rule(&"ada".into(), rule, t0)?;
+    /// let ada = Actor::User("ada".into());
+    /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
+    /// engine.execute(&ada, install, t0)?; // event 1
+    /// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, t0)?; // event 2
+    ///
+    /// // The disconnect is due to the super admin, by e-mail (N1, N4) ...
+    /// let due = engine.due_notifications(t0 + Duration::minutes(5));
+    /// let first = due.first().ok_or("one delivery")?;
+    /// assert_eq!(due.len(), 1);
+    /// assert_eq!((first.trigger, first.recipient.as_str()), (Trigger::Disconnected { event: EventId(2) }, "ada"));
+    /// // ... and once recorded as sent, it is not due again.
+    /// assert_eq!(engine.record_deliveries(&due, t0 + Duration::minutes(5))?, 1);
+    /// assert!(engine.due_notifications(t0 + Duration::minutes(5)).is_empty());
+    ///
+    /// // A day later the app is still disconnected: the first daily reminder is due (N2).
+    /// let due = engine.due_notifications(t0 + Duration::days(1));
+    /// assert_eq!(due.first().map(|d| d.trigger), Some(Trigger::Reminder { disconnected: EventId(2), n: 1 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn due_notifications(&self, now: DateTime<Utc>) -> Vec<Delivery> {
         evaluate(self.directory(), self.events(), &self.notifications.rules, &self.notifications.deliveries, now)

@@ -2,7 +2,7 @@
 //! clock minute by minute and checks every rule against every event and every ongoing
 //! disconnection, sharing no code with the engine's evaluator beyond the rule types,
 //! `Frequency::period` and `time::add_months` (the documented calendar rule).
-#![allow(dead_code)]
+#![allow(dead_code, reason = "shared test helpers")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
