@@ -98,8 +98,8 @@ impl AccountEngine {
         cursor: Option<String>,
         page_size: Count,
     ) -> Result<ActivityPage, ConnectedAppsError> {
-        self.query_activity(|index, engine| {
-            let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
+        self.query_activity(|log| {
+            let page = log.query(&filter, cursor.as_deref(), page_size)?;
             Ok(ActivityPage {
                 events: page.events.iter().map(|e| e.to_event()).collect(),
                 next_cursor: page.next_cursor,
@@ -110,6 +110,6 @@ impl AccountEngine {
     /// Counts for the filter menus (L4): per type, acting user (and system events) and app, each
     /// dimension counted with every filter but its own; `total` with every filter.
     pub fn activity_facets(&self, filter: ActivityFilter) -> Result<ActivityFacets, ConnectedAppsError> {
-        self.query_activity(|index, engine| Ok(index.facets(engine.events(), &filter)?.into()))
+        self.query_activity(|log| Ok(log.facets(&filter)?.into()))
     }
 }

@@ -9,33 +9,29 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use connected_apps::AccountEngine as Core;
 use connected_apps::{
-    Account, ActivityIndex, Actor, AppId, Command, Connection, ConnectionKey, ConnectionState, Directory, Engine,
-    Event, Outcome, UserId,
+    Account, Actor, AppId, Command, Connection, ConnectionKey, ConnectionState, Directory, Engine, Event, IndexedLog,
+    Outcome, UserId,
 };
 
 use crate::error::{ConnectedAppsError, catching_panics};
 use crate::types::{Count, Timestamp};
 
 /// One account's connected apps: its directory (account, users, teams, apps), its event log and
-/// the state folded from it. Safe to share between threads; calls are serialised.
+/// the state folded from it. Safe to share between threads; calls are serialised. It wraps the
+/// core's `AccountEngine`, whose activity-log index syncs itself when queried.
 #[derive(uniffi::Object)]
 pub struct AccountEngine {
-    inner: Mutex<Inner>,
-}
-
-/// The engine and the activity-log index over its log, which queries bring up to date.
-struct Inner {
-    engine: Engine,
-    activity: ActivityIndex,
+    inner: Mutex<Core>,
 }
 
 impl AccountEngine {
-    pub(crate) fn wrap(engine: Engine) -> Arc<Self> {
-        Arc::new(Self { inner: Mutex::new(Inner { engine, activity: ActivityIndex::new() }) })
+    pub(crate) fn wrap(engine: impl Into<Core>) -> Arc<Self> {
+        Arc::new(Self { inner: Mutex::new(engine.into()) })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Core> {
         // Panics are caught inside the lock (see `catching_panics`), so poisoning cannot happen;
         // recovering from it anyway keeps the engine usable whatever happens.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
@@ -47,7 +43,7 @@ impl AccountEngine {
         f: impl FnOnce(&Engine) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {
         let inner = self.lock();
-        catching_panics(|| f(&inner.engine))
+        catching_panics(|| f(inner.engine()))
     }
 
     /// Runs a change under the lock, with panics turned into errors.
@@ -56,20 +52,25 @@ impl AccountEngine {
         f: impl FnOnce(&mut Engine) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {
         let mut inner = self.lock();
-        catching_panics(|| f(&mut inner.engine))
+        catching_panics(|| f(inner.engine_mut()))
     }
 
     /// Runs an activity-log query under the lock, with the index synced to the log first.
     pub(crate) fn query_activity<T>(
         &self,
-        f: impl FnOnce(&ActivityIndex, &Engine) -> Result<T, ConnectedAppsError>,
+        f: impl FnOnce(IndexedLog<'_>) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {
         let mut inner = self.lock();
-        let Inner { engine, activity } = &mut *inner;
-        catching_panics(|| {
-            activity.sync(engine.events())?;
-            f(activity, engine)
-        })
+        catching_panics(|| f(inner.sync_activity()?))
+    }
+
+    /// Runs `f` on the core account engine under the lock (snapshots).
+    pub(crate) fn read_core<T>(
+        &self,
+        f: impl FnOnce(&Core) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let inner = self.lock();
+        catching_panics(|| f(&inner))
     }
 }
 
@@ -85,7 +86,7 @@ impl AccountEngine {
     /// An engine for `account`, with no users, teams, apps or events yet.
     #[uniffi::constructor]
     pub fn new(account: Account) -> Result<Arc<Self>, ConnectedAppsError> {
-        catching_panics(|| Ok(Self::wrap(Engine::new(Directory::new(account)?))))
+        catching_panics(|| Ok(Self::wrap(Core::new(Directory::new(account)?))))
     }
 
     /// Checks `command` taken by `actor` at `now` and logs its event (I1–I9). Fails with

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use connected_apps::{Engine, Event};
+use connected_apps::Event;
 
 use crate::engine::AccountEngine;
 use crate::error::{ConnectedAppsError, catching_panics};
@@ -13,12 +13,12 @@ impl AccountEngine {
     /// Rebuilds an engine from `to_json`'s output, validating every entry and event.
     #[uniffi::constructor]
     pub fn from_json(json: String) -> Result<Arc<Self>, ConnectedAppsError> {
-        catching_panics(|| Ok(Self::wrap(Engine::from_json(&json)?)))
+        catching_panics(|| Ok(Self::wrap(connected_apps::AccountEngine::from_json(&json)?)))
     }
 
     /// The whole engine (directory and log) as JSON; export → import → export is identical.
     pub fn to_json(&self) -> Result<String, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.to_json()?))
+        self.read_core(|engine| Ok(engine.to_json()?))
     }
 
     /// Appends events read from NDJSON, all or nothing; returns how many were appended.

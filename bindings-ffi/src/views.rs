@@ -2,7 +2,7 @@
 //! the instant the host passes.
 
 use connected_apps::views::{self, AttentionItem, ConnectionsHome, MyAppRow, OtherAppRow, RequiredAction, Summary};
-use connected_apps::{ActivityType, App, AppId, AppLogFilter, ConnectionState, Event, UserId};
+use connected_apps::{ActivityType, App, AppId, AppLogColumns, AppLogFilter, ConnectionState, Event, UserId};
 
 use crate::engine::AccountEngine;
 use crate::error::ConnectedAppsError;
@@ -85,6 +85,19 @@ pub struct ConnectionsHome {
 pub struct AppLogFilter {
     pub types: Vec<ActivityType>,
     pub users: Vec<UserId>,
+}
+
+/// One app's log as columns (O2), newest first, one row per event: `at_micros` is microseconds
+/// since the Unix epoch (UTC); `types` holds activity-type codes (`activity_type_code`) as bytes;
+/// `actors` holds codes into `actor_dictionary` (the acting users in order of first appearance),
+/// `no_user_code()` for system events.
+#[uniffi::remote(Record)]
+pub struct AppLogColumns {
+    pub ids: Vec<u64>,
+    pub at_micros: Vec<i64>,
+    pub types: Vec<u8>,
+    pub actors: Vec<u32>,
+    pub actor_dictionary: Vec<UserId>,
 }
 
 /// One connection on an app's page.
@@ -175,6 +188,11 @@ impl AccountEngine {
 
     /// The events of one app, newest first, filtered by activity type and acting user (O2).
     pub fn app_log(&self, app: AppId, filter: AppLogFilter) -> Result<Vec<Event>, ConnectedAppsError> {
-        self.read(|engine| Ok(views::app_log(engine, &app, &filter)))
+        self.query_activity(|log| Ok(log.app_log(&app, &filter)?.iter().map(|e| e.to_event()).collect()))
+    }
+
+    /// The same log as columns, for data frames and typed arrays.
+    pub fn app_log_columns(&self, app: AppId, filter: AppLogFilter) -> Result<AppLogColumns, ConnectedAppsError> {
+        self.query_activity(|log| Ok(log.app_log_columns(&app, &filter)?))
     }
 }

@@ -1,6 +1,6 @@
 //! Activity-log queries (L2–L4): filtered pages newest first with a keyset cursor, and facet
-//! counts. The engine object keeps the core's `ActivityIndex` beside the log and brings it up
-//! to date before each query (a no-op when nothing was appended since).
+//! counts, from the core's `AccountEngine`, whose index brings itself up to date (see
+//! `PyEngine::with_activity`).
 
 use connected_apps::{ActivityFacets, ActivityFilter, AppId, Event, UserId};
 use pyo3::prelude::*;
@@ -115,10 +115,9 @@ impl PyEngine {
         #[pyo3(from_py_with = crate::convert::int::page_size)] page_size: usize,
     ) -> PyResult<PyActivityPage> {
         let filter = activity_filter(types, users, apps, since, until)?;
-        self.with_index(py, |engine, index| {
-            index.sync(engine.events())?;
-            let page = index.query(engine.events(), &filter, cursor.as_deref(), page_size)?;
-            Ok::<_, connected_apps::ActivityError>(PyActivityPage {
+        self.with_activity(py, |log| {
+            let page = log.query(&filter, cursor.as_deref(), page_size)?;
+            Ok(PyActivityPage {
                 events: page.events.iter().map(|e| e.to_event()).collect(),
                 next_cursor: page.next_cursor,
             })
@@ -139,11 +138,6 @@ impl PyEngine {
         until: Option<Instant>,
     ) -> PyResult<PyActivityFacets> {
         let filter = activity_filter(types, users, apps, since, until)?;
-        self.with_index(py, |engine, index| {
-            index.sync(engine.events())?;
-            index.facets(engine.events(), &filter)
-        })?
-        .or_raise()
-        .map(PyActivityFacets)
+        self.with_activity(py, |log| log.facets(&filter))?.or_raise().map(PyActivityFacets)
     }
 }

@@ -2,9 +2,11 @@
 //! the log (C4).
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
-use connected_apps::{ActivityIndex, Actor, AppId, Command, ConnectionErrorInfo, Directory, Engine, TeamId, UserId};
+use connected_apps::{
+    AccountEngine, ActivityError, Actor, AppId, Command, ConnectionErrorInfo, Directory, Engine, IndexedLog, TeamId,
+    UserId,
+};
 use pyo3::prelude::*;
 
 use crate::account::{PyAccount, PyTeam, PyUser};
@@ -18,15 +20,13 @@ use crate::state::PyState;
 
 /// The account's directory, its event log and the state folded from it. Every change goes through
 /// a command or an appended event; a refused change raises and leaves the engine unchanged.
-/// The activity-log index (activity.rs) rides along, synced before each query.
+/// It wraps the core's `AccountEngine`, whose activity-log index syncs itself when queried.
 ///
 /// Safe to share between threads: calls wait for each other (see lock.rs); a read during a
 /// change sees the state before or after it.
 #[pyclass(frozen, module = "connected_apps", name = "Engine")]
 pub struct PyEngine {
-    engine: Locked<Engine>,
-    /// A cache of the log, changed by queries: its own lock, taken under the engine's.
-    index: Mutex<ActivityIndex>,
+    engine: Locked<AccountEngine>,
 }
 
 fn actor(user: Option<String>) -> Actor {
@@ -38,36 +38,38 @@ fn scope_set(scopes: Option<Vec<String>>) -> Option<BTreeSet<String>> {
 }
 
 impl PyEngine {
-    /// Wraps a core engine (with an empty activity index).
-    pub fn wrap(engine: Engine) -> Self {
-        Self { engine: Locked::new(engine), index: Mutex::new(ActivityIndex::new()) }
+    /// Wraps a core account engine.
+    pub fn wrap(engine: impl Into<AccountEngine>) -> Self {
+        Self { engine: Locked::new(engine.into()) }
     }
 
     /// `f` on the engine, shared with other readers, GIL released (see lock.rs).
     pub fn read<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&Engine) -> R) -> PyResult<R> {
-        self.engine.read(py, f)
+        self.engine.read(py, |e| f(e.engine()))
     }
 
     /// `f` on the engine, alone, GIL released (see lock.rs).
     pub fn write<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&mut Engine) -> R) -> PyResult<R> {
-        self.engine.write(py, f)
+        self.engine.write(py, |e| f(e.engine_mut()))
     }
 
-    /// `f` on the engine (shared) and its activity index (alone), GIL released. The index is a
-    /// cache: one left half-updated by a panic is replaced by an empty one, rebuilt on sync.
-    pub fn with_index<R: Send>(
+    /// `f` on the account engine, shared with other readers, GIL released (see lock.rs).
+    pub fn read_account<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&AccountEngine) -> R) -> PyResult<R> {
+        self.engine.read(py, f)
+    }
+
+    /// `f` on the indexed log, GIL released: under the read lock while the index is current,
+    /// else under the write lock once synced (the core's read-write split, see
+    /// `connected_apps::account_engine`), so queries run concurrently between changes.
+    pub fn with_activity<R: Send>(
         &self,
         py: Python<'_>,
-        f: impl Send + FnOnce(&Engine, &mut ActivityIndex) -> R,
-    ) -> PyResult<R> {
-        self.engine.read(py, |engine| {
-            let mut index = self.index.lock().unwrap_or_else(|poisoned| {
-                let mut index = poisoned.into_inner();
-                *index = ActivityIndex::new();
-                index
-            });
-            f(engine, &mut index)
-        })
+        f: impl Send + Sync + Fn(IndexedLog<'_>) -> Result<R, ActivityError>,
+    ) -> PyResult<Result<R, ActivityError>> {
+        match self.engine.read(py, |e| f(e.indexed()))? {
+            Err(ActivityError::OutOfSync { .. }) => self.engine.write(py, |e| e.sync_activity().and_then(&f)),
+            done => Ok(done),
+        }
     }
 
     fn run<'py>(&self, py: Python<'py>, actor: Actor, command: Command, now: Instant) -> PyResult<Bound<'py, PyAny>> {
@@ -98,7 +100,7 @@ impl PyEngine {
         for app in apps.map(|a| a.try_iter()).transpose()?.into_iter().flatten() {
             directory.add_app(PyApp::from_any(&app?)?).or_raise()?;
         }
-        Ok(Self::wrap(Engine::new(directory)))
+        Ok(Self::wrap(AccountEngine::new(directory)))
     }
 
     // --- directory (A1–A3, C1) ---

@@ -1,7 +1,7 @@
 //! JSON snapshots of the whole engine and NDJSON event streams. The GIL is released while the
 //! core parses, validates and serialises.
 
-use connected_apps::{Engine, events_from_ndjson as parse_ndjson, events_to_ndjson as write_ndjson};
+use connected_apps::{AccountEngine, events_from_ndjson as parse_ndjson, events_to_ndjson as write_ndjson};
 use pyo3::prelude::*;
 
 use crate::engine::PyEngine;
@@ -12,14 +12,14 @@ use crate::event::{PyEvent, events_in, events_out};
 impl PyEngine {
     /// The whole engine (directory and log) as JSON; `Engine.from_json` reads it back.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        self.read(py, |e| e.to_json())?.or_raise()
+        self.read_account(py, |e| e.to_json())?.or_raise()
     }
 
     /// Rebuilds an engine from `to_json`'s output, validating every entry and event. Timestamps
     /// may carry any UTC offset; they are normalised to UTC.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String) -> PyResult<Self> {
-        py.detach(|| Engine::from_json(&text)).or_raise().map(Self::wrap)
+        py.detach(|| AccountEngine::from_json(&text)).or_raise().map(Self::wrap)
     }
 
     /// Appends events read from NDJSON, all or nothing; returns how many.

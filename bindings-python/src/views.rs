@@ -3,7 +3,7 @@
 
 use connected_apps::views::{AttentionItem, ConnectionView, MyAppRow, OtherAppRow, Summary};
 use connected_apps::{
-    AppId, AppLogFilter, AppOverview, ConnectionsHome, UserId, app_log, app_overview, connections_home,
+    AppId, AppLogColumns, AppLogFilter, AppOverview, ConnectionsHome, Event, UserId, app_overview, connections_home,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -14,7 +14,6 @@ use crate::convert::{Instant, datetime_out, enum_out, enums_in, opt_datetime_out
 use crate::engine::PyEngine;
 use crate::errors::OrRaise;
 use crate::event::{PyEvent, events_out};
-use crate::ingest::NO_USER_CODE;
 
 wrapper!(
     /// A connection that needs attention (H1), with what to show and do (H6).
@@ -395,9 +394,11 @@ impl PyEngine {
         types: Option<&Bound<'_, PyAny>>,
         users: Option<Vec<String>>,
     ) -> PyResult<Vec<Bound<'py, PyEvent>>> {
-        let filter = log_filter(types, users)?;
-        let events = self.read(py, |e| app_log(e, &AppId(app), &filter))?;
-        events_out(py, events)
+        let (filter, app) = (log_filter(types, users)?, AppId(app));
+        let events = self.with_activity(py, |log| {
+            Ok(log.app_log(&app, &filter)?.iter().map(|e| e.to_event()).collect::<Vec<Event>>())
+        })?;
+        events_out(py, events.or_raise()?)
     }
 
     /// The same log as columns, for pandas or polars: `id` (uint64), `at` (datetime64[us], UTC),
@@ -411,27 +412,10 @@ impl PyEngine {
         types: Option<&Bound<'_, PyAny>>,
         users: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let filter = log_filter(types, users)?;
-        let app = AppId(app);
-        let (ids, at, type_codes, actors, dictionary) = self.read(py, |engine| {
-            let events = app_log(engine, &app, &filter);
-            let mut dictionary: Vec<String> = Vec::new();
-            let mut codes = std::collections::HashMap::new();
-            let mut actors = Vec::with_capacity(events.len());
-            for e in &events {
-                actors.push(e.actor.as_ref().map_or(NO_USER_CODE, |a| {
-                    *codes.entry(a.as_str().to_owned()).or_insert_with(|| {
-                        dictionary.push(a.as_str().to_owned());
-                        u32::try_from(dictionary.len() - 1).unwrap_or(NO_USER_CODE)
-                    })
-                }));
-            }
-            let ids: Vec<u64> = events.iter().map(|e| e.id.0).collect();
-            let at: Vec<i64> = events.iter().map(|e| e.at.timestamp_micros()).collect();
-            let type_codes: Vec<u8> =
-                events.iter().map(|e| connected_apps::ingest::type_code(e.kind.activity_type())).collect();
-            (ids, at, type_codes, actors, dictionary)
-        })?;
+        let (filter, app) = (log_filter(types, users)?, AppId(app));
+        let columns = self.with_activity(py, |log| log.app_log_columns(&app, &filter))?.or_raise()?;
+        let AppLogColumns { ids, at_micros: at, types: type_codes, actors, actor_dictionary } = columns;
+        let dictionary: Vec<String> = actor_dictionary.into_iter().map(|u| u.0).collect();
         let out = PyDict::new(py);
         out.set_item("id", PyArray1::from_vec(py, ids))?;
         out.set_item("at", PyArray1::from_vec(py, at).call_method1("view", ("datetime64[us]",))?)?;

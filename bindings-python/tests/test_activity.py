@@ -80,3 +80,79 @@ def test_a_cursor_of_another_query_is_refused(engine: ca.Engine) -> None:
     cursor = engine.activity(page_size=1).next_cursor
     with pytest.raises(ca.InvalidInputError, match="belongs to another query"):
         engine.activity(page_size=1, cursor=cursor, apps=["slack"])
+
+
+# --- one account engine (issue 13): the core's index syncs itself -------------------------------
+
+
+def long_salesforce_log(engine: ca.Engine, n: int) -> ca.Engine:
+    """`busy`, then `n` app-activity events of Salesforce, alternately by Ann and the system."""
+    import numpy as np
+
+    busy(engine)
+    ca.ingest_arrays(
+        engine,
+        ids=np.arange(100, 100 + n, dtype=np.uint64),
+        at=np.datetime64("2026-03-02T15:00") + np.arange(n).astype("timedelta64[s]"),
+        types=np.full(n, ca.ActivityType.APP_ACTIVITY.code, dtype=np.uint8),
+        apps=["salesforce"] * n,
+        actors=["ann" if i % 2 == 0 else None for i in range(n)],
+    )
+    return engine
+
+
+def test_the_app_log_spans_index_pages_and_matches_its_columns(engine: ca.Engine) -> None:
+    # 1,001 ingested events + 3 Salesforce events of `busy`: more than one index page (1,000).
+    long_salesforce_log(engine, 1001)
+    log = engine.app_log("salesforce")
+    assert len(log) == 1004
+    assert [e.id for e in log[:2]] == [1100, 1099] and [e.id for e in log[-3:]] == [6, 4, 1]
+    assert [e.id for e in log] == [e.id for e in ca.iter_activity(engine, apps=["salesforce"], page_size=1000)]
+    columns = engine.app_log_columns("salesforce")
+    assert list(columns["id"]) == [e.id for e in log]
+    # Ann's first event is the newest (id 1100: i = 1000 is even); admin appears last.
+    assert columns["actor_dictionary"] == ["ann", "admin"]
+    assert list(columns["actor"][:3]) == [0, ca.NO_USER, 0] and list(columns["actor"][-3:]) == [1, 0, 1]
+    ann = engine.app_log("salesforce", users=["ann"], types=["app_activity"])
+    assert len(ann) == 501 and all(e.actor == "ann" for e in ann)
+
+
+def test_queries_follow_changes_and_restores(engine: ca.Engine) -> None:
+    busy(engine)
+    assert engine.activity_facets().total == 6
+    engine.report_activity("slack", at(6))
+    # The next query sees the new event without any call to sync.
+    assert [e.id for e in engine.activity(page_size=2).events] == [7, 6]
+    assert engine.activity_facets(apps=["slack"]).total == 3
+    restored = ca.Engine.from_json(engine.to_json())
+    assert restored.to_json() == engine.to_json()
+    assert [e.id for e in restored.activity().events] == [e.id for e in engine.activity().events]
+    assert restored.app_log_columns("slack")["id"].tolist() == [7, 5, 3]
+
+
+def test_concurrent_queries_while_events_arrive(engine: ca.Engine) -> None:
+    import threading
+
+    busy(engine)
+    errors: list[BaseException] = []
+    totals: list[int] = []
+
+    def read() -> None:
+        try:
+            for _ in range(200):
+                facets = engine.activity_facets()
+                page = engine.activity(page_size=1)
+                assert facets.total >= 6 and page.events[0].id >= 6
+                totals.append(facets.total)
+        except BaseException as e:  # noqa: BLE001 — reported by the main thread
+            errors.append(e)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for r in readers:
+        r.start()
+    for i in range(100):
+        engine.report_activity("slack", at(6 + i / 100))
+    for r in readers:
+        r.join()
+    assert errors == []
+    assert engine.activity_facets().total == 106 and len(totals) == 600

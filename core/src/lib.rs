@@ -9,6 +9,7 @@ pub struct WorkspaceReadme;
 
 pub mod access;
 pub mod account;
+pub mod account_engine;
 pub mod activity;
 pub mod catalog;
 pub mod chain;
@@ -31,6 +32,7 @@ pub mod views;
 
 pub use access::{Access, AppAccess, FeatureAccess, ScopeAccess, Upgrade};
 pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
+pub use account_engine::{AccountEngine, AppLogColumns, IndexedLog};
 pub use activity::{
     ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, FacetCount, MAX_PAGE_SIZE,
 };

@@ -561,6 +561,28 @@ fun main() {
         if (failed.isNotEmpty()) throw AssertionError(failed.joinToString("\n"))
     }
 
+    test("app log columns come from the core and follow new events") {
+        val e = engine()
+        e.install(ADMIN, "salesforce", at(0))
+        e.install(MIA, "gmail", at(1))
+        e.disconnect(MIA, "salesforce", at(2))
+        e.execute(Actor.System, Command.ReportActivity("salesforce", null), at(3))
+        fun micros(t: Instant) = t.epochSecond * 1_000_000 + t.nano / 1_000
+        val all = AppLogFilter(emptyList(), emptyList())
+        val columns = e.appLogColumns("salesforce", all)
+        eq(columns.ids, listOf(4uL, 3uL, 1uL))
+        eq(columns.atMicros, listOf(micros(at(3)), micros(at(2)), micros(at(0))))
+        eq(columns.types.toList(), listOf(ActivityType.APP_ACTIVITY, ActivityType.DISCONNECTED, ActivityType.INSTALLED)
+            .map { activityTypeCode(it).toByte() })
+        eq(columns.actors, listOf(noUserCode(), 0u, 1u))
+        eq(columns.actorDictionary, listOf("mia", "admin"))
+        eq(columns.ids, e.appLog("salesforce", all).map { it.id })
+        eq(e.appLogColumns("nope", all).ids, emptyList<ULong>())
+        e.execute(ADMIN, Command.Reconnect("salesforce", null, null), at(4))
+        eq(e.appLogColumns("salesforce", all).ids, listOf(5uL, 4uL, 3uL, 1uL))
+        eq(AccountEngine.fromJson(e.toJson()).appLogColumns("salesforce", all).ids, listOf(5uL, 4uL, 3uL, 1uL))
+    }
+
     println("kotlin: $passed passed, ${failures.size} failed")
     if (failures.isNotEmpty()) {
         println("failed: ${failures.joinToString()}")

@@ -1026,3 +1026,55 @@ def test_unknown_time_zones_and_snapshot_fields_are_refused(engine):
     spoiled = before.replace('"name": "Acme"', '"name": "Acme", "colour": "blue"', 1)
     with pytest.raises(E.InvalidInput, match="unknown field `colour`"):
         ca.AccountEngine.from_json(spoiled)
+
+
+# ---------------------------------------------------------------- one account engine (issue 13)
+
+
+def test_app_log_columns_come_from_the_core_and_follow_changes(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    install(engine, MIA, "gmail", at(1))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="salesforce", user=None), at(2))
+    engine.execute(ca.Actor.SYSTEM(), ca.Command.REPORT_ACTIVITY(app="salesforce", user=None), at(3))
+    everything = ca.AppLogFilter(types=[], users=[])
+    code = ca.activity_type_code
+    columns = engine.app_log_columns("salesforce", everything)
+    assert columns == ca.AppLogColumns(
+        ids=[4, 3, 1],
+        at_micros=[micros(at(3)), micros(at(2)), micros(at(0))],
+        types=bytes(code(t) for t in [ca.ActivityType.APP_ACTIVITY, ca.ActivityType.DISCONNECTED, ca.ActivityType.INSTALLED]),
+        actors=[ca.no_user_code(), 0, 1],
+        actor_dictionary=["mia", "admin"],
+    )
+    assert columns.ids == [e.id for e in engine.app_log("salesforce", everything)]
+    by_mia = engine.app_log_columns("salesforce", ca.AppLogFilter(types=[], users=["mia"]))
+    assert (by_mia.ids, by_mia.actors, by_mia.actor_dictionary) == ([3], [0], ["mia"])
+    assert engine.app_log_columns("nope", everything) == ca.AppLogColumns(
+        ids=[], at_micros=[], types=b"", actors=[], actor_dictionary=[]
+    )
+    # The core's index catches up with new events by itself, and after a restore.
+    engine.execute(ADMIN, ca.Command.RECONNECT(app="salesforce", user=None, expires_at=None), at(4))
+    assert engine.app_log_columns("salesforce", everything).ids == [5, 4, 3, 1]
+    restored = ca.AccountEngine.from_json(engine.to_json())
+    assert restored.to_json() == engine.to_json()
+    assert restored.app_log_columns("salesforce", everything) == engine.app_log_columns("salesforce", everything)
+
+
+def test_the_app_log_spans_activity_pages(engine):
+    install(engine, ADMIN, "salesforce", at(0))
+    n = 1200
+    columns = ca.EventColumns(
+        ids=list(range(10, 10 + n)),
+        at_micros=[micros(at(1)) + i for i in range(n)],
+        types=bytes([ca.activity_type_code(ca.ActivityType.APP_ACTIVITY)] * n),
+        apps=[0] * n,
+        app_dictionary=["salesforce"],
+        users=None,
+        actors=None,
+        user_dictionary=[],
+    )
+    assert engine.ingest_events(columns) == n
+    log = engine.app_log("salesforce", ca.AppLogFilter(types=[], users=[]))
+    assert len(log) == n + 1 and log[0].id == 10 + n - 1 and log[-1].id == 1
+    everything = ca.ActivityFilter(types=[], users=[], apps=[], since=None, until=None)
+    assert engine.activity_facets(everything).total == n + 1
