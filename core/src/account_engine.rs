@@ -296,7 +296,7 @@ impl AccountEngine {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 mod tests {
     use chrono::{DateTime, Duration, TimeZone, Utc};
 
