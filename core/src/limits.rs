@@ -10,11 +10,10 @@
 //! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id appended, ingested, imported or restored (only the next command's own id may pass it), so that the next id always exists |
 //! | [`MAX_PAGE_SIZE`] | 1,000 | events on one activity-log page |
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
-//! | [`MAX_TRAILING_DAYS`] | 366 | trailing baseline days of a flag or spike rule (`RobustRule::trailing_days`) |
+//! | [`MAX_TRAILING_DAYS`] | 366 | trailing baseline days of a record-flag or API-spike rule (`RobustRule::trailing_days`) |
 //! | [`MAX_DICTIONARY_LEN`] | 1,048,576 | entries in a dictionary passed beside code columns |
 //! | [`MAX_DAILY_CALLS`] | 2^40 | a running daily API-call total or a reported daily limit (the platform's are `int32`) |
 //! | [`MAX_USAGE_APPS`] | 4,096 | apps in one API-usage history (the platform allows 20 private apps per account) |
-//! | [`MAX_SPIKE_TRAILING_DAYS`] | 366 | trailing days of the API-usage spike rule |
 //! | [`MAX_SHARE_THRESHOLDS`], [`MAX_SHARE_THRESHOLD_PERCENT`] | 16, 1,000 | API-usage warning thresholds, and each one's percent |
 //! | [`MAX_DRY_RUN_DAYS`] | 366 | days a notification dry run replays |
 //! | [`MAX_DRY_RUN_DELIVERIES`] | 1,000,000 | deliveries (and notices) a dry run returns; a live evaluation is bounded by the data instead |
@@ -54,10 +53,6 @@ pub const MAX_DAILY_CALLS: u64 = 1 << 40;
 
 /// The most apps one API-usage history holds (U1).
 pub const MAX_USAGE_APPS: usize = 4_096;
-
-/// The most trailing days of the API-usage spike rule (U4): a report's work is its window times
-/// these days per app.
-pub const MAX_SPIKE_TRAILING_DAYS: u32 = 366;
 
 /// The most share-of-limit warning thresholds of a usage report (U5).
 pub const MAX_SHARE_THRESHOLDS: usize = 16;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use connected_apps::import::usage_snapshots_from_daily_usage;
 use connected_apps::limits::{
-    MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_SPIKE_TRAILING_DAYS,
+    MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_TRAILING_DAYS,
     MAX_USAGE_APPS, MAX_WINDOW_DAYS,
 };
 use connected_apps::{
@@ -197,10 +197,10 @@ fn settings_past_their_bounds_are_refused_and_just_inside_accepted() {
     let report = |settings: UsageSettings| h.report(&account(&[], 0), &settings, now);
     let rule = |trailing_days| RobustRule { trailing_days, ..RobustRule::api_calls() };
     let thresholds = |share_thresholds_percent| UsageSettings { share_thresholds_percent, ..UsageSettings::default() };
-    assert!(report(UsageSettings { spike_rule: rule(MAX_SPIKE_TRAILING_DAYS), ..UsageSettings::default() }).is_ok());
+    assert!(report(UsageSettings { spike_rule: rule(MAX_TRAILING_DAYS), ..UsageSettings::default() }).is_ok());
     assert_eq!(
-        report(UsageSettings { spike_rule: rule(MAX_SPIKE_TRAILING_DAYS + 1), ..UsageSettings::default() }),
-        Err(InsightsError::SettingOutOfRange { setting: "spike_rule.trailing_days", value: 367, min: 0, max: 366 })
+        report(UsageSettings { spike_rule: rule(MAX_TRAILING_DAYS + 1), ..UsageSettings::default() }),
+        Err(InsightsError::WindowTooLong { what: "trailing baseline", days: 367, max: 366 })
     );
     assert!(report(thresholds(vec![1; MAX_SHARE_THRESHOLDS])).is_ok());
     assert_eq!(

@@ -30,8 +30,8 @@ use super::{InsightsError, MAX_MICROS, checked_micros};
 use crate::account::{Account, Tier};
 use crate::catalog::AppId;
 use crate::limits::{
-    MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_SPIKE_TRAILING_DAYS,
-    MAX_USAGE_APPS, MAX_WINDOW_DAYS,
+    MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_USAGE_APPS,
+    MAX_WINDOW_DAYS,
 };
 
 /// The platform's API limits, as versioned configuration (U2). The defaults are those of the
@@ -230,7 +230,7 @@ pub struct UsageSettings {
     /// Local days in the report, today included: 1..=[`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS).
     pub window_days: u32,
     /// What a spike is (U4); its `trailing_days` at most
-    /// [`MAX_SPIKE_TRAILING_DAYS`](crate::limits::MAX_SPIKE_TRAILING_DAYS).
+    /// [`MAX_TRAILING_DAYS`](crate::limits::MAX_TRAILING_DAYS).
     pub spike_rule: RobustRule,
     /// Shares of the limit in force, in percent, that warn once today's calls reach them (U5):
     /// each 1..=[`MAX_SHARE_THRESHOLD_PERCENT`](crate::limits::MAX_SHARE_THRESHOLD_PERCENT), at
@@ -255,23 +255,20 @@ impl UsageSettings {
     /// Checks every bound of the settings.
     ///
     /// # Errors
-    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`].
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`], and the spike rule's
+    /// [`RobustRule::check`] errors.
     pub fn check(&self) -> Result<(), InsightsError> {
         if self.window_days == 0 {
             return Err(InsightsError::EmptyWindow(0));
         }
+        // The spike rule is a robust rule like the record flags': one bound for both.
+        self.spike_rule.check()?;
         let out_of_range = |setting, value: u64, min: u64, max: u64| {
             (!(min..=max).contains(&value)).then_some(InsightsError::SettingOutOfRange { setting, value, min, max })
         };
         let thresholds = u64::try_from(self.share_thresholds_percent.len()).unwrap_or(u64::MAX);
         let checks = [
             out_of_range("window_days", self.window_days.into(), 1, MAX_WINDOW_DAYS.into()),
-            out_of_range(
-                "spike_rule.trailing_days",
-                self.spike_rule.trailing_days.into(),
-                0,
-                MAX_SPIKE_TRAILING_DAYS.into(),
-            ),
             out_of_range("share threshold count", thresholds, 0, MAX_SHARE_THRESHOLDS as u64),
         ];
         let percents = self
@@ -629,7 +626,8 @@ impl UsageHistory {
     ///
     /// # Errors
     /// [`InsightsError::UnknownTimeZone`] (the account's), [`InsightsError::TooManyLimitIncreases`],
-    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`].
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`], and the spike rule's
+    /// [`RobustRule::check`] errors.
     pub fn report(
         &self,
         account: &Account,
