@@ -9,8 +9,7 @@ use connected_apps::{
     ErrorKind, EventKind, LifecycleError, Outcome, Permission, Team, UserId,
 };
 
-mod common;
-use common::{account, app, t, user};
+use crate::common::{account, app, t, user};
 
 /// admin (super admin), mia (marketplace access), bob (no permission), zed (deactivated).
 fn engine() -> Engine {

@@ -2,10 +2,8 @@
 //! snapshots that carry it and are refused when their events no longer match it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-mod common;
-
+use crate::common::{CYCLE, account, app, t, user};
 use chrono::Duration;
-use common::{CYCLE, account, app, t, user};
 use connected_apps::chain::{CHAIN_BLOCK, CHAIN_SCHEME};
 use connected_apps::ingest::{NO_USER, type_code};
 use connected_apps::{

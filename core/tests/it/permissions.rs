@@ -9,8 +9,7 @@ use connected_apps::{
     UserId,
 };
 
-mod common;
-use common::{account, app, t, user};
+use crate::common::{account, app, t, user};
 
 /// What a cell expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

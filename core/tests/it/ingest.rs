@@ -3,10 +3,8 @@
 //! the same state — whichever way the engine takes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-mod common;
-
+use crate::common::{CYCLE, account, app, t, user};
 use chrono::{DateTime, Duration, Utc};
-use common::{CYCLE, account, app, t, user};
 use connected_apps::ingest::{NO_USER, type_code};
 use connected_apps::{
     ActivityFilter, ActivityIndex, ActivityType, Actor, AppLevel, Command, Directory, Engine, EventColumns, EventId,

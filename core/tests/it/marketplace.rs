@@ -2,18 +2,16 @@
 //! Marketplace listings (M1), search (M2), filters (M3), language priority (M4), certification
 //! (M5), install verdicts (I1–I3) and recommendations (H4).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{account, app, t, user};
+use crate::common::{account, app, t, user};
 use connected_apps::marketplace::{DataPrivacy, Requirements, Resources, SharedData, SupportedBy};
 use connected_apps::{
     Actor, AppId, AppLevel, Command, Directory, Engine, ErrorKind, Filters, Hub, HubTier, InstallPermission, Listing,
     Marketplace, MarketplaceError, PricingFilter, PricingPlan, SearchQuery, SyncDirection, Tier, Upgrade,
 };
 
-const SAMPLE: &str = include_str!("../../examples/data/marketplace.json");
+const SAMPLE: &str = include_str!("../../../examples/data/marketplace.json");
 
 fn plan(monthly: Option<f64>, trial: u32) -> PricingPlan {
     PricingPlan {

@@ -2,7 +2,7 @@
 //! webhook fields, turned into usage snapshots, log events and record events.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{TimeZone, Utc};
 use connected_apps::import::{

@@ -9,8 +9,8 @@ use connected_apps::{
     LifecycleError, Permission, User, UserId, app_log, app_overview, connections_home,
 };
 
-mod common;
-use common::{account, t};
+use crate::common;
+use crate::common::{account, t};
 
 fn app(id: &str, level: AppLevel, reports_status: bool) -> App {
     App { reports_status, ..common::app(id, level) }

@@ -1,10 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! Workflow actions (W1, W2) and learning content (O5).
 
-mod common;
+use crate::common;
 
+use crate::common::{account, t, user};
 use chrono::{DateTime, Utc};
-use common::{account, t, user};
 use connected_apps::marketplace::workflows::connect_from_workflow;
 use connected_apps::marketplace::{DataPrivacy, Requirements, Resources, SupportedBy};
 use connected_apps::{

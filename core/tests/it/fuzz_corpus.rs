@@ -4,7 +4,7 @@
 //! without a fuzzer or a nightly toolchain.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod bodies;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -179,7 +179,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 
 /// Writes the seed inputs, from the fixtures (`examples/data/`, `core/tests/fixtures/`, and the
 /// engine's own output on them). Run by hand before fuzzing a new target:
-/// `cargo test -p connected-apps --test fuzz_corpus -- --ignored write_seeds`.
+/// `cargo test -p connected-apps --test it -- --ignored fuzz_corpus::write_seeds`.
 #[test]
 #[ignore = "writes the seed corpus; run by hand"]
 fn write_seeds() {

@@ -3,9 +3,7 @@
 //! produced them, snapshots whose delivery log is re-derived and checked, and one attention rule
 //! for home and notifications.
 
-mod common;
-#[path = "notify_support/mod.rs"]
-mod support;
+use crate::notify_support as support;
 
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::limits::{MAX_DRY_RUN_DAYS, MAX_DRY_RUN_DELIVERIES};

@@ -13,8 +13,8 @@ use connected_apps::{
 };
 use serde_json::Value;
 
-const CATALOGUE: &str = include_str!("data/bad_inputs.json");
-const SAMPLE: &str = include_str!("../../examples/data/sample_account.json");
+const CATALOGUE: &str = include_str!("../data/bad_inputs.json");
+const SAMPLE: &str = include_str!("../../../examples/data/sample_account.json");
 
 fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {

@@ -3,7 +3,7 @@
 
 use connected_apps::{Engine, Error, ErrorKind, LifecycleError, SnapshotError, events_from_ndjson, events_to_ndjson};
 
-const SAMPLE: &str = include_str!("../../examples/data/sample_account.json");
+const SAMPLE: &str = include_str!("../../../examples/data/sample_account.json");
 
 #[test]
 fn the_bundled_sample_round_trips_byte_for_byte() {

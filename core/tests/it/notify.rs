@@ -2,9 +2,7 @@
 //! Notification rules (N1–N4, X1, X5): commands and their refusals, boundaries of every
 //! reminder schedule, catch-up, idempotence, dry runs and snapshots.
 
-mod common;
-#[path = "notify_support/mod.rs"]
-mod support;
+use crate::notify_support as support;
 
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::notify::{NotificationRules, RuleEvent, Trigger};

@@ -1,10 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! Access and permissions (O3), app version changes and reauthentication (I4, I8).
 
-mod common;
-
+use crate::common::{account, t, user};
 use chrono::{DateTime, Utc};
-use common::{account, t, user};
 use connected_apps::{
     Access, AccessError, ActivityType, Actor, App, AppLevel, AppLogFilter, Command, Directory, Distribution, Engine,
     ErrorKind, Event, EventId, EventKind, Feature, Hub, HubTier, LifecycleError, Permission, ScopeDecl,

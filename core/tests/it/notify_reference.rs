@@ -3,10 +3,9 @@
 //! rule) on generated histories: dry-run timelines, live evaluation with a partial delivery log
 //! and idempotence.
 
-mod common;
-#[path = "notify_support/mod.rs"]
-mod support;
+use crate::notify_support as support;
 
+use crate::reference::notify::{reference_evaluate, reference_timeline};
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::notify::{NotificationRules, dry_run, evaluate};
 use connected_apps::{
@@ -14,7 +13,7 @@ use connected_apps::{
     UserId,
 };
 use proptest::prelude::*;
-use support::{APPS, TEAMS, USERS, at, engine, reference_evaluate, reference_timeline, uid};
+use support::{APPS, TEAMS, USERS, at, engine, uid};
 
 /// One attempted lifecycle step; steps the engine refuses are skipped.
 #[derive(Debug, Clone)]
