@@ -6,6 +6,10 @@
 # exists, pip is not invoked at all. Editing requirements-dev.txt changes the
 # hash and triggers a (quiet) reinstall.
 #
+# Options:
+#   --venv-only         only create the venv (seconds), without pip: scripts/test-all.sh points
+#                       the Rust builds at its interpreter (PYO3_PYTHON) before pip has finished
+#
 # Env overrides:
 #   PYTHON=python3.11   interpreter used to create the venv (default: python3)
 #   FORCE=1             ignore the stamp and re-run pip install
@@ -18,6 +22,13 @@ REPO_ROOT="$(cd -- "${SCRIPT_DIR}/.." && pwd)"
 VENV="${REPO_ROOT}/.venv"
 REQS="${SCRIPT_DIR}/requirements-dev.txt"
 PYTHON="${PYTHON:-python3}"
+VENV_ONLY=0
+for arg in "$@"; do
+    case "${arg}" in
+        --venv-only) VENV_ONLY=1 ;;
+        *) echo "unknown argument: ${arg}" >&2; exit 2 ;;
+    esac
+done
 
 log() { echo "[setup-python] $*" >&2; }
 
@@ -44,6 +55,11 @@ if [[ ! -x "${VENV}/bin/python" ]] || ! "${VENV}/bin/python" -c 'import sys' >/d
             || { ${SUDO} apt-get update -q >/dev/null && ${SUDO} apt-get install -y -q python3-venv >/dev/null; }
         "${PYTHON}" -m venv "${VENV}"
     fi
+fi
+
+if [[ "${VENV_ONLY}" == "1" ]]; then
+    echo "${VENV}"
+    exit 0
 fi
 
 PYVER="$("${VENV}/bin/python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"

@@ -13,6 +13,12 @@
 # Options / env:
 #   --release        build the release profile instead of dev
 #   --skip-kotlin    stop after Swift (e.g. on a machine without a JDK)
+#   --workspace-build  build with the selection and features of scripts/test-all.sh's
+#                    `cargo test --workspace --features connected-apps-ffi/test-panic` (the whole
+#                    workspace, tests included), which has then built everything already: a plain
+#                    `-p connected-apps-ffi` build resolves the shared dependencies' features
+#                    differently (no dev-dependencies) and would rebuild serde, chrono, the core
+#                    and uniffi a second time
 #   PYTEST_ARGS=...  extra pytest arguments (e.g. "-k timestamps")
 # Installs what it needs on a fresh machine (venv, JNA, Kotlin compiler); re-runs skip that.
 set -euo pipefail
@@ -24,11 +30,13 @@ cd "${REPO_ROOT}"
 PROFILE=dev
 TARGET_SUBDIR=debug
 RUN_KOTLIN=1
+WORKSPACE_BUILD=0
 for arg in "$@"; do
     case "${arg}" in
         --release) PROFILE=release; TARGET_SUBDIR=release ;;
         --skip-kotlin) RUN_KOTLIN=0 ;;
-        -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        --workspace-build) WORKSPACE_BUILD=1 ;;
+        -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "unknown argument: ${arg}" >&2; exit 2 ;;
     esac
 done
@@ -47,7 +55,11 @@ export RUST_BACKTRACE=0
 
 # ------------------------------------------------------------------ build
 log "building connected-apps-ffi (${PROFILE}, feature test-panic) ..."
-cargo build --profile "${PROFILE}" -p connected-apps-ffi --features test-panic --lib --bin uniffi-bindgen
+if [[ "${WORKSPACE_BUILD}" == "1" ]]; then
+    cargo build --profile "${PROFILE}" --workspace --features connected-apps-ffi/test-panic --lib --bins --tests
+else
+    cargo build --profile "${PROFILE}" -p connected-apps-ffi --features test-panic --lib --bin uniffi-bindgen
+fi
 [[ -f "${LIB}" ]] || { log "ERROR: ${LIB} was not built"; exit 1; }
 log "built in $(elapsed)"
 

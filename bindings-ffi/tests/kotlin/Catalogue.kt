@@ -162,3 +162,11 @@ fun catalogueFailures(repoRoot: File): List<String> {
     }
     return failures
 }
+
+/** The catalogue tests, through the runner of Main.kt. */
+fun catalogueTests() {
+    test("the catalogue of bad inputs: each gets its error kind and changes nothing") {
+        val failed = catalogueFailures(java.io.File(System.getProperty("repo.root")))
+        if (failed.isNotEmpty()) throw AssertionError("${failed.size} cases failed:\n" + failed.joinToString("\n"))
+    }
+}

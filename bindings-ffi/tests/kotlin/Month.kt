@@ -170,3 +170,11 @@ fun monthFailures(repoRoot: File): List<String> {
         month.close()
     }
 }
+
+/** The month tests, through the runner of Main.kt. */
+fun monthTests() {
+    test("a month of the platform through every importer gives the oracle's views, insights and usage") {
+        val failed = monthFailures(java.io.File(System.getProperty("repo.root")))
+        if (failed.isNotEmpty()) throw AssertionError(failed.joinToString("\n"))
+    }
+}

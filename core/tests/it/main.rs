@@ -1,0 +1,30 @@
+//! The core's integration, property and corpus tests, built as one test binary (one module per
+//! area): `cargo test -p connected-apps --test it [area::]`. Shared fixtures live in `common`
+//! and `notify_support`, the naive reference models of the property tests in `reference`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
+
+mod common;
+mod notify_support;
+mod reference;
+
+mod access;
+mod activity;
+mod catalogue;
+mod chain;
+mod directory;
+mod fuzz_corpus;
+mod import;
+mod ingest;
+mod insights;
+mod insights_usage;
+mod lifecycle;
+mod marketplace;
+mod marketplace_reference;
+mod marketplace_workflows;
+mod month;
+mod notify;
+mod notify_hardening;
+mod notify_reference;
+mod permissions;
+mod snapshot;
+mod views;

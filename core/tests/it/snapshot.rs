@@ -1,0 +1,110 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
+//! Snapshots and NDJSON: lossless round-trips, timestamp normalisation, and refusals of bad input.
+
+use connected_apps::{Engine, Error, ErrorKind, LifecycleError, SnapshotError, events_from_ndjson, events_to_ndjson};
+
+const SAMPLE: &str = include_str!("../../../examples/data/sample_account.json");
+
+#[test]
+fn the_bundled_sample_round_trips_byte_for_byte() {
+    let engine = Engine::from_json(SAMPLE).unwrap();
+    assert!(engine.directory().apps().len() >= 25);
+    assert!(engine.directory().users().len() >= 40);
+    assert_eq!(engine.directory().teams().len(), 5);
+    let json = engine.to_json().unwrap();
+    assert_eq!(json.trim_end(), SAMPLE.trim_end());
+    let again = Engine::from_json(&json).unwrap();
+    assert_eq!(again.state(), engine.state());
+    assert_eq!(again.events(), engine.events());
+}
+
+#[test]
+fn ndjson_round_trips_and_rebuilds_the_same_state() {
+    let engine = Engine::from_json(SAMPLE).unwrap();
+    let ndjson = events_to_ndjson(engine.events()).unwrap();
+    assert_eq!(ndjson.lines().count(), engine.events().len());
+    let events = events_from_ndjson(&ndjson).unwrap();
+    assert_eq!(events, engine.events().to_vec());
+    let mut fresh = Engine::new(engine.directory().clone());
+    assert_eq!(fresh.import_ndjson(&ndjson).unwrap(), engine.events().len());
+    assert_eq!(fresh.state(), engine.state());
+}
+
+fn first_event_line() -> String {
+    let engine = Engine::from_json(SAMPLE).unwrap();
+    events_to_ndjson(engine.events().range(0..1)).unwrap()
+}
+
+#[test]
+fn timestamps_with_offsets_are_normalised_to_utc() {
+    let line = first_event_line();
+    let utc = events_from_ndjson(&line).unwrap();
+    let at = utc[0].at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let shifted_at = (utc[0].at.with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap()))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    assert!(shifted_at.ends_with("+02:00"));
+    let shifted = line.replace(&at, &shifted_at);
+    assert_ne!(shifted, line);
+    let parsed = events_from_ndjson(&shifted).unwrap();
+    assert_eq!(parsed[0].at, utc[0].at);
+    assert_eq!(events_to_ndjson(&parsed).unwrap(), line, "written back in UTC");
+}
+
+#[test]
+fn garbage_timestamps_unknown_enum_values_and_fields_are_refused() {
+    let line = first_event_line();
+    let at = events_from_ndjson(&line).unwrap()[0].at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for bad in [
+        line.replace(&at, "yesterday"),
+        line.replace(&at, "2026-13-45T99:00:00Z"),
+        line.replace("\"installed\"", "\"teleported\""),
+        line.replace("\"id\":", "\"colour\":\"red\",\"id\":"),
+        line.replace("\"id\":1", "\"id\":-1"),
+    ] {
+        let err = events_from_ndjson(&bad).unwrap_err();
+        assert!(matches!(err, SnapshotError::Json { line: Some(1), .. }), "{bad} gave {err:?}");
+    }
+}
+
+#[test]
+fn malformed_and_truncated_snapshots_are_refused() {
+    for text in ["", "{", "[]", "not json", &SAMPLE[..SAMPLE.len() / 2]] {
+        let err = Engine::from_json(text).unwrap_err();
+        assert!(matches!(err, Error::Snapshot(SnapshotError::Json { line: None, .. })), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+    let wrong_version = SAMPLE.replacen("\"version\": 1", "\"version\": 99", 1);
+    assert_eq!(Engine::from_json(&wrong_version).unwrap_err(), Error::Snapshot(SnapshotError::UnsupportedVersion(99)));
+    let bad_level = SAMPLE.replacen("\"account_level\"", "\"galaxy_level\"", 1);
+    assert!(matches!(Engine::from_json(&bad_level).unwrap_err(), Error::Snapshot(SnapshotError::Json { .. })));
+    let unknown_member = SAMPLE.replacen("\"u05\"", "\"u99\"", 1);
+    assert_eq!(Engine::from_json(&unknown_member).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn out_of_order_and_duplicate_events_are_refused_all_or_nothing() {
+    let engine = Engine::from_json(SAMPLE).unwrap();
+    let events = engine.events().to_vec();
+    let mut fresh = Engine::new(engine.directory().clone());
+    fresh.append_all(events[..10].iter().cloned()).unwrap();
+    let before = fresh.to_json().unwrap();
+
+    // A duplicate id in the middle of a batch: nothing of the batch stays.
+    let mut batch: Vec<_> = events[10..20].to_vec();
+    batch[5].id = events[3].id;
+    let (pos, err) = fresh.append_all(batch).unwrap_err();
+    assert_eq!((pos, err), (5, LifecycleError::DuplicateEventId(events[3].id)));
+    assert_eq!(fresh.to_json().unwrap(), before);
+
+    // An event older than the newest logged one.
+    let mut late = events[10].clone();
+    late.at = events[0].at - chrono::Duration::seconds(1);
+    let err = fresh.append(late).unwrap_err();
+    assert!(matches!(err, LifecycleError::OutOfOrder { .. }));
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(fresh.to_json().unwrap(), before);
+
+    // The rest still goes in afterwards.
+    fresh.append_all(events[10..].iter().cloned()).unwrap();
+    assert_eq!(fresh.state(), engine.state());
+}
