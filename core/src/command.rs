@@ -57,7 +57,7 @@ impl From<UserId> for Actor {
 /// that do not report status ([`crate::App::reports_status`]). The same events arriving from
 /// elsewhere (append, import, ingest, snapshots) are history and are kept, but never shown:
 /// [`crate::Connection::attention`] ignores them for such apps in every view and notification.
-/// Table: `core/tests/permissions.rs`.
+/// Table: `core/tests/it/permissions.rs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {

@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets, shared by the libFuzzer binaries in `fuzz_targets/` and by the
-//! corpus replay test `core/tests/fuzz_corpus.rs` (which includes this file as a module), so that
+//! corpus replay test `core/tests/it/fuzz_corpus.rs` (which includes this file as a module), so that
 //! `cargo test` checks every committed corpus input against exactly what the fuzzer ran.
 //!
 //! Each body takes the raw input bytes and may only fail through an assertion: a panic anywhere
