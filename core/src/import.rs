@@ -51,7 +51,7 @@ use crate::catalog::{AppId, AppLevel};
 use crate::connection::ConnectionKey;
 use crate::engine::Engine;
 use crate::error::{ErrorKind, LifecycleError};
-use crate::event::{Event, EventId, EventKind};
+use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::insights::dedupe::{DedupeMemory, DeliveryKey, Seen};
 use crate::insights::{InsightsError, RecordAction, RecordAggregate, RecordEvent, RecordType, UsageSnapshot};
 use crate::limits::MIN_PLATFORM_MILLIS;
@@ -465,7 +465,13 @@ impl ActivityItems {
         let skip = |report: &mut ImportReport, reason: &str| *report.skipped.entry(reason.to_owned()).or_insert(0) += 1;
         for (mut event, actor) in self.events {
             if engine.events().contains_id(event.id) {
-                skip(&mut report, "already in the log");
+                // The same item read again is logged at its own time, app and kind; an id the log
+                // holds for another event (e.g. one of the engine's own commands) is no proof the
+                // item was imported, and is reported apart.
+                skip(
+                    &mut report,
+                    if already_logged(engine, &event) { "already in the log" } else { "id taken by another event" },
+                );
                 continue;
             }
             let resolved = actor.resolve(engine.directory());
@@ -499,6 +505,17 @@ impl ActivityItems {
     }
 }
 
+/// Whether `event` (whose id the log holds) is logged as itself: same id, time, app and kind of
+/// activity (an install logged as a reinstall counts as the same). Only the events logged at its
+/// instant are read.
+fn already_logged(engine: &Engine, event: &Event) -> bool {
+    let kind = |t: ActivityType| if t == ActivityType::Reinstalled { ActivityType::Installed } else { t };
+    let log = engine.events();
+    log.range(log.count_before(event.at)..log.count_up_to(event.at)).any(|e| {
+        e.id == event.id && *e.app == event.app && kind(e.kind.activity_type()) == kind(event.kind.activity_type())
+    })
+}
+
 /// Why the engine refused an imported event, as the report names it.
 fn skip_reason(e: &LifecycleError) -> &'static str {
     match e {
@@ -508,6 +525,7 @@ fn skip_reason(e: &LifecycleError) -> &'static str {
         LifecycleError::AlreadyInState { .. } => "already in that state",
         LifecycleError::OutOfOrder { .. } => "older than the log",
         LifecycleError::UnknownUser(_) => "unknown user",
+        LifecycleError::EventIdTooLarge(_) => "id past the limit",
         _ => "refused by the engine",
     }
 }

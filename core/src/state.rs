@@ -306,6 +306,11 @@ pub(crate) fn change(
     kind: &EventKind,
     at: DateTime<Utc>,
 ) -> Result<(), LifecycleError> {
+    // What only the app can report is kept in the log but records nothing for an app that does
+    // not report status: a user's disconnect (or a grant past its expiry) then still holds (H1).
+    if !app.reports_status && kind.is_status_report() {
+        return Ok(());
+    }
     let state = connection.state_at(at);
     let already = |state: &'static str| LifecycleError::AlreadyInState { app: app.id.clone(), state };
     let new_health = match kind {

@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use connected_apps::import::{
-    events_from_audit_logs, events_from_security_activity, record_events_from_journal, record_events_from_webhooks,
-    usage_snapshots_from_daily_usage,
+    events_from_audit_logs, events_from_security_activity, import_audit_logs, import_security_activity, ingest_journal,
+    ingest_webhooks, record_events_from_journal, record_events_from_webhooks, usage_snapshots_from_daily_usage,
 };
 use connected_apps::{
     ActivityFilter, ActivityIndex, Actor, Command, Engine, Imported, InsightsQuery, InsightsSettings, MAX_PAGE_SIZE,
@@ -231,6 +231,32 @@ pub fn import(data: &[u8]) {
         }
         assert_aggregate_restores(&aggregate);
         record_insights(&aggregate);
+    }
+
+    // The importers into an engine (actors resolved, overlaps skipped): a refusal changes
+    // nothing, what they append restores, and the same payload again imports nothing.
+    for import in [import_security_activity, import_audit_logs] {
+        let mut engine = fixture.engine.clone();
+        if refused_changes_nothing(&mut engine, |e| import(e, text)).is_some() {
+            assert_restores(&engine);
+            let again = import(&mut engine, text).expect("a payload accepted once is accepted again");
+            assert_eq!(again.imported, 0, "the same history imported twice");
+        }
+    }
+    // The importers into an aggregate (exactly once across batches): the same body again counts
+    // nothing, and a refusal changes nothing.
+    for ingest in [ingest_webhooks, ingest_journal] {
+        let mut aggregate = RecordAggregate::new();
+        match ingest(&mut aggregate, text) {
+            Ok(_) => {
+                let counted = aggregate.event_count();
+                assert_aggregate_restores(&aggregate);
+                if let Ok(again) = ingest(&mut aggregate, text) {
+                    assert_eq!((again.imported, aggregate.event_count()), (0, counted), "a body counted twice");
+                }
+            }
+            Err(_) => assert!(aggregate == RecordAggregate::new(), "a refused body changed the aggregate"),
+        }
     }
 }
 

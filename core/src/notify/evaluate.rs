@@ -248,6 +248,10 @@ pub(super) fn change(
     reports_status: bool,
     at: DateTime<Utc>,
 ) -> Option<Change> {
+    // As in the fold: status reports record nothing for an app that does not report status.
+    if !reports_status && kind.is_status_report() {
+        return None;
+    }
     let recorded = kind.recorded_state()?;
     if !open {
         return (recorded == ConnectionState::Disconnected).then_some(Change::Starts);

@@ -243,15 +243,52 @@ fn the_dedupe_memory_grows_with_the_deliveries_not_with_what_they_name() {
         .map(|i| {
             format!(
                 r#"{{"eventId":{i},"subscriptionId":1,"objectId":{i},"occurredAt":{},"subscriptionType":"object.creation","objectTypeId":"2-{}","changeSource":"INTEGRATION","sourceId":"{}"}}"#,
-                1_772_445_600_000i64 + i64::from(i),
+                // Ten minutes apart: about three days in all, inside the dedupe horizon, so every
+                // one is counted (the aggregate's own tests spread such events over decades).
+                1_772_445_600_000i64 + i64::from(i) * 600_000,
                 1000 + i,
                 5000 + i
             )
         })
         .collect();
-    let out = record_events_from_webhooks(&format!("[{}]", items.join(","))).unwrap();
+    let body = format!("[{}]", items.join(","));
+    let out = record_events_from_webhooks(&body).unwrap();
     assert_eq!(out.items.len(), 400);
     assert_eq!(out.report.by_source.get("INTEGRATION"), Some(&400));
+    // Counted into an aggregate: 400 cells in memory proportional to them (the dense cube this
+    // body once asked for was 1.5 GB), and a snapshot proportional too.
+    let mut aggregate = RecordAggregate::new();
+    let report = ingest_webhooks(&mut aggregate, &body).unwrap();
+    assert_eq!((report.imported, aggregate.cell_count(), aggregate.event_count()), (400, 400, 400));
+    assert!(aggregate.heap_bytes() < 400 * 1024, "{} bytes for 400 cells", aggregate.heap_bytes());
+    assert!(aggregate.to_json().len() < 100 * body.len(), "the snapshot follows the deliveries");
+    // The same body again counts nothing.
+    assert_eq!(ingest_webhooks(&mut aggregate, &body).unwrap().duplicates, 400);
+    assert_eq!(aggregate.event_count(), 400);
+}
+
+#[test]
+fn an_update_counts_once_per_record_and_day_across_batches_and_routes() {
+    let update = |event_id: u32, at_ms: i64| {
+        format!(
+            r#"[{{"eventId":{event_id},"subscriptionId":7,"objectId":9876,"occurredAt":{at_ms},"subscriptionType":"company.propertyChange","propertyName":"industry","propertyValue":"X","changeSource":"INTEGRATION","sourceId":"54321"}}]"#
+        )
+    };
+    let updated = |a: &RecordAggregate| {
+        a.cells().into_iter().filter(|c| c.action == RecordAction::Updated).map(|c| c.count).sum::<u64>()
+    };
+    let mut aggregate = RecordAggregate::new();
+    ingest_webhooks(&mut aggregate, &update(1, 1_772_445_600_000)).unwrap();
+    // Another change of the same record, the same UTC day, in a later batch: not counted again.
+    let second = ingest_webhooks(&mut aggregate, &update(2, 1_772_449_200_000)).unwrap();
+    assert_eq!((second.repeat_updates, updated(&aggregate)), (1, 1));
+    // The next day: counted.
+    ingest_webhooks(&mut aggregate, &update(3, 1_772_532_000_000)).unwrap();
+    assert_eq!(updated(&aggregate), 2);
+    // The same update through the journal counts once as well: the key is the record and the day.
+    let journal = r#"{"results":[{"offset":"o-9","portalId":62515,"appId":1160452,"action":"UPDATE","objectTypeId":"0-2","objectId":9876,"occurredAt":1772445600000,"properties":["industry"],"changeSource":"INTEGRATION","sourceId":"54321"}]}"#;
+    let via_journal = ingest_journal(&mut aggregate, journal).unwrap();
+    assert_eq!((via_journal.repeat_updates, updated(&aggregate)), (1, 2));
 }
 
 fn engine_with(level: AppLevel) -> Engine {
@@ -386,4 +423,41 @@ fn malformed_payloads_are_typed_errors() {
     ));
     let e: connected_apps::Error = ImportError::Malformed { payload: "x", message: "y".into() }.into();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+#[test]
+fn an_id_the_log_holds_for_another_event_is_reported_apart_and_an_id_past_the_limit_is_skipped() {
+    let mut engine = engine_with(AppLevel::AccountLevel);
+    let item = |id: &str, at: &str, kind: &str| {
+        format!(
+            r#"{{"results":[{{"id":"{id}","type":"{kind}","userId":4455,"actingUser":"ops@acme.example","createdAt":"{at}","objectId":"salesforce"}}]}}"#
+        )
+    };
+    let first =
+        import_security_activity(&mut engine, &item("100", "2026-03-01T00:00:00Z", "INSTALL_INTEGRATION")).unwrap();
+    assert_eq!(first.imported, 1);
+    // The engine's own next command takes the id after the platform's (101)...
+    let t = Utc.with_ymd_and_hms(2026, 3, 1, 1, 0, 0).unwrap();
+    let disconnect = connected_apps::Command::Disconnect { app: AppId("salesforce".into()), user: None };
+    engine.execute(&connected_apps::Actor::User(UserId("ops".into())), disconnect, t).unwrap();
+    assert!(engine.events().contains_id(connected_apps::EventId(101)));
+    // ...so a new platform item numbered 101 is not "already in the log": it says whose id it is.
+    let json = engine.to_json().unwrap();
+    let collided =
+        import_security_activity(&mut engine, &item("101", "2026-03-01T02:00:00Z", "UNINSTALL_INTEGRATION")).unwrap();
+    assert_eq!((collided.imported, collided.skipped.get("id taken by another event")), (0, Some(&1)));
+    assert_eq!(collided.skipped.get("already in the log"), None);
+    // The item itself read again is recognised as such.
+    let again =
+        import_security_activity(&mut engine, &item("100", "2026-03-01T00:00:00Z", "INSTALL_INTEGRATION")).unwrap();
+    assert_eq!(again.skipped.get("already in the log"), Some(&1));
+    // An id of 2^64 - 1 from the platform is skipped and named; the engine is unchanged and restores.
+    let past = import_security_activity(
+        &mut engine,
+        &item(&u64::MAX.to_string(), "2026-03-01T03:00:00Z", "UNINSTALL_INTEGRATION"),
+    )
+    .unwrap();
+    assert_eq!((past.imported, past.skipped.get("id past the limit")), (0, Some(&1)));
+    assert_eq!(engine.to_json().unwrap(), json);
+    assert_eq!(Engine::from_json(&json).unwrap().to_json().unwrap(), json);
 }

@@ -300,7 +300,7 @@ fn remembered_notices_must_be_ones_the_engine_could_have_produced() {
 // ---- issue 12 §4: one attention rule for home and notifications ----
 
 #[test]
-fn an_app_that_does_not_report_status_is_reminded_of_a_disconnect_but_not_of_a_reported_error() {
+fn an_app_that_does_not_report_status_stays_disconnected_whatever_its_reports_say() {
     // zoom does not report status.
     let mut e = engine();
     let t = T0();
@@ -318,7 +318,8 @@ fn an_app_that_does_not_report_status_is_reminded_of_a_disconnect_but_not_of_a_r
     assert_eq!(due.len(), 2, "disconnect notice and reminder 1: {due:?}");
 
     // A reported error: refused as a command (zoom does not report status); arriving as history
-    // (an import), home shows nothing and the reminders stop.
+    // (an import), it is kept but records nothing: the user's disconnect still holds, on home and
+    // in the reminders.
     let error =
         connected_apps::ConnectionErrorInfo { code: "E".into(), message: "failed".into(), resolution_steps: vec![] };
     let reported = now + Duration::minutes(1);
@@ -328,9 +329,11 @@ fn an_app_that_does_not_report_status_is_reminded_of_a_disconnect_but_not_of_a_r
     let kind = EventKind::ConnectionError(error);
     e.append(Event { id, at: reported, app: "zoom".into(), user: None, actor: None, kind }).unwrap();
     let later = now + Duration::hours(5);
-    assert_eq!(e.state().connection(&key).unwrap().attention(reports, later), None);
+    let home = e.state().connection(&key).unwrap().attention(reports, later);
+    assert_eq!(home, Some(connected_apps::ConnectionState::Disconnected));
     let due = e.due_notifications(later);
-    assert!(due.iter().all(|d| !matches!(d.trigger, Trigger::Reminder { n, .. } if n > 1)), "{due:?}");
+    assert!(due.iter().any(|d| matches!(d.trigger, Trigger::Reminder { n: 6, .. })), "{due:?}");
     let timeline = e.dry_run_notifications(&[hourly(&["zoom"])], t, later).unwrap();
-    assert_eq!(timeline.len(), 2, "the disconnect notice and reminder 1, then nothing: {timeline:?}");
+    let reminders = timeline.iter().filter(|d| matches!(d.trigger, Trigger::Reminder { .. })).count();
+    assert_eq!((timeline.len(), reminders), (7, 6), "the disconnect notice, then a reminder every hour: {timeline:?}");
 }

@@ -187,3 +187,44 @@ fn refusals_name_the_actor_and_the_reason() {
     // A user-level connection's owner with App Marketplace Access reports on their own.
     e.execute(&Actor::User("ola".into()), command("report_activity", "mail", None), t(10)).unwrap();
 }
+
+/// The notification rules' commands (N3) × the same people. They take a user by type, so the
+/// platform has no column: it cannot create, edit or delete a rule.
+#[test]
+fn the_rule_permission_matrix() {
+    use connected_apps::{Channel, Recipients, Rule, RuleApps, RuleId, RuleType};
+    let rule = |id: &str, name: &str| Rule {
+        id: RuleId(id.into()),
+        name: name.into(),
+        rule_type: RuleType::AppInstalled,
+        apps: RuleApps::All,
+        recipients: Recipients::SuperAdmins,
+        channels: [Channel::Email].into(),
+        frequency: None,
+        notify_recovered: false,
+    };
+    let mut base = engine();
+    base.create_rule(&"admin".into(), rule("r0", "Installs"), t(5)).unwrap();
+    let before = base.to_json().unwrap();
+    let users = ["admin", "amy", "bob", "zed", "ghost"];
+    #[rustfmt::skip]
+    let table: [(&str, [Expect; 5]); 3] = [
+        ("create", [OK, OK, DENIED, DENIED, UNKNOWN]),
+        ("edit",   [OK, DENIED, DENIED, DENIED, UNKNOWN]),
+        ("delete", [OK, DENIED, DENIED, DENIED, UNKNOWN]),
+    ];
+    for (name, row) in table {
+        for (who, expected) in users.iter().zip(row) {
+            let mut e = base.clone();
+            let actor = UserId((*who).into());
+            let result = match name {
+                "create" => e.create_rule(&actor, rule("r1", "More installs"), t(10)),
+                "edit" => e.edit_rule(&actor, rule("r0", "Renamed"), t(10)),
+                _ => e.delete_rule(&actor, &RuleId("r0".into()), t(10)),
+            };
+            let got = result.map_or_else(|err| Expect::Err(err.kind()), |()| OK);
+            assert_eq!(got, expected, "{name} by {who}");
+            assert_eq!(e.to_json().unwrap() == before, got != OK, "{name} by {who}: changed iff applied");
+        }
+    }
+}

@@ -291,4 +291,13 @@ fn apps_without_status_need_attention_only_for_what_the_engine_knows() {
     assert_eq!(quiet(&home(&e, 32)), [RequiredAction::Reconnect]);
     let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(32)).unwrap();
     assert_eq!(overview.connections[0].state, ConnectionState::Disconnected);
+    // A report arriving as history over a user's disconnect records nothing: still disconnected
+    // on H1, H5 and O1.
+    let id = connected_apps::EventId(e.events().max_id().unwrap().0 + 1);
+    let kind = connected_apps::EventKind::Connected;
+    e.append(connected_apps::Event { id, at: t(33), app: "e-quiet".into(), user: None, actor: None, kind }).unwrap();
+    assert_eq!(quiet(&home(&e, 34)), [RequiredAction::Reconnect]);
+    assert_eq!(home(&e, 34).summary.disconnected, 1);
+    let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(34)).unwrap();
+    assert_eq!((overview.connections[0].state, overview.alerts.len()), (ConnectionState::Disconnected, 1));
 }
