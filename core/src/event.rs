@@ -189,7 +189,7 @@ impl EventKind {
     /// The connection state an event of this kind records (before the clock is considered), or
     /// `None` for kinds that leave the state as it was (activity, settings, versions, updates).
     /// The fold ([`crate::state::State::apply`]) records exactly this, except that status reports
-    /// ([`EventKind::is_status_report`]) record nothing for an app that does not report status;
+    /// (connected, expired, error) record nothing for an app that does not report status;
     /// evaluators that follow a connection through its events use it instead of folding.
     #[must_use]
     pub fn recorded_state(&self) -> Option<crate::connection::ConnectionState> {
