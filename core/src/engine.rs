@@ -225,7 +225,7 @@ impl Engine {
         };
         // What only the app can report is refused for apps that do not report status; the same
         // events from elsewhere (history) are kept, and `Connection::attention` never shows them.
-        if !app.reports_status && kind.is_status_report() {
+        if kind.is_unreported_status(app.reports_status) {
             return Err(LifecycleError::StatusNotReported { app: app.id.clone(), activity: kind.activity_type() });
         }
         let post_uninstall_steps = app.post_uninstall_steps.clone();

@@ -212,11 +212,13 @@ impl EventKind {
     }
 
     /// Whether this is what only the app itself can report about its connection (the vendor's
-    /// own status: connected again, expired, an error), so that it exists only for apps that
-    /// report status ([`crate::App::reports_status`]).
+    /// own status: connected again, expired, an error) about an app that does not report status
+    /// (`reports_status` false, [`crate::App::reports_status`]). The one statement of the rule:
+    /// commands refuse such a report; arriving as history, it is kept but records nothing (the
+    /// fold and the notification evaluator skip it).
     #[must_use]
-    pub(crate) fn is_status_report(&self) -> bool {
-        matches!(self, Self::Connected | Self::ConnectionExpired | Self::ConnectionError(_))
+    pub(crate) fn is_unreported_status(&self, reports_status: bool) -> bool {
+        !reports_status && matches!(self, Self::Connected | Self::ConnectionExpired | Self::ConnectionError(_))
     }
 
     /// The activity type of this event.

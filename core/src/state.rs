@@ -308,7 +308,7 @@ pub(crate) fn change(
 ) -> Result<(), LifecycleError> {
     // What only the app can report is kept in the log but records nothing for an app that does
     // not report status: a user's disconnect (or a grant past its expiry) then still holds (H1).
-    if !app.reports_status && kind.is_status_report() {
+    if kind.is_unreported_status(app.reports_status) {
         return Ok(());
     }
     let state = connection.state_at(at);

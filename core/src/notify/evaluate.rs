@@ -249,7 +249,7 @@ pub(super) fn change(
     at: DateTime<Utc>,
 ) -> Option<Change> {
     // As in the fold: status reports record nothing for an app that does not report status.
-    if !reports_status && kind.is_status_report() {
+    if kind.is_unreported_status(reports_status) {
         return None;
     }
     let recorded = kind.recorded_state()?;
