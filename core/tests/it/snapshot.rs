@@ -108,3 +108,66 @@ fn out_of_order_and_duplicate_events_are_refused_all_or_nothing() {
     fresh.append_all(events[10..].iter().cloned()).unwrap();
     assert_eq!(fresh.state(), engine.state());
 }
+
+/// A snapshot with notification rules (one edited, one deleted) and a delivery log with notices
+/// recorded and a settled instant, written by the engine before the notification state moved
+/// into `AccountEngine` (issue 13): hosts' saved snapshots must still restore, and re-save byte
+/// for byte.
+const NOTIFY_SNAPSHOT: &str = include_str!("../data/snapshot_with_notifications.json");
+
+fn engine_with_notifications() -> Engine {
+    use crate::notify_support::{at, engine, rule, uid};
+    use connected_apps::{Actor, Command, Frequency, RuleType};
+    let mut e = engine();
+    let admin = uid("admin");
+    let t0 = at(2026, 3, 2, 9, 0, 0);
+    let mut down = rule("down", RuleType::AppDisconnected, &["slack", "zoom"]);
+    e.create_rule(&admin, down.clone(), t0).unwrap();
+    e.create_rule(&admin, rule("any-install", RuleType::AppInstalled, &[]), t0).unwrap();
+    e.create_rule(&admin, rule("gone", RuleType::AppUninstalled, &["zoom"]), t0).unwrap();
+    down.frequency = Some(Frequency::Hourly);
+    e.edit_rule(&admin, down, t0 + chrono::Duration::minutes(1)).unwrap();
+    e.delete_rule(&admin, &"gone".into(), t0 + chrono::Duration::minutes(2)).unwrap();
+    let actor = Actor::User(admin);
+    for (i, app) in ["slack", "zoom"].into_iter().enumerate() {
+        let now = t0 + chrono::Duration::minutes(10 + i64::try_from(i).unwrap());
+        e.execute(
+            &actor,
+            Command::Install { app: app.into(), scopes: None, expires_at: None, request_admin: None },
+            now,
+        )
+        .unwrap();
+    }
+    let t1 = t0 + chrono::Duration::hours(1);
+    e.execute(&actor, Command::Disconnect { app: "slack".into(), user: None }, t1).unwrap();
+    let t2 = t1 + chrono::Duration::minutes(5);
+    let due = e.due_notifications(t2);
+    assert!(due.len() >= 3, "{due:?}");
+    e.record_deliveries(&due, t2).unwrap();
+    e.settle_deliveries(t1 - chrono::Duration::minutes(1));
+    let t3 = t1 + chrono::Duration::hours(2);
+    let reminders = e.due_notifications(t3);
+    assert!(!reminders.is_empty());
+    e.record_deliveries(&reminders, t3).unwrap();
+    e
+}
+
+#[test]
+fn a_snapshot_with_notification_state_written_before_issue_13_restores_and_resaves_byte_for_byte() {
+    let built = engine_with_notifications();
+    if std::env::var_os("WRITE_NOTIFY_SNAPSHOT").is_some() {
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/snapshot_with_notifications.json"),
+            built.to_json().unwrap(),
+        )
+        .unwrap();
+    }
+    let restored = Engine::from_json(NOTIFY_SNAPSHOT).unwrap();
+    assert_eq!(restored.to_json().unwrap(), NOTIFY_SNAPSHOT);
+    assert_eq!(built.to_json().unwrap(), NOTIFY_SNAPSHOT);
+    assert_eq!(restored.notification_rules(), built.notification_rules());
+    assert_eq!(restored.delivery_log(), built.delivery_log());
+    let later = crate::notify_support::at(2026, 3, 2, 14, 0, 0);
+    assert_eq!(restored.due_notifications(later), built.due_notifications(later));
+    assert!(!restored.due_notifications(later).is_empty());
+}
