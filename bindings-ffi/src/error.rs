@@ -92,15 +92,9 @@ from_core_errors!(
     MarketplaceError,
     InsightsError,
     ImportError,
-    ChainError
+    ChainError,
+    SnapshotError
 );
-
-// Snapshot errors take their kind from the crate-wide error.
-impl From<SnapshotError> for ConnectedAppsError {
-    fn from(error: SnapshotError) -> Self {
-        Error::from(error).into()
-    }
-}
 
 /// Runs `f`, turning a panic inside it into [`ConnectedAppsError::Internal`]. Every exported
 /// entry point goes through here, so no panic unwinds into UniFFI's generic handler.

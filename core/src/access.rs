@@ -26,9 +26,12 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Hub, HubTier, Tier, UserId};
 use crate::catalog::{App, AppId, ScopeRequirement};
 use crate::connection::{Connection, ConnectionKey};
+use crate::directory::Directory;
 use crate::engine::Engine;
-use crate::error::AccessError;
-use crate::state::{Directory, State};
+use crate::kind::ErrorKind;
+use crate::lifecycle::for_user;
+use crate::state::State;
+use thiserror::Error;
 
 /// A subscription upgrade an account needs: on `hub`, from tier `from` to at least `tier`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -208,5 +211,32 @@ impl Engine {
     /// As [`evaluate`].
     pub fn access(&self, app: &AppId, user: Option<&UserId>) -> Result<AppAccess, AccessError> {
         evaluate(self.directory(), self.state(), &ConnectionKey { app: app.clone(), user: user.cloned() })
+    }
+}
+
+/// Errors evaluating an app's access and permissions (O3).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AccessError {
+    /// No app has this id.
+    #[error("unknown app {0:?}")]
+    UnknownApp(AppId),
+    /// The app (or this user's connection of it) is not installed.
+    #[error("app {app:?} is not installed{}", for_user(user.as_ref()))]
+    NotInstalled {
+        /// The app.
+        app: AppId,
+        /// The connection's user, for user-level apps.
+        user: Option<UserId>,
+    },
+}
+
+impl AccessError {
+    /// The error's kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownApp(_) => ErrorKind::NotFound,
+            Self::NotInstalled { .. } => ErrorKind::InvalidState,
+        }
     }
 }

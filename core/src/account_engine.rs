@@ -27,12 +27,12 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::activity::{ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, MAX_PAGE_SIZE};
 use crate::catalog::AppId;
+use crate::directory::Directory;
 use crate::engine::Engine;
 use crate::error::{Error, SnapshotError};
 use crate::event::Event;
 use crate::ingest::{NO_USER, type_code};
 use crate::log::{EventLog, EventRef};
-use crate::state::Directory;
 use crate::views::AppLogFilter;
 
 /// The engine of one account and the activity-log index over its log, kept in sync lazily.

@@ -21,8 +21,8 @@ use thiserror::Error;
 
 use crate::account::UserId;
 use crate::catalog::AppId;
-use crate::error::ErrorKind;
 use crate::event::{ActivityType, EventId};
+use crate::kind::ErrorKind;
 use crate::log::{Dictionary, EventLog, EventRef, NO_CODE};
 
 /// The largest page a query returns; larger requests are refused rather than silently cut.

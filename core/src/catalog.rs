@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{HubTier, id_conversions};
-use crate::error::DirectoryError;
+use crate::directory::DirectoryError;
 
 /// Identifies an app.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -71,8 +71,9 @@ use thiserror::Error;
 use crate::account::HubTier;
 use crate::catalog::{Feature, ScopeDecl};
 use crate::engine::Engine;
-use crate::error::{ErrorKind, LifecycleError};
 use crate::event::{Event, EventId, EventKind};
+use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 use crate::log::{EventLog, EventRef};
 
 /// The chain's scheme: its seed `h_0` is the SHA-256 of these bytes.

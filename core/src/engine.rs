@@ -8,11 +8,12 @@ use crate::account::{Permission, UserId};
 use crate::catalog::{App, AppId, AppLevel};
 use crate::command::{Actor, Command, InstallRequest, Outcome};
 use crate::connection::{ConnectionKey, ConnectionState};
-use crate::error::LifecycleError;
+use crate::directory::Directory;
 use crate::event::{Event, EventId, EventKind};
+use crate::lifecycle::LifecycleError;
 use crate::limits::MAX_EVENT_ID;
 use crate::log::EventLog;
-use crate::state::{Directory, State, check_connection_user};
+use crate::state::{State, check_connection_user};
 
 /// The word a user must type to confirm an uninstall (I5).
 pub const UNINSTALL_CONFIRMATION: &str = "uninstall";

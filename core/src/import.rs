@@ -50,10 +50,11 @@ use crate::account::UserId;
 use crate::catalog::{AppId, AppLevel};
 use crate::connection::ConnectionKey;
 use crate::engine::Engine;
-use crate::error::{ErrorKind, LifecycleError};
 use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::insights::dedupe::{DedupeMemory, DeliveryKey, Seen};
 use crate::insights::{InsightsError, RecordAction, RecordAggregate, RecordEvent, RecordType, UsageSnapshot};
+use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 use crate::limits::MIN_PLATFORM_MILLIS;
 
 /// Errors reading a platform payload. On any of them nothing of the payload is returned.
@@ -394,7 +395,7 @@ impl PlatformActor {
     }
 
     /// The directory's user for this actor: by platform user id, else by e-mail (any case).
-    fn resolve(&self, directory: &crate::state::Directory) -> Option<UserId> {
+    fn resolve(&self, directory: &crate::directory::Directory) -> Option<UserId> {
         let users = || directory.users();
         self.id
             .as_ref()

@@ -31,12 +31,14 @@ use thiserror::Error;
 use crate::account::UserId;
 use crate::catalog::{App, AppId, AppLevel};
 use crate::connection::{Connection, ConnectionKey};
+use crate::directory::Directory;
 use crate::engine::Engine;
-use crate::error::{ErrorKind, LifecycleError};
 use crate::event::{ActivityType, Event, EventId, EventKind};
+use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 use crate::log::{EventLog, IdRuns};
 use crate::log::{NO_CODE, plain_kind};
-use crate::state::{Directory, State};
+use crate::state::State;
 
 /// The user code of a row that has no connection user or no actor.
 pub const NO_USER: u32 = u32::MAX;
@@ -508,7 +510,7 @@ mod tests {
     use crate::account::{Account, User};
     use crate::catalog::{App, AppLevel, Distribution};
     use crate::command::{Actor, Command};
-    use crate::state::Directory;
+    use crate::directory::Directory;
     use chrono::TimeZone;
 
     fn engine() -> Engine {

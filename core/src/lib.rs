@@ -15,12 +15,15 @@ pub mod catalog;
 pub mod chain;
 pub mod command;
 pub mod connection;
+pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod event;
 pub mod import;
 pub mod ingest;
 pub mod insights;
+pub mod kind;
+pub mod lifecycle;
 pub mod limits;
 pub mod log;
 pub mod marketplace;
@@ -30,6 +33,7 @@ pub mod state;
 pub mod time;
 pub mod views;
 
+pub use access::AccessError;
 pub use access::{Access, AppAccess, FeatureAccess, ScopeAccess, Upgrade};
 pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
 pub use account_engine::{AccountEngine, AppLogColumns, IndexedLog};
@@ -40,8 +44,9 @@ pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeR
 pub use chain::{ChainError, ChainHash};
 pub use command::{Actor, Command, InstallRequest, Outcome};
 pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
+pub use directory::{Directory, DirectoryError};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
-pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
+pub use error::Error;
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
@@ -53,7 +58,10 @@ pub use insights::{
     Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,
     RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
 };
+pub use kind::ErrorKind;
+pub use lifecycle::LifecycleError;
 pub use log::{EventLog, EventRef, Events};
+pub use marketplace::MarketplaceError;
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,
@@ -63,6 +71,7 @@ pub use notify::{
     Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
     RuleType, Trigger,
 };
+pub use snapshot::SnapshotError;
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
-pub use state::{AppRevision, Directory, State};
+pub use state::{AppRevision, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

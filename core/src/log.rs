@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::chain::ChainCache;
-use crate::error::LifecycleError;
 use crate::event::{ActivityType, Event, EventId, EventKind};
+use crate::lifecycle::LifecycleError;
 
 /// The code of "no user" in the user and actor columns.
 pub(crate) const NO_CODE: u32 = u32::MAX;

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Team, User};
 use crate::catalog::App;
+use crate::directory::Directory;
 use crate::engine::Engine;
-use crate::error::{Error, SnapshotError};
+use crate::error::Error;
 use crate::event::Event;
-use crate::state::Directory;
+use crate::kind::ErrorKind;
 
 /// The snapshot format version this library writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -41,6 +42,32 @@ struct SnapshotDoc<E> {
     /// What notifications were already delivered (N4); absent when empty.
     #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
     deliveries: crate::notify::DeliveryLog,
+}
+
+/// Errors reading or writing snapshots and NDJSON event streams.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// The text is not valid JSON of the expected shape (also: bad timestamps, unknown enum values).
+    #[error("malformed json{}: {message}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Json {
+        /// 1-based line of an NDJSON stream, when reading one.
+        line: Option<usize>,
+        /// What the parser reported.
+        message: String,
+    },
+    /// The snapshot's format version is not one this library reads.
+    #[error("unsupported snapshot version {0}")]
+    UnsupportedVersion(u32),
+}
+
+impl SnapshotError {
+    /// The error's kind: always [`ErrorKind::InvalidInput`].
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Json { .. } | Self::UnsupportedVersion(_) => ErrorKind::InvalidInput,
+        }
+    }
 }
 
 fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {

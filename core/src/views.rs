@@ -275,7 +275,7 @@ fn sort_by_urgency(items: &mut [AttentionItem]) {
 /// engine's directory and state and of `now`, which decides which grants have expired.
 ///
 /// # Errors
-/// [`crate::LifecycleError::UnknownUser`] when the viewer is unknown.
+/// [`crate::lifecycle::LifecycleError::UnknownUser`] when the viewer is unknown.
 ///
 /// # Example
 /// ```
@@ -322,9 +322,10 @@ pub fn connections_home(
     engine: &Engine,
     viewer: &UserId,
     now: DateTime<Utc>,
-) -> Result<ConnectionsHome, crate::LifecycleError> {
+) -> Result<ConnectionsHome, crate::lifecycle::LifecycleError> {
     let directory = engine.directory();
-    let viewer_user = directory.user(viewer).ok_or_else(|| crate::LifecycleError::UnknownUser(viewer.clone()))?;
+    let viewer_user =
+        directory.user(viewer).ok_or_else(|| crate::lifecycle::LifecycleError::UnknownUser(viewer.clone()))?;
     let viewer_may_install = viewer_user.active && viewer_user.has(Permission::AppMarketplaceAccess);
     let state = engine.state();
 
@@ -414,20 +415,20 @@ pub fn app_log(engine: &Engine, app: &AppId, filter: &AppLogFilter) -> Vec<Event
 /// One app's overview at `now`; for user-level apps the status is the viewer's connection.
 ///
 /// # Errors
-/// [`crate::LifecycleError::UnknownApp`] or [`crate::LifecycleError::UnknownUser`].
+/// [`crate::lifecycle::LifecycleError::UnknownApp`] or [`crate::lifecycle::LifecycleError::UnknownUser`].
 pub fn app_overview(
     engine: &Engine,
     app: &AppId,
     viewer: Option<&UserId>,
     filter: &AppLogFilter,
     now: DateTime<Utc>,
-) -> Result<AppOverview, crate::LifecycleError> {
+) -> Result<AppOverview, crate::lifecycle::LifecycleError> {
     let directory = engine.directory();
-    let entry = directory.app(app).ok_or_else(|| crate::LifecycleError::UnknownApp(app.clone()))?;
+    let entry = directory.app(app).ok_or_else(|| crate::lifecycle::LifecycleError::UnknownApp(app.clone()))?;
     // The app's latest version (O3): its scopes, features and actions as they are now.
     let entry = engine.state().current_app(entry);
     if let Some(v) = viewer {
-        directory.user(v).ok_or_else(|| crate::LifecycleError::UnknownUser(v.clone()))?;
+        directory.user(v).ok_or_else(|| crate::lifecycle::LifecycleError::UnknownUser(v.clone()))?;
     }
     let installed: Vec<&Connection> = engine.state().connections_of(app).filter(|c| c.is_installed()).collect();
     let status_connection = match entry.level {

@@ -16,7 +16,7 @@ mod vocabulary;
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
-use crate::error::ErrorKind;
+use crate::kind::ErrorKind;
 
 pub use records::RecordAggregate;
 pub use robust::RobustRule;

@@ -27,8 +27,9 @@ use super::{Listing, Marketplace, PRIORITY_LANGUAGES};
 use crate::access::{Upgrade, upgrades_for};
 use crate::account::{Permission, UserId};
 use crate::catalog::{AppId, AppLevel};
-use crate::error::MarketplaceError;
-use crate::state::{Directory, State};
+use crate::directory::Directory;
+use crate::marketplace::error::MarketplaceError;
+use crate::state::State;
 
 /// Whether the user may install an app themselves (I1) or must ask an admin (I2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

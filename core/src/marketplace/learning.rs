@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fold::normalise;
 use crate::catalog::AppId;
-use crate::error::MarketplaceError;
+use crate::marketplace::error::MarketplaceError;
 
 /// The format of a learning item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

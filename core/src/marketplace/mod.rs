@@ -5,6 +5,7 @@
 //! See [`search`] for the relevance order, [`install`] for verdicts and recommendations,
 //! [`learning`] and [`workflows`] for O5 and W1–W2.
 
+pub mod error;
 mod fold;
 pub mod install;
 pub mod learning;
@@ -17,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::HubTier;
 use crate::catalog::{AppId, WorkflowAction};
-use crate::error::MarketplaceError;
 
+pub use error::MarketplaceError;
 pub use install::{InstallPermission, InstallVerdict, Recommendation};
 pub use learning::{LearningItem, LearningKind, LearningLibrary, LearningSection, LearningTopic};
 pub use search::{Filters, MAX_QUERY_CHARS, MAX_QUERY_TERMS, PricingFilter, SearchHit, SearchQuery, SearchResults};

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::fold::{fold_chars_into, normalise, words};
 use super::{Listing, Marketplace, PRIORITY_LANGUAGES};
 use crate::catalog::AppId;
-use crate::error::MarketplaceError;
+use crate::marketplace::error::MarketplaceError;
 
 /// Characters of a query that are read; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 256;

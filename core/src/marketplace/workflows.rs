@@ -23,9 +23,11 @@ use crate::account::UserId;
 use crate::catalog::{AppId, WorkflowAction};
 use crate::command::{Actor, Command, Outcome};
 use crate::connection::ConnectionState;
+use crate::directory::Directory;
 use crate::engine::Engine;
-use crate::error::{Error, MarketplaceError};
-use crate::state::{Directory, State};
+use crate::error::Error;
+use crate::marketplace::error::MarketplaceError;
+use crate::state::State;
 
 /// The workflow actions of one connected app, under its name (W1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

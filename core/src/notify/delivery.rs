@@ -26,12 +26,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
+use crate::directory::Directory;
 use crate::event::{EventId, EventKind};
 use crate::log::{EventLog, EventRef};
 use crate::notify::error::NotifyError;
 use crate::notify::evaluate::{Change, Delivery, NoticeKey, Trigger, change, granted, live};
 use crate::notify::rule::{NotificationRules, Rule, RuleChange, RuleId, RuleType};
-use crate::state::Directory;
 
 /// Grant expiries by app, then by connection user.
 pub(crate) type Expiries = BTreeMap<AppId, BTreeMap<Option<UserId>, DateTime<Utc>>>;

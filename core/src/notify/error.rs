@@ -5,7 +5,7 @@ use thiserror::Error;
 
 use crate::account::{Permission, TeamId, UserId};
 use crate::catalog::AppId;
-use crate::error::ErrorKind;
+use crate::kind::ErrorKind;
 use crate::notify::evaluate::{Delivery, NoticeKey};
 use crate::notify::rule::{RuleId, RuleType};
 

@@ -17,13 +17,13 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::connection::{Connection, ConnectionState};
+use crate::directory::Directory;
 use crate::event::{EventId, EventKind};
 use crate::limits;
 use crate::log::EventLog;
 use crate::notify::delivery::DeliveryLog;
 use crate::notify::error::NotifyError;
 use crate::notify::rule::{Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
-use crate::state::Directory;
 
 /// What a notice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -22,9 +22,9 @@ pub use rule::{
 };
 
 use crate::account::UserId;
+use crate::directory::Directory;
 use crate::engine::Engine;
 use crate::log::EventLog;
-use crate::state::Directory;
 
 /// The notification side of an engine: its rules and its delivery log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

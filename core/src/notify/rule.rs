@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Permission, TeamId, User, UserId};
 use crate::catalog::AppId;
+use crate::directory::Directory;
 use crate::notify::error::NotifyError;
-use crate::state::Directory;
 use crate::time::add_months;
 
 /// Identifies a rule; chosen by the host, unique within the rule set.
