@@ -22,11 +22,11 @@ use thiserror::Error;
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::event::{ActivityType, EventId};
+use crate::hash::Fnv;
 use crate::kind::ErrorKind;
 use crate::log::{Dictionary, EventLog, EventRef, NO_CODE};
 
-/// The largest page a query returns; larger requests are refused rather than silently cut.
-pub const MAX_PAGE_SIZE: usize = 1000;
+pub use crate::limits::MAX_PAGE_SIZE;
 
 const TYPES: usize = ActivityType::ALL.len();
 const CURSOR_VERSION: u8 = 1;
@@ -798,31 +798,6 @@ fn known<K: Clone + Eq + std::hash::Hash + AsRef<str>>(dictionary: &Dictionary<K
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// 64-bit FNV-1a: a stable, dependency-free hash for filter fingerprints and cursor checksums.
-/// It detects accidents and casual edits; it is not a secret-keyed signature.
-pub(crate) struct Fnv(pub(crate) u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    pub(crate) fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
-    }
-    pub(crate) fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// The keyset position a page stopped at, tied to its filter: (position, id, time) of the last

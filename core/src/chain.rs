@@ -79,8 +79,7 @@ use crate::log::{EventLog, EventRef};
 /// The chain's scheme: its seed `h_0` is the SHA-256 of these bytes.
 pub const CHAIN_SCHEME: &str = "connected-apps/x8/v1";
 
-/// Events per sealed block: the log keeps one checkpoint per block.
-pub const CHAIN_BLOCK: usize = 1_024;
+pub use crate::limits::CHAIN_BLOCK;
 
 /// A hash of the chain (SHA-256), written as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

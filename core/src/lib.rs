@@ -19,6 +19,7 @@ pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub(crate) mod hash;
 pub mod import;
 pub mod ingest;
 pub mod insights;

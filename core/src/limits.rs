@@ -25,10 +25,24 @@
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
-pub use crate::activity::MAX_PAGE_SIZE;
-pub use crate::chain::CHAIN_BLOCK;
-pub use crate::log::MAX_EVENTS;
-pub use crate::marketplace::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
+//! This module is a leaf of the layers: it imports nothing of the crate; the areas re-export
+//! their limits from here.
+
+/// The most events a log holds: positions are `u32`, and `u32::MAX` stays free as "none".
+pub const MAX_EVENTS: usize = u32::MAX as usize - 1;
+
+/// The largest page an activity query returns; larger requests are refused rather than silently
+/// cut.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Events per sealed hash-chain block: the log keeps one checkpoint per block.
+pub const CHAIN_BLOCK: usize = 1_024;
+
+/// Characters of a marketplace query that are read; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// Distinct marketplace query words that are used; the rest are ignored.
+pub const MAX_QUERY_TERMS: usize = 8;
 
 /// The largest event id the log accepts: ids above it are refused, so that the id of the next
 /// command (`newest + 1`) can always be allocated and no id is ever reused.

@@ -31,8 +31,7 @@ use crate::lifecycle::LifecycleError;
 pub(crate) const NO_CODE: u32 = u32::MAX;
 /// Set in a kind code when the event's payload is in the side table.
 const PAYLOAD: u8 = 0x80;
-/// The most events a log holds: positions are `u32`, and `u32::MAX` stays free as "none".
-pub const MAX_EVENTS: usize = u32::MAX as usize - 1;
+pub use crate::limits::MAX_EVENTS;
 
 /// The payload-free kinds, by activity type: what a row without a payload means.
 static PLAIN_KINDS: [Option<EventKind>; ActivityType::ALL.len()] = [
@@ -125,7 +124,7 @@ impl<K: Clone + Eq + Hash + AsRef<str>> Dictionary<K> {
         if let Some(code) = self.codes.get(key) {
             return *code;
         }
-        let mut print = crate::activity::Fnv(self.fingerprint());
+        let mut print = crate::hash::Fnv(self.fingerprint());
         print.bytes(key.as_ref().as_bytes());
         print.u64(u64::MAX);
         self.prints.push(print.finish());
@@ -140,7 +139,7 @@ impl<K: Clone + Eq + Hash + AsRef<str>> Dictionary<K> {
     /// The fingerprint of the first `len` entries, if there are that many.
     pub(crate) fn fingerprint_of(&self, len: usize) -> Option<u64> {
         match len.checked_sub(1) {
-            None => Some(crate::activity::Fnv::default().finish()),
+            None => Some(crate::hash::Fnv::default().finish()),
             Some(last) => self.prints.get(last).copied(),
         }
     }
@@ -315,7 +314,7 @@ impl Eq for EventLog {}
 /// Nanoseconds since the epoch of `at`, or the error of a time the log cannot hold (before
 /// 1677-09-21 or after 2262-04-11).
 pub(crate) fn nanos(at: DateTime<Utc>) -> Result<i64, LifecycleError> {
-    at.timestamp_nanos_opt().ok_or(LifecycleError::TimeOutOfRange(at))
+    crate::time::nanos(at).ok_or(LifecycleError::TimeOutOfRange(at))
 }
 
 impl EventLog {

@@ -1,8 +1,30 @@
-//! Time helpers: UTC days and calendar-month arithmetic.
+//! Time helpers (a leaf of the layers): UTC days, calendar-month arithmetic, and the ranges of the
+//! two integer clocks the columns use — nanoseconds (the event log) and microseconds (record
+//! insights, API usage, log columns for hosts).
 //!
 //! The core never reads the system clock; every function here is a pure function of its inputs.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+
+/// The largest microsecond timestamp the insights columns hold: 9999-12-31T23:59:59.999999Z.
+pub(crate) const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
+/// Microseconds in a UTC day.
+pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
+
+/// Microseconds since the epoch of `at` when it is within 1970-01-01..=9999-12-31, else `None`.
+#[must_use]
+pub(crate) fn micros(at: DateTime<Utc>) -> Option<i64> {
+    let micros = at.timestamp_micros();
+    (0..=MAX_MICROS).contains(&micros).then_some(micros)
+}
+
+/// Nanoseconds since the epoch of `at`, or `None` for a time the event log cannot hold (before
+/// 1677-09-21 or after 2262-04-11).
+#[must_use]
+pub(crate) fn nanos(at: DateTime<Utc>) -> Option<i64> {
+    at.timestamp_nanos_opt()
+}
 
 /// The UTC calendar day an instant falls on (R2: days are UTC days).
 #[must_use]

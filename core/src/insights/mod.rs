@@ -28,8 +28,7 @@ pub use view::{Grouping, InsightRow, InsightsQuery, InsightsSettings, RecordInsi
 pub use vocabulary::{RecordAction, RecordCell, RecordEvent, RecordEventColumns, RecordType, STANDARD_RECORD_TYPES};
 
 /// The latest timestamp accepted: the last microsecond of year 9999.
-pub(crate) const MAX_MICROS: i64 = 253_402_300_799_999_999;
-pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
+pub(crate) use crate::time::{DAY_MICROS, MAX_MICROS};
 
 /// Errors of record insights and API-usage history. Ingests are all or nothing: on any error,
 /// nothing of the batch is kept and what was ingested before is untouched.
@@ -218,12 +217,7 @@ impl InsightsError {
 
 /// Microseconds since the epoch of `at`, checked against 1970..=9999.
 pub(crate) fn checked_micros(row: usize, at: DateTime<Utc>) -> Result<i64, InsightsError> {
-    let micros = at.timestamp_micros();
-    if (0..=MAX_MICROS).contains(&micros) {
-        Ok(micros)
-    } else {
-        Err(InsightsError::TimestampOutOfRange { row, micros })
-    }
+    crate::time::micros(at).ok_or_else(|| InsightsError::TimestampOutOfRange { row, micros: at.timestamp_micros() })
 }
 
 /// Days since the epoch → calendar day.

@@ -33,10 +33,7 @@ use super::{Listing, Marketplace, PRIORITY_LANGUAGES};
 use crate::catalog::AppId;
 use crate::marketplace::error::MarketplaceError;
 
-/// Characters of a query that are read; the rest is ignored.
-pub const MAX_QUERY_CHARS: usize = 256;
-/// Distinct query words that are used; the rest are ignored.
-pub const MAX_QUERY_TERMS: usize = 8;
+pub use crate::limits::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 /// The page size when a query does not name one.
 pub const DEFAULT_LIMIT: usize = 20;
 

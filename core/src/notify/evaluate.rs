@@ -8,8 +8,7 @@
 //! going on at its settled instant, so live evaluation starts there instead of at the log's
 //! first event.
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,7 @@ use crate::catalog::AppId;
 use crate::connection::{Connection, ConnectionState};
 use crate::directory::Directory;
 use crate::event::{EventId, EventKind};
+use crate::hash::FastMap;
 use crate::limits;
 use crate::log::EventLog;
 use crate::notify::delivery::DeliveryLog;
@@ -291,39 +291,6 @@ enum Mode {
     /// Event notices, plus the latest due reminder of each ongoing disconnection (evaluate).
     CatchUp,
 }
-
-/// A fast, non-cryptographic hasher (Fx-style) for the evaluator's private maps: their keys
-/// come from the directory and the log, not from an adversary.
-#[derive(Default, Clone, Copy)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Rules by (type, app): each app some rule names gets a slot holding one list of rules per
 /// type, so one hash lookup per event finds every named match; the rules that cover all apps
