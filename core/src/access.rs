@@ -118,19 +118,13 @@ impl AppAccess {
 /// The required scopes of `app` that `granted` lacks, in declaration order.
 #[must_use]
 pub fn pending_scopes(app: &App, granted: &BTreeSet<String>) -> Vec<String> {
-    app.scopes
-        .iter()
-        .filter(|s| s.requirement == ScopeRequirement::Required && !granted.contains(&s.name))
-        .map(|s| s.name.clone())
-        .collect()
+    app.pending_scopes(granted)
 }
 
 /// Whether `connection` lacks a required scope of `app` (its current version).
 #[must_use]
 pub fn has_pending_scopes(app: &App, connection: &Connection) -> bool {
-    app.scopes
-        .iter()
-        .any(|s| s.requirement == ScopeRequirement::Required && !connection.granted_scopes.contains(&s.name))
+    app.has_pending_scopes(&connection.granted_scopes)
 }
 
 /// The upgrades `account` needs to meet every requirement in `needs` (merged per hub, by hub).

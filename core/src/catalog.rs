@@ -131,6 +131,23 @@ pub fn is_scope_name(name: &str) -> bool {
 }
 
 impl App {
+    /// The required scopes that `granted` lacks, in declaration order: what reauthenticating
+    /// grants by default (I8), and what an install without consented scopes grants.
+    #[must_use]
+    pub fn pending_scopes(&self, granted: &BTreeSet<String>) -> Vec<String> {
+        self.scopes
+            .iter()
+            .filter(|s| s.requirement == ScopeRequirement::Required && !granted.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// Whether `granted` lacks a required scope of this app (an update is available).
+    #[must_use]
+    pub fn has_pending_scopes(&self, granted: &BTreeSet<String>) -> bool {
+        self.scopes.iter().any(|s| s.requirement == ScopeRequirement::Required && !granted.contains(&s.name))
+    }
+
     /// Checks the entry: non-empty id, name and provider; well-formed, unique scope names;
     /// features naming only declared scopes.
     ///

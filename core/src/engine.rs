@@ -190,7 +190,7 @@ impl Engine {
                 let granted = self.state.connection(&key).map(|c| c.granted_scopes.clone()).unwrap_or_default();
                 let scopes = match scopes {
                     Some(s) => s,
-                    None => crate::access::pending_scopes(app, &granted).into_iter().collect(),
+                    None => app.pending_scopes(&granted).into_iter().collect(),
                 };
                 (user, EventKind::Reauthenticated { scopes, expires_at })
             }

@@ -357,7 +357,7 @@ pub fn connections_home(
         };
         let status = (app.reports_status && app.level != AppLevel::MultiAccount).then(|| own.state_at(now));
         // A new app version asking for scopes never granted is an update to take (O3, H5).
-        let update_available = own.update_available || crate::access::has_pending_scopes(state.current_app(app), own);
+        let update_available = own.update_available || state.current_app(app).has_pending_scopes(&own.granted_scopes);
         if app.level != AppLevel::MultiAccount {
             needs_attention.extend(attention(app, own, now));
             summary.total += 1;
@@ -449,7 +449,7 @@ pub fn app_overview(
             sync_settings: c.sync_settings.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             last_activity_at: c.last_activity_at,
             expires_at: c.expires_at,
-            update_available: c.update_available || crate::access::has_pending_scopes(entry, c),
+            update_available: c.update_available || entry.has_pending_scopes(&c.granted_scopes),
         })
         .collect();
     Ok(AppOverview { app: entry.clone(), status, connections, alerts, log: app_log(engine, app, filter) })

@@ -17,6 +17,7 @@ mod import;
 mod ingest;
 mod insights;
 mod insights_usage;
+mod layers;
 mod lifecycle;
 mod marketplace;
 mod marketplace_reference;
