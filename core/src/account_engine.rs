@@ -27,13 +27,16 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::activity::{ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, MAX_PAGE_SIZE};
 use crate::catalog::AppId;
+use crate::command::{Actor, Command, Outcome};
 use crate::directory::Directory;
 use crate::engine::Engine;
 use crate::error::{Error, SnapshotError};
 use crate::event::Event;
 use crate::ingest::{NO_USER, type_code};
 use crate::log::{EventLog, EventRef};
+use crate::marketplace::{Marketplace, MarketplaceError};
 use crate::views::AppLogFilter;
+use chrono::{DateTime, Utc};
 
 /// The engine of one account and the activity-log index over its log, kept in sync lazily.
 #[derive(Debug, Clone)]
@@ -293,6 +296,32 @@ impl AccountEngine {
     pub fn from_json(text: &str) -> Result<Self, Error> {
         Engine::from_json(text).map(Self::from_engine)
     }
+}
+
+/// Starts connecting `app` from the workflow editor (W2), through the marketplace (a feature)
+/// and the engine's install command: it answers with the crate-wide [`Error`], so it sits in the
+/// top layer.
+/// Connecting `app` from the workflow editor (W2): the listing must offer workflow
+/// actions and the app be known to the account's directory; then it is an ordinary install by
+/// `user` granting the required scopes (I1–I4), or an install request when the user may not
+/// install (I2).
+///
+/// # Errors
+/// [`MarketplaceError::UnknownListing`], [`MarketplaceError::NoWorkflowActions`], or the
+/// install's [`crate::LifecycleError`]; nothing changes on error.
+pub fn connect_from_workflow(
+    engine: &mut Engine,
+    marketplace: &Marketplace,
+    app: &AppId,
+    user: &UserId,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Error> {
+    let listing = marketplace.listing(app).ok_or_else(|| MarketplaceError::UnknownListing(app.clone()))?;
+    if listing.workflow_actions.is_empty() {
+        return Err(MarketplaceError::NoWorkflowActions(app.clone()).into());
+    }
+    let install = Command::Install { app: app.clone(), scopes: None, expires_at: None, request_admin: None };
+    Ok(engine.execute(&Actor::User(user.clone()), install, now)?)
 }
 
 #[cfg(test)]

@@ -70,10 +70,8 @@ use thiserror::Error;
 
 use crate::account::HubTier;
 use crate::catalog::{Feature, ScopeDecl};
-use crate::engine::Engine;
 use crate::event::{Event, EventId, EventKind};
 use crate::kind::ErrorKind;
-use crate::lifecycle::LifecycleError;
 use crate::log::{EventLog, EventRef};
 
 /// The chain's scheme: its seed `h_0` is the SHA-256 of these bytes.
@@ -518,22 +516,27 @@ impl EventLog {
     }
 }
 
-/// Checks a snapshot's chain against its events, before they are replayed: the chain they give,
-/// to adopt once they are logged.
+/// Checks a snapshot's chain document: its scheme and block.
 ///
 /// # Errors
-/// [`ChainError`] where the chain breaks or for a chain of another scheme or block;
-/// [`LifecycleError::TimeOutOfRange`] for an event the log could not hold.
-pub(crate) fn check_snapshot(events: &[Event], doc: &ChainDoc) -> Result<Sealed, crate::error::Error> {
+/// [`ChainError`] for a chain of another scheme or block.
+pub(crate) fn check_snapshot_doc(doc: &ChainDoc) -> Result<(), ChainError> {
     if doc.scheme != CHAIN_SCHEME {
-        return Err(ChainError::UnknownScheme(doc.scheme.clone()).into());
+        return Err(ChainError::UnknownScheme(doc.scheme.clone()));
     }
     if doc.block != CHAIN_BLOCK as u64 {
-        return Err(ChainError::UnsupportedBlock(doc.block).into());
+        return Err(ChainError::UnsupportedBlock(doc.block));
     }
-    if let Some(event) = events.iter().find(|e| e.at.timestamp_nanos_opt().is_none()) {
-        return Err(LifecycleError::TimeOutOfRange(event.at).into());
-    }
+    Ok(())
+}
+
+/// Checks a snapshot's chain against its events (each within the log's time range, see
+/// [`check_snapshot_doc`] and [`crate::snapshot`]), before they are replayed: the chain they
+/// give, to adopt once they are logged.
+///
+/// # Errors
+/// [`ChainError`] where the chain breaks.
+pub(crate) fn check_snapshot_events(events: &[Event], doc: &ChainDoc) -> Result<Sealed, ChainError> {
     let fresh = compute(events.len(), |p| {
         let event = events.get(p)?;
         Some((EventRef::from(event), event.at.timestamp_nanos_opt()?))
@@ -541,25 +544,6 @@ pub(crate) fn check_snapshot(events: &[Event], doc: &ChainDoc) -> Result<Sealed,
     let held = Sealed { checkpoints: doc.checkpoints.clone(), head: Some((events.len(), doc.head)) };
     first_break(&fresh, &held, true, events.len(), |p| events.get(p).map(|e| e.id))?;
     Ok(fresh)
-}
-
-impl Engine {
-    /// Recomputes the log's hash chain and compares it with what the log holds (X8); returns
-    /// the head, which a host may keep elsewhere to check later snapshots against.
-    ///
-    /// # Errors
-    /// [`ChainError::Broken`] naming the first block that differs, by the ids and positions of
-    /// its first and last events (the chain is checked per block of [`CHAIN_BLOCK`] events, so
-    /// a break is located to its block), or [`ChainError::Truncated`].
-    pub fn verify(&self) -> Result<ChainHash, ChainError> {
-        self.events.verify_chain()
-    }
-
-    /// The head of the log's hash chain (X8), without re-checking sealed blocks.
-    #[must_use]
-    pub fn chain_head(&self) -> ChainHash {
-        self.events.chain_head()
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::account::{Permission, UserId};
 use crate::catalog::{App, AppId, AppLevel};
+use crate::chain::{ChainError, ChainHash};
 use crate::command::{Actor, Command, InstallRequest, Outcome};
 use crate::connection::{ConnectionKey, ConnectionState};
 use crate::directory::Directory;
@@ -423,4 +424,23 @@ fn consented_scopes(app: &App, requested: Option<BTreeSet<String>>) -> Result<BT
         return Err(LifecycleError::MissingRequiredScope { app: app.id.clone(), scope: missing.to_owned() });
     }
     Ok(requested)
+}
+
+impl Engine {
+    /// Recomputes the log's hash chain and compares it with what the log holds (X8); returns
+    /// the head, which a host may keep elsewhere to check later snapshots against.
+    ///
+    /// # Errors
+    /// [`ChainError::Broken`] naming the first block that differs, by the ids and positions of
+    /// its first and last events (the chain is checked per block of [`CHAIN_BLOCK`](crate::limits::CHAIN_BLOCK) events, so
+    /// a break is located to its block), or [`ChainError::Truncated`].
+    pub fn verify(&self) -> Result<ChainHash, ChainError> {
+        self.events.verify_chain()
+    }
+
+    /// The head of the log's hash chain (X8), without re-checking sealed blocks.
+    #[must_use]
+    pub fn chain_head(&self) -> ChainHash {
+        self.events.chain_head()
+    }
 }

@@ -513,6 +513,12 @@ mod tests {
     use crate::directory::Directory;
     use chrono::TimeZone;
 
+    #[test]
+    fn the_ingestible_types_are_the_log_kinds_without_payload() {
+        let plain: Vec<ActivityType> = ActivityType::ALL.into_iter().filter(|t| plain_kind(*t).is_some()).collect();
+        assert_eq!(plain, INGESTIBLE_TYPES);
+    }
+
     fn engine() -> Engine {
         let account = Account {
             id: "1".into(),

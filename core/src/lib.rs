@@ -37,7 +37,7 @@ pub mod views;
 pub use access::AccessError;
 pub use access::{Access, AppAccess, FeatureAccess, ScopeAccess, Upgrade};
 pub use account::{Account, Hub, HubTier, Permission, Team, TeamId, Tier, User, UserId};
-pub use account_engine::{AccountEngine, AppLogColumns, IndexedLog};
+pub use account_engine::{AccountEngine, AppLogColumns, IndexedLog, connect_from_workflow};
 pub use activity::{
     ActivityError, ActivityFacets, ActivityFilter, ActivityIndex, ActivityPage, FacetCount, MAX_PAGE_SIZE,
 };
@@ -66,7 +66,7 @@ pub use marketplace::MarketplaceError;
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,
-    SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, connect_from_workflow, workflow_actions,
+    SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, workflow_actions,
 };
 pub use notify::{
     Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,

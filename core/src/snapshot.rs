@@ -19,6 +19,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Event;
 use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 
 /// The snapshot format version this library writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -110,7 +111,16 @@ impl Engine {
         if doc.version != SNAPSHOT_VERSION {
             return Err(SnapshotError::UnsupportedVersion(doc.version).into());
         }
-        let chain = doc.chain.as_ref().map(|chain| crate::chain::check_snapshot(&doc.events, chain)).transpose()?;
+        let chain = match &doc.chain {
+            Some(chain) => {
+                crate::chain::check_snapshot_doc(chain)?;
+                if let Some(event) = doc.events.iter().find(|e| crate::time::nanos(e.at).is_none()) {
+                    return Err(LifecycleError::TimeOutOfRange(event.at).into());
+                }
+                Some(crate::chain::check_snapshot_events(&doc.events, chain)?)
+            }
+            None => None,
+        };
         let mut directory = Directory::new(doc.account)?;
         for user in doc.users {
             directory.add_user(user)?;

@@ -23,7 +23,7 @@ pub use error::MarketplaceError;
 pub use install::{InstallPermission, InstallVerdict, Recommendation};
 pub use learning::{LearningItem, LearningKind, LearningLibrary, LearningSection, LearningTopic};
 pub use search::{Filters, MAX_QUERY_CHARS, MAX_QUERY_TERMS, PricingFilter, SearchHit, SearchQuery, SearchResults};
-pub use workflows::{WorkflowActionGroup, WorkflowAppHit, connect_from_workflow, workflow_actions};
+pub use workflows::{WorkflowActionGroup, WorkflowAppHit, workflow_actions};
 
 /// What the account and the app need before installing (M1).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

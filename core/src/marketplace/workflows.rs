@@ -7,7 +7,7 @@
 //! - Groups are ordered by app name (folded), then app id; actions keep the app's order. The
 //!   actions are those of the app's current version.
 //! - From the editor, [`Marketplace::workflow_search`] searches certified listings that offer
-//!   workflow actions, each with its install verdict, and [`connect_from_workflow`] starts the
+//!   workflow actions, each with its install verdict, and [`connect_from_workflow`](crate::account_engine::connect_from_workflow) starts the
 //!   install with the same checks as anywhere else (I1–I4).
 
 use std::collections::BTreeSet;
@@ -21,11 +21,9 @@ use super::install::InstallVerdict;
 use super::search::{SearchHit, SearchQuery};
 use crate::account::UserId;
 use crate::catalog::{AppId, WorkflowAction};
-use crate::command::{Actor, Command, Outcome};
+
 use crate::connection::ConnectionState;
 use crate::directory::Directory;
-use crate::engine::Engine;
-use crate::error::Error;
 use crate::marketplace::error::MarketplaceError;
 use crate::state::State;
 
@@ -96,27 +94,4 @@ impl Marketplace {
             .map(|hit| Ok(WorkflowAppHit { verdict: self.install_verdict(directory, state, &hit.app, user)?, hit }))
             .collect()
     }
-}
-
-/// Starts connecting `app` from the workflow editor (W2): the listing must offer workflow
-/// actions and the app be known to the account's directory; then it is an ordinary install by
-/// `user` granting the required scopes (I1–I4), or an install request when the user may not
-/// install (I2).
-///
-/// # Errors
-/// [`MarketplaceError::UnknownListing`], [`MarketplaceError::NoWorkflowActions`], or the
-/// install's [`crate::LifecycleError`]; nothing changes on error.
-pub fn connect_from_workflow(
-    engine: &mut Engine,
-    marketplace: &Marketplace,
-    app: &AppId,
-    user: &UserId,
-    now: DateTime<Utc>,
-) -> Result<Outcome, Error> {
-    let listing = marketplace.listing(app).ok_or_else(|| MarketplaceError::UnknownListing(app.clone()))?;
-    if listing.workflow_actions.is_empty() {
-        return Err(MarketplaceError::NoWorkflowActions(app.clone()).into());
-    }
-    let install = Command::Install { app: app.clone(), scopes: None, expires_at: None, request_admin: None };
-    Ok(engine.execute(&Actor::User(user.clone()), install, now)?)
 }

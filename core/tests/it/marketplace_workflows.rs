@@ -5,7 +5,7 @@ use crate::common;
 
 use crate::common::{account, t, user};
 use chrono::{DateTime, Utc};
-use connected_apps::marketplace::workflows::connect_from_workflow;
+use connected_apps::connect_from_workflow;
 use connected_apps::marketplace::{DataPrivacy, Requirements, Resources, SupportedBy};
 use connected_apps::{
     Actor, App, AppLevel, Command, Directory, Engine, Error, ErrorKind, InstallPermission, LearningItem, LearningKind,
