@@ -5,14 +5,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::{HubTier, id_conversions};
-use crate::directory::DirectoryError;
+use crate::account::HubTier;
+use crate::directory::error::DirectoryError;
 
-/// Identifies an app.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AppId(pub String);
-id_conversions!(AppId);
+pub use crate::ids::AppId;
 
 /// At which level an app connects (C1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

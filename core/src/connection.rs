@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
-use crate::event::ConnectionErrorInfo;
+
+/// Error details reported for a connection (C3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionErrorInfo {
+    /// Machine-readable error code.
+    pub code: String,
+    /// Message for humans.
+    pub message: String,
+    /// Steps that resolve the error.
+    #[serde(default)]
+    pub resolution_steps: Vec<String>,
+}
 
 /// Identifies a connection: the app, and for user-level apps the user who connected it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -10,29 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::catalog::{AppId, Feature, ScopeDecl};
 
-/// A stable event id, unique within a log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EventId(pub u64);
+pub use crate::ids::EventId;
 
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// Error details reported for a connection (C3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectionErrorInfo {
-    /// Machine-readable error code.
-    pub code: String,
-    /// Message for humans.
-    pub message: String,
-    /// Steps that resolve the error.
-    #[serde(default)]
-    pub resolution_steps: Vec<String>,
-}
+pub use crate::connection::ConnectionErrorInfo;
 
 /// What happened. The variants are the activity types of the log (L1), plus app activity
 /// (last-activity updates) and update availability, which change state without being user-facing

@@ -16,7 +16,7 @@ use crate::time::add_months;
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RuleId(pub String);
-crate::account::id_conversions!(RuleId);
+crate::ids::id_conversions!(RuleId);
 
 /// What a rule watches (N1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
