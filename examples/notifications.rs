@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::notify::{NoticeKey, Trigger};
-use connected_apps::{AppId, Channel, Delivery, Engine, Frequency, Recipients, Rule, RuleApps, RuleType, UserId};
+use connected_apps::{AppId, Channel, Delivery, Frequency, Recipients, Rule, RuleApps, RuleType, UserId};
 
 fn sample_rules(engine: &Engine) -> Vec<Rule> {
     let directory = engine.directory();

@@ -64,13 +64,22 @@ impl AccountEngine {
         catching_panics(|| f(inner.sync_activity()?))
     }
 
-    /// Runs `f` on the core account engine under the lock (snapshots).
+    /// Runs `f` on the core account engine under the lock (snapshots, notification state).
     pub(crate) fn read_core<T>(
         &self,
         f: impl FnOnce(&Core) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {
         let inner = self.lock();
         catching_panics(|| f(&inner))
+    }
+
+    /// Runs a change of the core account engine under the lock (notification state).
+    pub(crate) fn write_core<T>(
+        &self,
+        f: impl FnOnce(&mut Core) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let mut inner = self.lock();
+        catching_panics(|| f(&mut inner))
     }
 }
 

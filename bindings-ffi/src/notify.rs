@@ -141,37 +141,37 @@ pub struct DeliveryLogView {
 impl AccountEngine {
     /// Creates a rule (super admins and users with App Marketplace Access may).
     pub fn create_rule(&self, actor: UserId, rule: Rule, now: Timestamp) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| Ok(engine.create_rule(&actor, rule, now)?))
+        self.write_core(|engine| Ok(engine.create_rule(&actor, rule, now)?))
     }
 
     /// Replaces a rule (super admins only, N3).
     pub fn edit_rule(&self, actor: UserId, rule: Rule, now: Timestamp) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| Ok(engine.edit_rule(&actor, rule, now)?))
+        self.write_core(|engine| Ok(engine.edit_rule(&actor, rule, now)?))
     }
 
     /// Deletes a rule (super admins only, N3).
     pub fn delete_rule(&self, actor: UserId, rule: RuleId, now: Timestamp) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| Ok(engine.delete_rule(&actor, &rule, now)?))
+        self.write_core(|engine| Ok(engine.delete_rule(&actor, &rule, now)?))
     }
 
     /// The rules in force, by id.
     pub fn rules(&self) -> Result<Vec<Rule>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.notification_rules().rules().cloned().collect()))
+        self.read_core(|engine| Ok(engine.notification_rules().rules().cloned().collect()))
     }
 
     /// A rule by id.
     pub fn rule(&self, id: RuleId) -> Result<Option<Rule>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.notification_rules().rule(&id).cloned()))
+        self.read_core(|engine| Ok(engine.notification_rules().rule(&id).cloned()))
     }
 
     /// The rules in force with the instant each took its current form.
     pub fn active_rules(&self) -> Result<Vec<ActiveRule>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.notification_rules().active().cloned().collect()))
+        self.read_core(|engine| Ok(engine.notification_rules().active().cloned().collect()))
     }
 
     /// The rules' change log, oldest first.
     pub fn rule_events(&self) -> Result<Vec<RuleEvent>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.notification_rules().events().to_vec()))
+        self.read_core(|engine| Ok(engine.notification_rules().events().to_vec()))
     }
 
     /// The people `recipients` resolves to now, by id, each once (teams expanded to their active
@@ -183,19 +183,19 @@ impl AccountEngine {
     /// The deliveries due at `now` that the delivery log has not seen (N4). Evaluating twice
     /// yields the same; record them once sent.
     pub fn due_notifications(&self, now: Timestamp) -> Result<Vec<Delivery>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.due_notifications(now)))
+        self.read_core(|engine| Ok(engine.due_notifications(now)))
     }
 
     /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
     /// deliveries the engine produces at `now` (the instant they were evaluated at) are accepted.
     pub fn record_deliveries(&self, deliveries: Vec<Delivery>, now: Timestamp) -> Result<Count, ConnectedAppsError> {
-        self.write(|engine| Ok(engine.record_deliveries(&deliveries, now)?))
+        self.write_core(|engine| Ok(engine.record_deliveries(&deliveries, now)?))
     }
 
     /// Settles the delivery log before `before` (never past the newest event): earlier notices
     /// count as handled and are forgotten, which bounds the log's size.
     pub fn settle_deliveries(&self, before: Timestamp) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| {
+        self.write_core(|engine| {
             engine.settle_deliveries(before);
             Ok(())
         })
@@ -203,7 +203,7 @@ impl AccountEngine {
 
     /// What the delivery log holds.
     pub fn delivery_log(&self) -> Result<DeliveryLogView, ConnectedAppsError> {
-        self.read(|engine| {
+        self.read_core(|engine| {
             let log = engine.delivery_log();
             Ok(DeliveryLogView {
                 settled_before: log.settled_before(),

@@ -122,53 +122,53 @@ fn deliveries_out(deliveries: Vec<Delivery>) -> Vec<PyDelivery> {
 impl PyEngine {
     /// The rules in force, by id.
     fn notification_rules(&self, py: Python<'_>) -> PyResult<Vec<PyRule>> {
-        self.read(py, |e| e.notification_rules().rules().cloned().map(PyRule).collect())
+        self.read_account(py, |e| e.notification_rules().rules().cloned().map(PyRule).collect())
     }
 
     /// The rules' change log (who created, edited or deleted which rule, when), as dicts.
     fn rule_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let changes = self.read(py, |e| e.notification_rules().events().to_vec())?;
+        let changes = self.read_account(py, |e| e.notification_rules().events().to_vec())?;
         to_py(py, &changes)
     }
 
     /// Creates a rule (a `Rule` or a dict); super admins and users with App Marketplace Access may.
     fn create_rule(&self, py: Python<'_>, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
         let rule = PyRule::from_any(rule)?;
-        self.write(py, |e| e.create_rule(&UserId(actor), rule, now.0))?.or_raise()
+        self.write_account(py, |e| e.create_rule(&UserId(actor), rule, now.0))?.or_raise()
     }
 
     /// Replaces the rule with the same id; super admins only (N3).
     fn edit_rule(&self, py: Python<'_>, actor: String, rule: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
         let rule = PyRule::from_any(rule)?;
-        self.write(py, |e| e.edit_rule(&UserId(actor), rule, now.0))?.or_raise()
+        self.write_account(py, |e| e.edit_rule(&UserId(actor), rule, now.0))?.or_raise()
     }
 
     /// Deletes a rule; super admins only (N3).
     fn delete_rule(&self, py: Python<'_>, actor: String, rule: String, now: Instant) -> PyResult<()> {
-        self.write(py, |e| e.delete_rule(&UserId(actor), &RuleId(rule), now.0))?.or_raise()
+        self.write_account(py, |e| e.delete_rule(&UserId(actor), &RuleId(rule), now.0))?.or_raise()
     }
 
     /// The deliveries due at `now` that the delivery log has not seen (N4); changes nothing.
     fn due_notifications(&self, py: Python<'_>, now: Instant) -> PyResult<Vec<PyDelivery>> {
-        self.read(py, |e| deliveries_out(e.due_notifications(now.0)))
+        self.read_account(py, |e| deliveries_out(e.due_notifications(now.0)))
     }
 
     /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
     /// deliveries the engine produces at `now` (the instant they were evaluated at) are accepted.
     fn record_deliveries(&self, py: Python<'_>, deliveries: &Bound<'_, PyAny>, now: Instant) -> PyResult<usize> {
         let deliveries = deliveries_in(deliveries)?;
-        self.write(py, |e| e.record_deliveries(&deliveries, now.0))?.or_raise()
+        self.write_account(py, |e| e.record_deliveries(&deliveries, now.0))?.or_raise()
     }
 
     /// Forgets the notices due before `before` (counted as handled), bounding the delivery log;
     /// never settles past the newest event.
     fn settle_deliveries(&self, py: Python<'_>, before: Instant) -> PyResult<()> {
-        self.write(py, |e| e.settle_deliveries(before.0))
+        self.write_account(py, |e| e.settle_deliveries(before.0))
     }
 
     /// The delivery log, as a dict.
     fn delivery_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let log = self.read(py, |e| e.delivery_log().clone())?;
+        let log = self.read_account(py, |e| e.delivery_log().clone())?;
         to_py(py, &log)
     }
 

@@ -16,9 +16,11 @@
 //! [`AccountEngine::sync_activity`] and queries the [`IndexedLog`] it returns. Both paths give
 //! the same answers.
 //!
-//! Notification rules and deliveries stay inside [`Engine`] (they are part of its snapshot and of
-//! the commands that read them); [`AccountEngine::to_json`] is the engine's snapshot, byte for
-//! byte.
+//! # Notification state
+//! The account engine owns the notification rules and the delivery log ([`Notifications`]) beside
+//! the [`Engine`], and saves them in its snapshot ([`AccountEngine::to_json`]: the same JSON the
+//! engine wrote when it held them, so saved snapshots restore unchanged). The engine's own
+//! methods are reached through `Deref` (`account.execute(..)`, `account.events()`).
 
 use std::collections::HashMap;
 
@@ -33,8 +35,11 @@ use crate::engine::Engine;
 use crate::error::{Error, SnapshotError};
 use crate::event::Event;
 use crate::ingest::{NO_USER, type_code};
+use crate::lifecycle::LifecycleError;
 use crate::log::{EventLog, EventRef};
 use crate::marketplace::{Marketplace, MarketplaceError};
+use crate::notify::{Delivery, DeliveryLog, NotificationRules, Notifications, NotifyError, Rule, RuleId};
+use crate::snapshot::events_from_ndjson;
 use crate::views::AppLogFilter;
 use chrono::{DateTime, Utc};
 
@@ -42,6 +47,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub struct AccountEngine {
     engine: Engine,
+    /// Notification rules and delivery log (N1–N4), saved in the snapshot.
+    notifications: Notifications,
     /// A cache of the log: brought up to date by the queries, never changed otherwise.
     index: ActivityIndex,
 }
@@ -197,10 +204,10 @@ impl AccountEngine {
     /// Wraps `engine`; its log is indexed by the first query.
     #[must_use]
     pub fn from_engine(engine: Engine) -> Self {
-        Self { engine, index: ActivityIndex::new() }
+        Self { engine, notifications: Notifications::default(), index: ActivityIndex::new() }
     }
 
-    /// The engine (directory, log, state, notifications).
+    /// The engine (directory, log, state).
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -211,7 +218,7 @@ impl AccountEngine {
         &mut self.engine
     }
 
-    /// The engine, without the index.
+    /// The engine, without the index and the notification state.
     #[must_use]
     pub fn into_engine(self) -> Engine {
         self.engine
@@ -280,21 +287,229 @@ impl AccountEngine {
         self.sync_activity()?.app_log_columns(app, filter)
     }
 
-    /// The engine's snapshot ([`Engine::to_json`]), byte for byte; the index is not saved.
+    /// The snapshot: the directory, the log and its hash chain, and the notification state, as
+    /// pretty-printed JSON; the index is not saved.
     ///
     /// # Errors
-    /// As [`Engine::to_json`].
+    /// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
     pub fn to_json(&self) -> Result<String, SnapshotError> {
-        self.engine.to_json()
+        crate::snapshot::write(&self.engine, &self.notifications)
     }
 
-    /// Restores [`Self::to_json`]'s output (or any engine snapshot), validating it as
-    /// [`Engine::from_json`] does; the index is rebuilt by the first query.
+    /// Restores [`Self::to_json`]'s output (or [`Engine::to_json`]'s), validating every entry,
+    /// event, rule change and delivery; the index is rebuilt by the first query.
     ///
     /// # Errors
-    /// As [`Engine::from_json`].
+    /// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
+    /// unsupported version; [`crate::ChainError`] for a hash chain that does not match the
+    /// events; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid contents;
+    /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
+    /// not have written ([`crate::notify::DeliveryLog::restore`]).
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        Engine::from_json(text).map(Self::from_engine)
+        let (engine, notifications) = read_snapshot(text)?;
+        Ok(Self { engine, notifications, index: ActivityIndex::new() })
+    }
+
+    /// The notification state: rules and delivery log.
+    #[must_use]
+    pub fn notifications(&self) -> &Notifications {
+        &self.notifications
+    }
+
+    /// The notification rules and their change log.
+    #[must_use]
+    pub fn notification_rules(&self) -> &NotificationRules {
+        self.notifications.rules()
+    }
+
+    /// What was already delivered.
+    #[must_use]
+    pub fn delivery_log(&self) -> &DeliveryLog {
+        self.notifications.deliveries()
+    }
+
+    /// Creates a rule: see [`NotificationRules::create`] (super admins and users with App
+    /// Marketplace Access may).
+    ///
+    /// # Errors
+    /// A [`NotifyError`]; nothing changes.
+    pub fn create_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
+        self.notifications.create_rule(self.engine.directory(), actor, rule, now)
+    }
+
+    /// Edits a rule: see [`NotificationRules::edit`] (super admins only).
+    ///
+    /// # Errors
+    /// A [`NotifyError`]; nothing changes.
+    pub fn edit_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
+        self.notifications.edit_rule(self.engine.directory(), actor, rule, now)
+    }
+
+    /// Deletes a rule: see [`NotificationRules::delete`] (super admins only).
+    ///
+    /// # Errors
+    /// A [`NotifyError`]; nothing changes.
+    pub fn delete_rule(&mut self, actor: &UserId, rule: &RuleId, now: DateTime<Utc>) -> Result<(), NotifyError> {
+        self.notifications.delete_rule(self.engine.directory(), actor, rule, now)
+    }
+
+    /// The deliveries due at `now` that the delivery log has not seen: see [`evaluate`].
+    ///
+    /// # Example
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use connected_apps::{Account, AccountEngine, App, AppLevel, Directory, Distribution, User};
+    /// # let mut directory = Directory::new(Account {
+    /// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
+    /// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
+    /// # })?;
+    /// # for (id, super_admin) in [("ada", true), ("bob", false)] {
+    /// #     directory.add_user(User {
+    /// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
+    /// #         permissions: Default::default(), platform_user_id: None,
+    /// #     })?;
+    /// # }
+    /// # directory.add_app(App {
+    /// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
+    /// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
+    /// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
+    /// # })?;
+    /// # let mut engine = AccountEngine::new(directory);
+    /// use chrono::Duration;
+    /// use connected_apps::{
+    ///     Actor, Channel, Command, EventId, Frequency, Recipients, Rule, RuleApps, RuleType, Trigger,
+    /// };
+    ///
+    /// let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
+    /// let rule = Rule {
+    ///     id: "zoom-down".into(),
+    ///     name: "Zoom disconnected".into(),
+    ///     rule_type: RuleType::AppDisconnected,
+    ///     apps: RuleApps::Only(["zoom".into()].into()),
+    ///     recipients: Recipients::SuperAdmins,
+    ///     channels: [Channel::Email].into(),
+    ///     frequency: Some(Frequency::Daily),
+    ///     notify_recovered: false,
+    /// };
+    /// engine.create_rule(&"ada".into(), rule, t0)?;
+    /// let ada = Actor::User("ada".into());
+    /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
+    /// engine.execute(&ada, install, t0)?; // event 1
+    /// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, t0)?; // event 2
+    ///
+    /// // The disconnect is due to the super admin, by e-mail (N1, N4) ...
+    /// let due = engine.due_notifications(t0 + Duration::minutes(5));
+    /// let first = due.first().ok_or("one delivery")?;
+    /// assert_eq!(due.len(), 1);
+    /// assert_eq!((first.trigger, first.recipient.as_str()), (Trigger::Disconnected { event: EventId(2) }, "ada"));
+    /// // ... and once recorded as sent, it is not due again.
+    /// assert_eq!(engine.record_deliveries(&due, t0 + Duration::minutes(5))?, 1);
+    /// assert!(engine.due_notifications(t0 + Duration::minutes(5)).is_empty());
+    ///
+    /// // A day later the app is still disconnected: the first daily reminder is due (N2).
+    /// let due = engine.due_notifications(t0 + Duration::days(1));
+    /// assert_eq!(due.first().map(|d| d.trigger), Some(Trigger::Reminder { disconnected: EventId(2), n: 1 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn due_notifications(&self, now: DateTime<Utc>) -> Vec<Delivery> {
+        self.notifications.due(self.engine.directory(), self.engine.events(), now)
+    }
+
+    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
+    /// deliveries the engine produces at `now` are accepted: pass the `now` they were evaluated
+    /// at (see [`DeliveryLog::record`]).
+    ///
+    /// # Errors
+    /// [`NotifyError::NotDue`] naming the first refused delivery; nothing changes.
+    pub fn record_deliveries(&mut self, deliveries: &[Delivery], now: DateTime<Utc>) -> Result<usize, NotifyError> {
+        self.notifications.record(self.engine.directory(), self.engine.events(), deliveries, now)
+    }
+
+    /// Settles the delivery log before `before` over the engine's log (never past its newest
+    /// event): see [`DeliveryLog::settle`].
+    pub fn settle_deliveries(&mut self, before: DateTime<Utc>) {
+        self.notifications.settle(self.engine.directory(), self.engine.events(), before);
+    }
+}
+
+impl std::ops::Deref for AccountEngine {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl std::ops::DerefMut for AccountEngine {
+    /// The engine, to change (as [`AccountEngine::engine_mut`]); the index catches up on the
+    /// next query.
+    fn deref_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
+/// Reads a snapshot ([`crate::snapshot`]): the engine and its notification state, validating every entry and
+/// event. Timestamps may carry any UTC offset; they are normalised to UTC.
+///
+/// # Errors
+/// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
+/// unsupported version; [`crate::ChainError`] for a hash chain that does not match the
+/// events; [`crate::DirectoryError`] or [`LifecycleError`] for invalid contents;
+/// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
+/// not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts are recomputed
+/// from the events).
+fn read_snapshot(text: &str) -> Result<(Engine, Notifications), Error> {
+    let doc = crate::snapshot::parse(text)?;
+    let chain = match &doc.chain {
+        Some(chain) => {
+            crate::chain::check_snapshot_doc(chain)?;
+            if let Some(event) = doc.events.iter().find(|e| crate::time::nanos(e.at).is_none()) {
+                return Err(LifecycleError::TimeOutOfRange(event.at).into());
+            }
+            Some(crate::chain::check_snapshot_events(&doc.events, chain)?)
+        }
+        None => None,
+    };
+    let mut directory = Directory::new(doc.account)?;
+    for user in doc.users {
+        directory.add_user(user)?;
+    }
+    for team in doc.teams {
+        directory.add_team(team)?;
+    }
+    for app in doc.apps {
+        directory.add_app(app)?;
+    }
+    let mut engine = Engine::new(directory);
+    engine.append_all(doc.events).map_err(|(_, e)| e)?;
+    if let Some(chain) = chain {
+        engine.events.adopt_chain(chain);
+    }
+    let notifications =
+        Notifications::restore(engine.directory(), engine.events(), doc.notification_rules, doc.deliveries)?;
+    Ok((engine, notifications))
+}
+
+impl Engine {
+    /// Rebuilds an engine from a snapshot ([`Engine::to_json`]'s or
+    /// [`crate::AccountEngine::to_json`]'s output), validating every entry and event, and the
+    /// notification state, which an engine does not keep: restore with
+    /// [`crate::AccountEngine::from_json`] to keep it.
+    ///
+    /// # Errors
+    /// As [`crate::AccountEngine::from_json`].
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        read_snapshot(text).map(|(engine, _)| engine)
+    }
+
+    /// Appends events read from NDJSON, all or nothing.
+    ///
+    /// # Errors
+    /// As [`events_from_ndjson`] and [`Engine::append_all`].
+    pub fn import_ndjson(&mut self, text: &str) -> Result<usize, Error> {
+        let events = events_from_ndjson(text)?;
+        self.append_all(events).map_err(|(_, e)| e.into())
     }
 }
 

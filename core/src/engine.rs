@@ -29,21 +29,13 @@ pub struct Engine {
     pub(crate) events: EventLog,
     pub(crate) state: State,
     pub(crate) next_id: u64,
-    /// Notification rules and delivery log (N1–N4), kept here so snapshots carry them.
-    pub(crate) notifications: crate::notify::Notifications,
 }
 
 impl Engine {
     /// An engine with an empty log.
     #[must_use]
     pub fn new(directory: Directory) -> Self {
-        Self {
-            directory,
-            events: EventLog::new(),
-            state: State::default(),
-            next_id: 1,
-            notifications: crate::notify::Notifications::default(),
-        }
+        Self { directory, events: EventLog::new(), state: State::default(), next_id: 1 }
     }
 
     /// The directory (account, users, teams, apps).

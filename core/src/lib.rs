@@ -20,6 +20,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub(crate) mod hash;
+pub mod ids;
 pub mod import;
 pub mod ingest;
 pub mod insights;

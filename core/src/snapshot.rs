@@ -1,6 +1,7 @@
 //! JSON snapshots of the whole engine and NDJSON event streams.
 //!
-//! A snapshot holds the directory and the log; the state is rebuilt by folding the log, so an
+//! A snapshot holds the directory, the log and the notification state (rules and delivery log,
+//! kept by [`crate::AccountEngine`]); the state is rebuilt by folding the log, so an
 //! imported snapshot is validated exactly like live commands. Export → import → export is
 //! byte-identical.
 //!
@@ -9,17 +10,19 @@
 //! refuses a snapshot whose chain does not match, naming the first block where it breaks (see
 //! [`crate::chain`]); a snapshot written before X8, without a chain, restores with its chain
 //! computed.
+//!
+//! This module holds the format; restoring, which answers with the crate-wide
+//! [`Error`](crate::Error), is [`crate::AccountEngine::from_json`] (and [`Engine::from_json`]) in
+//! the top layer.
 
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Team, User};
 use crate::catalog::App;
-use crate::directory::Directory;
 use crate::engine::Engine;
-use crate::error::Error;
 use crate::event::Event;
 use crate::kind::ErrorKind;
-use crate::lifecycle::LifecycleError;
+use crate::notify::Notifications;
 
 /// The snapshot format version this library writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -27,22 +30,22 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// The snapshot document; `E` is the log: borrowed when written, owned events when read.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SnapshotDoc<E> {
-    version: u32,
-    account: Account,
-    users: Vec<User>,
-    teams: Vec<Team>,
-    apps: Vec<App>,
-    events: E,
+pub(crate) struct SnapshotDoc<E> {
+    pub(crate) version: u32,
+    pub(crate) account: Account,
+    pub(crate) users: Vec<User>,
+    pub(crate) teams: Vec<Team>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) events: E,
     /// The log's hash chain (X8); absent in snapshots written before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    chain: Option<crate::chain::ChainDoc>,
+    pub(crate) chain: Option<crate::chain::ChainDoc>,
     /// The notification rules' change log (N3); absent when there never was a rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    notification_rules: Vec<crate::notify::RuleEvent>,
+    pub(crate) notification_rules: Vec<crate::notify::RuleEvent>,
     /// What notifications were already delivered (N4); absent when empty.
     #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
-    deliveries: crate::notify::DeliveryLog,
+    pub(crate) deliveries: crate::notify::DeliveryLog,
 }
 
 /// Errors reading or writing snapshots and NDJSON event streams.
@@ -75,83 +78,48 @@ fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {
     SnapshotError::Json { line, message: e.to_string() }
 }
 
+/// The snapshot of `engine` with `notifications`, as pretty-printed JSON.
+///
+/// # Errors
+/// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
+pub(crate) fn write(engine: &Engine, notifications: &Notifications) -> Result<String, SnapshotError> {
+    let d = engine.directory();
+    let doc = SnapshotDoc {
+        version: SNAPSHOT_VERSION,
+        account: d.account().clone(),
+        users: d.users().cloned().collect(),
+        teams: d.teams().cloned().collect(),
+        apps: d.apps().cloned().collect(),
+        events: engine.events(),
+        chain: Some(engine.events().chain_doc()),
+        notification_rules: notifications.rules().events().to_vec(),
+        deliveries: notifications.deliveries().clone(),
+    };
+    serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
+}
+
+/// Parses a snapshot document and checks its version; the caller validates the contents
+/// ([`crate::AccountEngine::from_json`]).
+///
+/// # Errors
+/// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
+/// unsupported version.
+pub(crate) fn parse(text: &str) -> Result<SnapshotDoc<Vec<Event>>, SnapshotError> {
+    let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
+    if doc.version != SNAPSHOT_VERSION {
+        return Err(SnapshotError::UnsupportedVersion(doc.version));
+    }
+    Ok(doc)
+}
+
 impl Engine {
-    /// The whole engine (directory and log) as pretty-printed JSON.
+    /// The engine (directory and log) as pretty-printed JSON: the snapshot format of
+    /// [`crate::AccountEngine::to_json`], without notification state (an engine holds none).
     ///
     /// # Errors
     /// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
     pub fn to_json(&self) -> Result<String, SnapshotError> {
-        let d = self.directory();
-        let doc = SnapshotDoc {
-            version: SNAPSHOT_VERSION,
-            account: d.account().clone(),
-            users: d.users().cloned().collect(),
-            teams: d.teams().cloned().collect(),
-            apps: d.apps().cloned().collect(),
-            events: self.events(),
-            chain: Some(self.events().chain_doc()),
-            notification_rules: self.notification_rules().events().to_vec(),
-            deliveries: self.delivery_log().clone(),
-        };
-        serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
-    }
-
-    /// Rebuilds an engine from [`Engine::to_json`]'s output, validating every entry and event.
-    /// Timestamps may carry any UTC offset; they are normalised to UTC.
-    ///
-    /// # Errors
-    /// [`SnapshotError`] for malformed JSON, unknown fields or enum values, bad timestamps or an
-    /// unsupported version; [`crate::ChainError`] for a hash chain that does not match the
-    /// events; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid contents;
-    /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
-    /// not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts are recomputed
-    /// from the events).
-    pub fn from_json(text: &str) -> Result<Self, Error> {
-        let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
-        if doc.version != SNAPSHOT_VERSION {
-            return Err(SnapshotError::UnsupportedVersion(doc.version).into());
-        }
-        let chain = match &doc.chain {
-            Some(chain) => {
-                crate::chain::check_snapshot_doc(chain)?;
-                if let Some(event) = doc.events.iter().find(|e| crate::time::nanos(e.at).is_none()) {
-                    return Err(LifecycleError::TimeOutOfRange(event.at).into());
-                }
-                Some(crate::chain::check_snapshot_events(&doc.events, chain)?)
-            }
-            None => None,
-        };
-        let mut directory = Directory::new(doc.account)?;
-        for user in doc.users {
-            directory.add_user(user)?;
-        }
-        for team in doc.teams {
-            directory.add_team(team)?;
-        }
-        for app in doc.apps {
-            directory.add_app(app)?;
-        }
-        let mut engine = Self::new(directory);
-        engine.append_all(doc.events).map_err(|(_, e)| e)?;
-        if let Some(chain) = chain {
-            engine.events.adopt_chain(chain);
-        }
-        engine.notifications = crate::notify::Notifications::restore(
-            engine.directory(),
-            engine.events(),
-            doc.notification_rules,
-            doc.deliveries,
-        )?;
-        Ok(engine)
-    }
-
-    /// Appends events read from NDJSON, all or nothing.
-    ///
-    /// # Errors
-    /// As [`events_from_ndjson`] and [`Engine::append_all`].
-    pub fn import_ndjson(&mut self, text: &str) -> Result<usize, Error> {
-        let events = events_from_ndjson(text)?;
-        self.append_all(events).map_err(|(_, e)| e.into())
+        write(self, &Notifications::default())
     }
 }
 

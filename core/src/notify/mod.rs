@@ -2,9 +2,10 @@
 //!
 //! Rules change through validated commands that append [`RuleEvent`]s ([`NotificationRules`]);
 //! [`evaluate`] and [`dry_run`] are pure functions of the directory, the event log, the rules,
-//! the delivery log and the clock. An [`Engine`] carries its rules and delivery log, so that both
-//! round-trip through its JSON snapshot; the `Engine` methods here are thin conveniences over
-//! the free functions.
+//! the delivery log and the clock. The notification state ([`Notifications`]: rules and delivery
+//! log) is owned by [`crate::AccountEngine`] beside its [`Engine`], and saved in its snapshot;
+//! the `AccountEngine` methods are thin conveniences over [`Notifications`]' methods, which take
+//! the directory and the event log they read.
 
 mod delivery;
 mod error;
@@ -63,139 +64,79 @@ impl Notifications {
     }
 }
 
-impl Engine {
-    /// The notification rules and their change log.
-    #[must_use]
-    pub fn notification_rules(&self) -> &NotificationRules {
-        &self.notifications.rules
-    }
-
-    /// What was already delivered.
-    #[must_use]
-    pub fn delivery_log(&self) -> &DeliveryLog {
-        &self.notifications.deliveries
-    }
-
+impl Notifications {
     /// Creates a rule: see [`NotificationRules::create`] (super admins and users with App
     /// Marketplace Access may).
     ///
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
-    pub fn create_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.change_rules(|rules, directory| rules.create(directory, actor, rule, now))
+    pub fn create_rule(
+        &mut self,
+        directory: &Directory,
+        actor: &UserId,
+        rule: Rule,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifyError> {
+        self.rules.create(directory, actor, rule, now)
     }
 
     /// Edits a rule: see [`NotificationRules::edit`] (super admins only).
     ///
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
-    pub fn edit_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.change_rules(|rules, directory| rules.edit(directory, actor, rule, now))
+    pub fn edit_rule(
+        &mut self,
+        directory: &Directory,
+        actor: &UserId,
+        rule: Rule,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifyError> {
+        self.rules.edit(directory, actor, rule, now)
     }
 
     /// Deletes a rule: see [`NotificationRules::delete`] (super admins only).
     ///
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
-    pub fn delete_rule(&mut self, actor: &UserId, rule: &RuleId, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.change_rules(|rules, directory| rules.delete(directory, actor, rule, now))
-    }
-
-    fn change_rules(
+    pub fn delete_rule(
         &mut self,
-        change: impl FnOnce(&mut NotificationRules, &Directory) -> Result<(), NotifyError>,
+        directory: &Directory,
+        actor: &UserId,
+        rule: &RuleId,
+        now: DateTime<Utc>,
     ) -> Result<(), NotifyError> {
-        // The rule set checks before it changes anything, so it can be worked on out of place.
-        let mut rules = std::mem::take(&mut self.notifications.rules);
-        let result = change(&mut rules, self.directory());
-        self.notifications.rules = rules;
-        result
+        self.rules.delete(directory, actor, rule, now)
     }
 
-    /// The deliveries due at `now` that the engine's delivery log has not seen: see [`evaluate`].
-    ///
-    /// # Example
-    /// ```
-    /// # use chrono::{TimeZone, Utc};
-    /// # use connected_apps::{Account, App, AppLevel, Directory, Distribution, Engine, User};
-    /// # let mut directory = Directory::new(Account {
-    /// #     id: "1234".into(), name: "Acme".into(), default_language: "en".into(),
-    /// #     time_zone: "Europe/Paris".into(), subscriptions: Default::default(), api_limit_increases: 0,
-    /// # })?;
-    /// # for (id, super_admin) in [("ada", true), ("bob", false)] {
-    /// #     directory.add_user(User {
-    /// #         id: id.into(), name: id.into(), email: format!("{id}@acme.test"), active: true, super_admin,
-    /// #         permissions: Default::default(), platform_user_id: None,
-    /// #     })?;
-    /// # }
-    /// # directory.add_app(App {
-    /// #     id: "zoom".into(), name: "Zoom".into(), provider: "Zoom".into(), built_by_vendor_platform: false,
-    /// #     distribution: Distribution::Marketplace, level: AppLevel::AccountLevel, reports_status: true,
-    /// #     scopes: vec![], features: vec![], workflow_actions: vec![], post_uninstall_steps: vec![],
-    /// # })?;
-    /// # let mut engine = Engine::new(directory);
-    /// use chrono::Duration;
-    /// use connected_apps::{
-    ///     Actor, Channel, Command, EventId, Frequency, Recipients, Rule, RuleApps, RuleType, Trigger,
-    /// };
-    ///
-    /// let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
-    /// let rule = Rule {
-    ///     id: "zoom-down".into(),
-    ///     name: "Zoom disconnected".into(),
-    ///     rule_type: RuleType::AppDisconnected,
-    ///     apps: RuleApps::Only(["zoom".into()].into()),
-    ///     recipients: Recipients::SuperAdmins,
-    ///     channels: [Channel::Email].into(),
-    ///     frequency: Some(Frequency::Daily),
-    ///     notify_recovered: false,
-    /// };
-    /// engine.create_rule(&"ada".into(), rule, t0)?;
-    /// let ada = Actor::User("ada".into());
-    /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
-    /// engine.execute(&ada, install, t0)?; // event 1
-    /// engine.execute(&ada, Command::Disconnect { app: "zoom".into(), user: None }, t0)?; // event 2
-    ///
-    /// // The disconnect is due to the super admin, by e-mail (N1, N4) ...
-    /// let due = engine.due_notifications(t0 + Duration::minutes(5));
-    /// let first = due.first().ok_or("one delivery")?;
-    /// assert_eq!(due.len(), 1);
-    /// assert_eq!((first.trigger, first.recipient.as_str()), (Trigger::Disconnected { event: EventId(2) }, "ada"));
-    /// // ... and once recorded as sent, it is not due again.
-    /// assert_eq!(engine.record_deliveries(&due, t0 + Duration::minutes(5))?, 1);
-    /// assert!(engine.due_notifications(t0 + Duration::minutes(5)).is_empty());
-    ///
-    /// // A day later the app is still disconnected: the first daily reminder is due (N2).
-    /// let due = engine.due_notifications(t0 + Duration::days(1));
-    /// assert_eq!(due.first().map(|d| d.trigger), Some(Trigger::Reminder { disconnected: EventId(2), n: 1 }));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// The deliveries due at `now` over `events` that the delivery log has not seen: see
+    /// [`evaluate`].
     #[must_use]
-    pub fn due_notifications(&self, now: DateTime<Utc>) -> Vec<Delivery> {
-        evaluate(self.directory(), self.events(), &self.notifications.rules, &self.notifications.deliveries, now)
+    pub fn due(&self, directory: &Directory, events: &EventLog, now: DateTime<Utc>) -> Vec<Delivery> {
+        evaluate(directory, events, &self.rules, &self.deliveries, now)
     }
 
-    /// Records deliveries as sent, all or nothing; returns how many notices were new. Only
-    /// deliveries the engine produces at `now` are accepted: pass the `now` they were evaluated
-    /// at (see [`DeliveryLog::record`]).
+    /// Records deliveries as sent, all or nothing; returns how many notices were new (see
+    /// [`DeliveryLog::record`]).
     ///
     /// # Errors
     /// [`NotifyError::NotDue`] naming the first refused delivery; nothing changes.
-    pub fn record_deliveries(&mut self, deliveries: &[Delivery], now: DateTime<Utc>) -> Result<usize, NotifyError> {
-        let mut log = std::mem::take(&mut self.notifications.deliveries);
-        let result = log.record(self.directory(), self.events(), &self.notifications.rules, deliveries, now);
-        self.notifications.deliveries = log;
-        result
+    pub fn record(
+        &mut self,
+        directory: &Directory,
+        events: &EventLog,
+        deliveries: &[Delivery],
+        now: DateTime<Utc>,
+    ) -> Result<usize, NotifyError> {
+        self.deliveries.record(directory, events, &self.rules, deliveries, now)
     }
 
-    /// Settles the delivery log before `before` over the engine's log (never past its newest
-    /// event): see [`DeliveryLog::settle`].
-    pub fn settle_deliveries(&mut self, before: DateTime<Utc>) {
-        let mut log = std::mem::take(&mut self.notifications.deliveries);
-        log.settle(self.directory(), self.events(), before);
-        self.notifications.deliveries = log;
+    /// Settles the delivery log before `before` over `events`: see [`DeliveryLog::settle`].
+    pub fn settle(&mut self, directory: &Directory, events: &EventLog, before: DateTime<Utc>) {
+        self.deliveries.settle(directory, events, before);
     }
+}
 
+impl Engine {
     /// Dry run of `rules` over the engine's log (X1): see [`dry_run`]. Changes nothing.
     ///
     /// # Errors

@@ -7,8 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 
 use chrono::{DateTime, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::{
-    ActivityFilter, ActivityIndex, Actor, Command, Engine, Error, ErrorKind, Grouping, InsightsQuery, InsightsSettings,
+    ActivityFilter, ActivityIndex, Actor, Command, Error, ErrorKind, Grouping, InsightsQuery, InsightsSettings,
     RecordAggregate, RecordEventColumns, SnapshotError, UsageHistory, UsageSettings, UsageSnapshot, import,
 };
 use serde_json::Value;

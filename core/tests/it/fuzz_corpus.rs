@@ -191,7 +191,7 @@ fn write_seeds() {
     // snapshot: the fixture, its empty twin, one with a rule and deliveries, a tiny one.
     write_seed("snapshot", "fixture", &f.json);
     write_seed("snapshot", "empty-log", &f.empty.to_json().unwrap());
-    let mut with_rules = f.engine.clone();
+    let mut with_rules = connected_apps::AccountEngine::from(f.engine.clone());
     let installs: Rule = serde_json::from_str(
         r#"{"id":"r0","name":"Installs","type":"app_installed","apps":"all","recipients":"everyone","channels":["in_app"]}"#,
     )

@@ -5,10 +5,11 @@
 use crate::notify_support as support;
 
 use chrono::{DateTime, Duration, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::notify::{NotificationRules, RuleEvent, Trigger};
 use connected_apps::{
-    Actor, Channel, Command, Delivery, Engine, ErrorKind, Event, EventId, EventKind, Frequency, NotifyError,
-    Recipients, Rule, RuleApps, RuleType,
+    Actor, Channel, Command, Delivery, ErrorKind, Event, EventId, EventKind, Frequency, NotifyError, Recipients, Rule,
+    RuleApps, RuleType,
 };
 use support::{at, engine, rule, uid};
 

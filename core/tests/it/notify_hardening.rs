@@ -6,11 +6,12 @@
 use crate::notify_support as support;
 
 use chrono::{DateTime, Duration, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::limits::{MAX_DRY_RUN_DAYS, MAX_DRY_RUN_DELIVERIES};
 use connected_apps::notify::Trigger;
 use connected_apps::{
-    Actor, Command, ConnectionKey, Delivery, Engine, Error, ErrorKind, Event, EventId, EventKind, Frequency,
-    NotifyError, Recipients, Rule, RuleType,
+    Actor, Command, ConnectionKey, Delivery, Error, ErrorKind, Event, EventId, EventKind, Frequency, NotifyError,
+    Recipients, Rule, RuleType,
 };
 use support::{at, engine, rule, uid};
 

@@ -7,10 +7,10 @@ use crate::notify_support as support;
 
 use crate::reference::notify::{reference_evaluate, reference_timeline};
 use chrono::{DateTime, Duration, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::notify::{NotificationRules, dry_run, evaluate};
 use connected_apps::{
-    Actor, Channel, Command, ConnectionErrorInfo, DeliveryLog, Engine, Frequency, Recipients, Rule, RuleApps, RuleType,
-    UserId,
+    Actor, Channel, Command, ConnectionErrorInfo, DeliveryLog, Frequency, Recipients, Rule, RuleApps, RuleType, UserId,
 };
 use proptest::prelude::*;
 use support::{APPS, TEAMS, USERS, at, engine, uid};

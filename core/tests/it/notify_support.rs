@@ -3,9 +3,8 @@
 #![allow(dead_code, reason = "shared test helpers")]
 
 use chrono::{DateTime, TimeZone, Utc};
-use connected_apps::{
-    AppLevel, Channel, Directory, Engine, Frequency, Recipients, Rule, RuleApps, RuleType, Team, UserId,
-};
+use connected_apps::AccountEngine as Engine;
+use connected_apps::{AppLevel, Channel, Directory, Frequency, Recipients, Rule, RuleApps, RuleType, Team, UserId};
 
 use crate::common::{account, app, user};
 

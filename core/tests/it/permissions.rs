@@ -4,9 +4,9 @@
 //! the platform), on the account's connection and on another user's connection of a user-level
 //! app. A refused command leaves the engine's JSON byte-identical.
 
+use connected_apps::AccountEngine as Engine;
 use connected_apps::{
-    Actor, AppLevel, Command, ConnectionErrorInfo, Directory, Engine, ErrorKind, Outcome, ScopeDecl, ScopeRequirement,
-    UserId,
+    Actor, AppLevel, Command, ConnectionErrorInfo, Directory, ErrorKind, Outcome, ScopeDecl, ScopeRequirement, UserId,
 };
 
 use crate::common::{account, app, t, user};

@@ -115,7 +115,7 @@ fn out_of_order_and_duplicate_events_are_refused_all_or_nothing() {
 /// for byte.
 const NOTIFY_SNAPSHOT: &str = include_str!("../data/snapshot_with_notifications.json");
 
-fn engine_with_notifications() -> Engine {
+fn engine_with_notifications() -> connected_apps::AccountEngine {
     use crate::notify_support::{at, engine, rule, uid};
     use connected_apps::{Actor, Command, Frequency, RuleType};
     let mut e = engine();
@@ -162,7 +162,7 @@ fn a_snapshot_with_notification_state_written_before_issue_13_restores_and_resav
         )
         .unwrap();
     }
-    let restored = Engine::from_json(NOTIFY_SNAPSHOT).unwrap();
+    let restored = connected_apps::AccountEngine::from_json(NOTIFY_SNAPSHOT).unwrap();
     assert_eq!(restored.to_json().unwrap(), NOTIFY_SNAPSHOT);
     assert_eq!(built.to_json().unwrap(), NOTIFY_SNAPSHOT);
     assert_eq!(restored.notification_rules(), built.notification_rules());
@@ -170,4 +170,13 @@ fn a_snapshot_with_notification_state_written_before_issue_13_restores_and_resav
     let later = crate::notify_support::at(2026, 3, 2, 14, 0, 0);
     assert_eq!(restored.due_notifications(later), built.due_notifications(later));
     assert!(!restored.due_notifications(later).is_empty());
+    // An engine alone checks the notification state but does not keep it.
+    let engine = Engine::from_json(NOTIFY_SNAPSHOT).unwrap();
+    assert_eq!(engine.events(), restored.events());
+    assert!(!engine.to_json().unwrap().contains("notification_rules"));
+    let mut broken: serde_json::Value = serde_json::from_str(NOTIFY_SNAPSHOT).unwrap();
+    broken["deliveries"]["sent"][0]["rule"] = "nope".into();
+    let refused = Engine::from_json(&broken.to_string()).unwrap_err();
+    assert!(matches!(refused, Error::Notify(_)), "{refused}");
+    assert_eq!(refused, connected_apps::AccountEngine::from_json(&broken.to_string()).unwrap_err());
 }
