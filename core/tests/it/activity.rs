@@ -8,7 +8,7 @@ use connected_apps::{
 };
 use proptest::prelude::*;
 
-use crate::reference::activity::{reference, reference_facets};
+use crate::reference::activity::{reference, reference_facets, reference_matches};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
@@ -317,6 +317,10 @@ proptest! {
         let mut logged = EventLog::from_events(events.clone()).unwrap();
         let mut index = ActivityIndex::from_log(&logged).unwrap();
         let expected = reference(&events, &filter);
+        // The public predicate hosts filter with agrees with the reference's, event by event.
+        for e in &events {
+            prop_assert_eq!(filter.matches(e), reference_matches(e, &filter), "{:?}", e);
+        }
         if filter.since.zip(filter.until).is_some_and(|(s, u)| s > u) {
             let inverted = matches!(index.query(&logged, &filter, None, size), Err(ActivityError::InvertedRange { .. }));
             prop_assert!(inverted);
@@ -414,6 +418,8 @@ fn since_is_inclusive_until_exclusive_and_system_events_never_match_a_user() {
         let naive: Vec<EventId> = reference(&events, filter).iter().map(|e| e.id).collect();
         assert_eq!(engine, naive, "{filter:?}");
         assert_eq!(index.facets(&logged, filter).unwrap(), reference_facets(&events, filter), "{filter:?}");
+        let matching: Vec<EventId> = events.iter().rev().filter(|e| filter.matches(*e)).map(|e| e.id).collect();
+        assert_eq!(matching, naive, "ActivityFilter::matches, {filter:?}");
         engine
     };
     let id = |i: usize| events[i].id;

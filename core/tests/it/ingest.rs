@@ -329,6 +329,19 @@ fn regression_twenty_five_steps_of_one_connection_with_aliases_and_an_unknown_ac
 }
 
 #[test]
+fn regression_a_second_batch_running_past_the_id_limit_goes_the_exact_way() {
+    // 20 rows from MAX_EVENT_ID - 40 stay within the limit (the column path); the 21 on top run
+    // past it one id at a time, each the next command's own id, so the exact way takes them.
+    let step = Step { connection: 0, alias: false, actor: NO_USER, gap_s: 0, tie: false, spoil: None };
+    let mut walked = [0usize; 4];
+    let rows = rows(&vec![step.clone(); 20], &mut walked);
+    let more = self::rows(&vec![step; 21], &mut walked);
+    for two in [false, true] {
+        check_batches(&rows, &more, MAX_EVENT_ID - 40, false, threads(two)).unwrap();
+    }
+}
+
+#[test]
 fn ids_at_and_past_the_limit_and_equal_times_take_the_documented_way() {
     let step = |tie| Step { connection: 0, alias: false, actor: 0, gap_s: 1, tie, spoil: None };
     let rows = rows(&[step(false), step(true), step(true)], &mut [0; 4]);

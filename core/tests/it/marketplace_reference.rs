@@ -6,7 +6,7 @@
 use connected_apps::{Filters, PricingFilter, SearchQuery};
 use proptest::prelude::*;
 
-use crate::reference::marketplace::{MARKET, reference, words};
+use crate::reference::marketplace::{MARKET, reference, reference_in, words};
 
 fn vocabulary() -> Vec<String> {
     let mut all: Vec<String> = MARKET
@@ -170,4 +170,56 @@ fn the_generators_reach_every_filter_kind_long_queries_accents_and_punctuation()
         "marketplace generators (long, >8 words, accented, punctuated, collections, features, pricing, with hits): {counts:?}"
     );
     assert!(counts.iter().all(|n| *n >= 30), "{counts:?}");
+}
+
+/// A pricing plan: a monthly and/or an annual price (0 or not), and a trial of 0, 1, 2 or 14 days.
+fn plan() -> impl Strategy<Value = serde_json::Value> {
+    let price = prop::sample::select(vec![0.0f64, 0.0, 0.01, 5.0, 12.5]);
+    let prices = prop_oneof![
+        price.clone().prop_map(|m| (Some(m), None)),
+        price.clone().prop_map(|a| (None, Some(a))),
+        (price.clone(), price).prop_map(|(m, a)| (Some(m), Some(a))),
+    ];
+    (prices, prop::sample::select(vec![0u32, 0, 1, 2, 14])).prop_map(|((monthly, annual), trial)| {
+        let mut plan = serde_json::json!({"name": "Plan", "currency": "USD", "free_trial_days": trial});
+        if let Some(m) = monthly {
+            plan["monthly"] = m.into();
+        }
+        if let Some(a) = annual {
+            plan["annual_monthly"] = a.into();
+        }
+        plan
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Pricing filters over generated plans (free by either price or both, paid, one-day trials)
+    /// on the sample's first 16 listings: the engine's filters equal the reference's, which reads
+    /// each plan's prices and trial days itself.
+    #[test]
+    fn pricing_filters_over_generated_plans_match_the_reference(
+        plans in prop::collection::vec(prop::collection::vec(plan(), 0..3), 16),
+        pricing in prop::collection::vec(0u8..3, 1..3),
+        text in prop::sample::select(vec!["", "sync", "calendar"]),
+    ) {
+        let mut listings: serde_json::Value =
+            serde_json::from_str(include_str!("../../../examples/data/marketplace.json")).unwrap();
+        for (listing, plans) in listings.as_array_mut().unwrap().iter_mut().zip(plans) {
+            listing["pricing"] = serde_json::Value::Array(plans);
+        }
+        let market = connected_apps::Marketplace::from_json(&listings.to_string()).unwrap();
+        let filters = Filters {
+            pricing: pricing
+                .into_iter()
+                .map(|p| [PricingFilter::Free, PricingFilter::Paid, PricingFilter::FreeTrial][usize::from(p)])
+                .collect(),
+            ..Filters::default()
+        };
+        let query = SearchQuery { text: text.to_owned(), filters, offset: 0, limit: 1_000 };
+        let got: Vec<(String, u32, bool)> =
+            market.search(&query, "en").unwrap().hits.into_iter().map(|h| (h.app.0, h.score, h.language_match)).collect();
+        prop_assert_eq!(got, reference_in(&market, &query, "en"));
+    }
 }

@@ -193,7 +193,8 @@ struct Case {
     mid_fraction: i64,
     keep_mask: u64,
     /// 0: never settled; 1: settled once, halfway to the first evaluation; 2: settled at every
-    /// midnight up to the first evaluation.
+    /// midnight up to the first evaluation; 3: settled at the end (so at the newest event, whose
+    /// own notices fall due exactly at the settled instant).
     settle: u8,
 }
 
@@ -206,7 +207,7 @@ fn case() -> impl Strategy<Value = Case> {
         0i64..3_000 * 60,
         0i64..=1_000,
         any::<u64>(),
-        0u8..3,
+        0u8..4,
     )
         .prop_map(|(anchor, steps, specs, window_start, tail_seconds, mid_fraction, keep_mask, settle)| Case {
             anchor,
@@ -285,6 +286,7 @@ fn run_case(c: &Case) -> Result<Counts, TestCaseError> {
     let settles: Vec<DateTime<Utc>> = match c.settle {
         0 => vec![],
         1 => vec![start + Duration::seconds((mid - start).num_seconds() / 2)],
+        3 => vec![end],
         _ => {
             let mut day = start.date_naive();
             let mut out = vec![];
@@ -307,6 +309,12 @@ fn run_case(c: &Case) -> Result<Counts, TestCaseError> {
             evaluate(&directory, logged, &set, &log, mid),
             reference_evaluate(&directory, &events, &sinces, &model, mid)
         );
+    }
+    // What the log counts as handled, notice by notice over the whole history, is the model's.
+    let everything = dry_run(&directory, logged, &rules, start, end + Duration::days(1)).unwrap();
+    for d in first.iter().chain(&everything) {
+        let key = d.notice();
+        prop_assert_eq!(log.contains(&key), model.handled(&key), "{:?}", key);
     }
     let second = evaluate(&directory, logged, &set, &log, end);
     prop_assert_eq!(&second, &reference_evaluate(&directory, &events, &sinces, &model, end));

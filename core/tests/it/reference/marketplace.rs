@@ -112,8 +112,13 @@ fn passes(listing: &Listing, filters: &Filters) -> bool {
 /// The reference: every listing that passes the filters and scores, in the documented order
 /// (language, score, installs, name, app id), as (app id, score, language match).
 pub fn reference(query: &SearchQuery, language: &str) -> Vec<(String, u32, bool)> {
+    reference_in(&MARKET, query, language)
+}
+
+/// [`reference`] over another marketplace.
+pub fn reference_in(market: &Marketplace, query: &SearchQuery, language: &str) -> Vec<(String, u32, bool)> {
     let terms = terms(&query.text);
-    let mut found: Vec<(&Listing, u32, bool)> = MARKET
+    let mut found: Vec<(&Listing, u32, bool)> = market
         .listings()
         .iter()
         .filter(|l| passes(l, &query.filters))

@@ -51,7 +51,7 @@ impl RefLog {
         }
     }
 
-    fn handled(&self, key: &NoticeKey) -> bool {
+    pub fn handled(&self, key: &NoticeKey) -> bool {
         self.settled.is_some_and(|s| key.due_at < s) || self.sent.contains(key)
     }
 }
