@@ -795,7 +795,7 @@ fn reference_flags(
         if q.app.as_ref().is_some_and(|app| app.0 != format!("app-{a}")) {
             continue;
         }
-        for t in 0..2 {
+        for (t, ty) in TYPES.iter().enumerate().take(2) {
             for action in [RecordAction::Deleted, RecordAction::Merged] {
                 for back in 0..i64::from(s.window_days) {
                     let d = end - Duration::days(back);
@@ -809,7 +809,7 @@ fn reference_flags(
                         .collect();
                     let value = count(a, t, action, d);
                     if let Some((m, threshold)) = far_above(&rule, value, &history) {
-                        out.push((d, format!("app-{a}"), TYPES[t].to_owned(), action, value, m, threshold));
+                        out.push((d, format!("app-{a}"), (*ty).to_owned(), action, value, m, threshold));
                     }
                 }
             }

@@ -494,6 +494,13 @@ proptest! {
 /// same instant replaces an earlier one).
 type Readings<'a> = BTreeMap<&'a str, BTreeMap<DateTime<Utc>, u64>>;
 
+/// A spike by the reference: day, app (`None`: the account), calls, median, threshold.
+type RefSpike = (NaiveDate, Option<String>, u64, f64, f64);
+/// A forecast by the reference: when, whether already reached, calls per hour.
+type RefForecast = (DateTime<Utc>, bool, f64);
+/// A day's calls of one series.
+type Series<'a> = Box<dyn Fn(NaiveDate) -> u64 + 'a>;
+
 /// The reference trend (U3), spikes (U4, median/MAD) and forecast (U5) at `now`, from the
 /// readings alone: days are local days, a day's calls per app its largest running total.
 fn reference_usage(
@@ -503,7 +510,7 @@ fn reference_usage(
     window_days: i64,
     limit: u64,
     now: DateTime<Utc>,
-) -> (u64, u64, Vec<(NaiveDate, Option<String>, u64, f64, f64)>, Option<(DateTime<Utc>, bool, f64)>) {
+) -> (u64, u64, Vec<RefSpike>, Option<RefForecast>) {
     let local = |at: &DateTime<Utc>| at.with_timezone(&tz).date_naive();
     let app_calls = |app: &str, d: NaiveDate| -> u64 {
         readings[app].iter().filter(|(at, _)| local(at) == d).map(|(_, c)| *c).max().unwrap_or(0)
@@ -516,7 +523,7 @@ fn reference_usage(
     let first_day = readings.values().filter_map(|r| r.keys().next()).min().map(local);
     let mut spikes = Vec::new();
     if let Some(first) = first_day {
-        let mut series: Vec<(Option<String>, Box<dyn Fn(NaiveDate) -> u64 + '_>)> = vec![(None, Box::new(total))];
+        let mut series: Vec<(Option<String>, Series<'_>)> = vec![(None, Box::new(total))];
         for app in readings.keys() {
             series.push((Some((*app).to_owned()), Box::new(move |d| app_calls(app, d))));
         }
