@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test of the workspace: formatting, lints, Rust tests and doctests, the core's docs, then the Python module
-# and the UniFFI bindings through their hosts. Installs what a fresh machine lacks (see scripts/setup-*.sh).
+# Every test of the workspace: formatting, lints, Rust tests and doctests, every example on the bundled sample
+# (scripts/run-examples.sh), the core's docs, then the Python module and the UniFFI bindings through their hosts. Installs what a fresh machine lacks (see scripts/setup-*.sh).
 #
 # Kept fast on a 2-core machine (a fresh clone in about 6 minutes) without dropping a check:
 #   * the set-up's downloads (pip: scripts/requirements-dev.txt; apt and npm: JNA, Gson, Kotlin)
@@ -68,6 +68,8 @@ step "cargo test (unit, integration, property and doc tests)"
 NO_FAIL_FAST=()
 if [[ "${KEEP_GOING}" == "1" ]]; then NO_FAIL_FAST=(--no-fail-fast); fi
 run cargo test --workspace "${FEATURES[@]}" "${NO_FAIL_FAST[@]}"
+step "examples (each on the bundled sample, its sections checked; built by cargo test)"
+run scripts/run-examples.sh --no-build
 step "cargo doc (the core's API docs, warnings denied)"
 run env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p connected-apps
 step "set-up (waiting for the background downloads)"

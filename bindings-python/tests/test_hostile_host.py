@@ -114,7 +114,8 @@ def test_record_and_usage_columns_flipped_meanwhile_are_counted_as_validated() -
             except ca.InvalidInputError:
                 pass
     assert cube.event_count == accepted * ROWS
-    assert {c["action"] for c in cube.cells()} <= {"created"}
+    # Only the batches read whole were counted, each with its rows' one action.
+    assert {c["action"] for c in cube.cells()} == ({"created"} if accepted else set())
     assert ca.RecordAggregate.from_json(cube.to_json()).cells() == cube.cells()
 
     history = ca.UsageHistory()

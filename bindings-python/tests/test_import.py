@@ -96,7 +96,9 @@ def test_usage_history_and_report() -> None:
     latest = max(datetime.fromisoformat(s["at"].replace("Z", "+00:00")) for s in snapshots)
     report = history.report(ca.Account("1", "Acme", subscriptions={"sales": "professional"}), latest)
     assert report.limits["daily"] == 625_000
-    assert report.calls_today >= 0 and 0 <= report.share_used
+    # The fixture's readings of 2 March: 182,450 + 40,210 calls (the timed-out one adds nothing).
+    assert report.calls_today == 182_450 + 40_210 and report.limit == 625_000
+    assert report.share_used == pytest.approx((182_450 + 40_210) / 625_000)
     assert len(report.days) == 30 and report.resets_at > latest
     with pytest.raises(ca.InvalidInputError):
         history.report(ca.Account("1", "Acme", time_zone="Mars/Olympus_Mons"), latest)

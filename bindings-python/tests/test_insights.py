@@ -49,7 +49,14 @@ def test_insights_window_floor_and_grouping() -> None:
     floor_index = view.days.index(date(2026, 2, 25))
     assert all(r["daily"][floor_index - 1] is None and r["daily"][floor_index] is not None for r in view.rows)
     one = cube.insights(NOW, date(2026, 3, 9), app="zapier", record_type="deals", group_by_action=True)
-    assert {r["action"] for r in one.rows} <= {a.value for a in ca.RecordAction}
+    # Every action zapier took on deals in the window, by the columns themselves.
+    cols = columns(5_000)
+    days = cols["at"].astype("datetime64[D]")
+    window = (days >= np.datetime64(one.days[0])) & (days <= np.datetime64(date(2026, 3, 9)))
+    mine = window & (cols["apps"] == "zapier") & (cols["record_types"] == "deals")
+    expected = {list(ca.RecordAction)[int(a)].value for a in np.unique(cols["actions"][mine])}
+    assert len(expected) == 4 and {r["action"] for r in one.rows} == expected
+    assert sum(r["total"] for r in one.rows) == int(mine.sum())
     assert view.to_dict()["as_of"] == "2026-03-09"
 
 

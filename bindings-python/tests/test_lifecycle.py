@@ -174,3 +174,15 @@ def test_unknown_fields_and_time_zones_are_refused(engine: ca.Engine) -> None:
         ca.Engine(account)
     with pytest.raises(ca.InvalidInputError, match="unknown field `colour`"):
         ca.Engine({**account, "time_zone": "UTC", "colour": "blue"})
+
+
+def test_an_install_request_with_no_active_super_admin_is_refused_and_changes_nothing(engine: ca.Engine) -> None:
+    engine.set_user_active("admin", False)
+    before = snapshot(engine)
+    with pytest.raises(ca.InvalidStateError, match='no active super admin can receive an install request for app "salesforce"'):
+        engine.install("bob", "salesforce", at(1))
+    assert snapshot(engine) == before and engine.event_count == 0
+    # One super admin active again: the request goes to them.
+    engine.set_user_active("admin", True)
+    request = engine.install("bob", "salesforce", at(1))
+    assert isinstance(request, ca.InstallRequest) and request.admin == "admin"

@@ -38,7 +38,16 @@ def test_listings_and_search(market: ca.Marketplace) -> None:
     assert results.total >= len(results) > 0 and all(isinstance(h, ca.SearchHit) for h in results.hits)
     assert "calendar" in results.hits[0].name.lower()
     free = market.search(categories=["Sales"], pricing=[ca.PricingFilter.FREE], limit=100)
-    assert {h.app for h in free.hits} <= {l.app for l in market.listings() if "Sales" in l.categories}
+    # Exactly the certified Sales listings with a plan that costs nothing, by their plans' prices.
+    def costs_nothing(plan: dict) -> bool:
+        return not plan.get("monthly") and not plan.get("annual_monthly")
+
+    expected = {
+        l.app
+        for l in market.listings()
+        if l.certified and "Sales" in l.categories and any(costs_nothing(p) for p in l.details["pricing"])
+    }
+    assert expected and {h.app for h in free.hits} == expected and free.total == len(expected)
     # Uncertified apps are never listed (M5); French listings first for a French account (M4).
     assert "beta-scraper" not in {h.app for h in market.search(limit=1000).hits}
     assert market.search("événements", language="fr").hits[0].language_match

@@ -224,11 +224,24 @@ impl Engine {
     /// # Errors
     /// An [`IngestError`]; the engine is then unchanged.
     pub fn ingest_events(&mut self, columns: &EventColumns<'_>) -> Result<usize, IngestError> {
-        if let Some(count) = self.ingest_checked_columns(columns) {
-            return Ok(count);
+        self.ingest_events_traced(columns, Threads::Auto).0
+    }
+
+    /// [`Engine::ingest_events`] with the threads chosen by the caller, telling which way the
+    /// batch went. For the core's own tests (a one-core runner still tests the two-thread path).
+    #[doc(hidden)]
+    pub fn ingest_events_traced(
+        &mut self,
+        columns: &EventColumns<'_>,
+        threads: Threads,
+    ) -> (Result<usize, IngestError>, IngestPath) {
+        if let Some(count) = self.ingest_checked_columns(columns, threads) {
+            return (Ok(count), IngestPath::Columns);
         }
-        let events = columns.to_events()?;
-        self.append_all(events).map_err(|(row, source)| IngestError::Rejected { row, source })
+        let exact = columns
+            .to_events()
+            .and_then(|events| self.append_all(events).map_err(|(row, source)| IngestError::Rejected { row, source }));
+        (exact, IngestPath::Exact)
     }
 
     /// The column-wise way (see the module docs): `Some(count)` when every row passed and the
@@ -236,7 +249,7 @@ impl Engine {
     ///
     /// Large batches are folded on this thread while another copies the columns into the log
     /// and checks their order; a refusal from either rolls the log back.
-    fn ingest_checked_columns(&mut self, c: &EventColumns<'_>) -> Option<usize> {
+    fn ingest_checked_columns(&mut self, c: &EventColumns<'_>, threads: Threads) -> Option<usize> {
         let n = c.ids.len();
         let same_len = |len: usize| len == n;
         if !(same_len(c.at_micros.len())
@@ -266,7 +279,11 @@ impl Engine {
         let check = BatchCheck::new(directory, state, c);
         let mark = events.mark();
         let codes = check.intern(events);
-        let parallel = n >= PARALLEL_MIN_ROWS && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+        let parallel = match threads {
+            Threads::Auto => n >= PARALLEL_MIN_ROWS && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
+            Threads::One => false,
+            Threads::Two => true,
+        };
         let EventLog { ids, at, kind, app, user, actor, .. } = events;
         let mut keyed = |c: &EventColumns<'_>| append_keys(ids, at, app, user, c, &codes);
         let mut rest = |c: &EventColumns<'_>| append_kinds_and_actors(kind, actor, c, &codes.users);
@@ -303,6 +320,28 @@ impl Engine {
         *next_id = (*next_id).max(last_id.saturating_add(1)); // last_id <= MAX_EVENT_ID
         Some(n)
     }
+}
+
+/// Which way [`Engine::ingest_events_traced`] took a batch.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestPath {
+    /// Checked and appended column by column.
+    Columns,
+    /// Turned into events and appended one by one (the column check could not decide).
+    Exact,
+}
+
+/// The threads [`Engine::ingest_events_traced`] checks a batch on.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// Two for large batches on a machine with more than one core, else one.
+    Auto,
+    /// One, whatever the batch.
+    One,
+    /// Two, whatever the batch and the machine.
+    Two,
 }
 
 /// Batches from this many rows on are folded and copied on two threads.

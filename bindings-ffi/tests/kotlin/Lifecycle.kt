@@ -30,6 +30,18 @@ fun lifecycleTests() {
         }
     }
 
+    test("an install request with no active super admin is refused and changes nothing") {
+        val e = engine()
+        e.setUserActive("admin", false)
+        val before = e.toJson()
+        throws<ConnectedAppsException.InvalidState>("no active super admin can receive an install request") {
+            e.install(BEN, "salesforce", at(0))
+        }
+        eq(e.toJson(), before)
+        e.setUserActive("admin", true)
+        eq((e.install(BEN, "salesforce", at(0)) as Outcome.InstallRequested).v1.admin, "admin")
+    }
+
     test("uninstall needs the confirmation word and returns the post-uninstall steps") {
         val e = engine()
         e.install(ADMIN, "salesforce", at(0))

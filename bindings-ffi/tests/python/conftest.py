@@ -103,3 +103,14 @@ def micros(instant: datetime) -> int:
 
 
 FIXTURES = Path(__file__).resolve().parents[3] / "core" / "tests" / "fixtures"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test was skipped: a missing dependency must not pass silently.
+    scripts/test-ffi.sh runs pytest with -rs, which lists the skips and why."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        if reporter is not None:
+            reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -115,3 +115,15 @@ def test_user_level_connections_are_per_user(engine):
         ca.ConnectionKey(app="gmail", user="admin"),
         ca.ConnectionKey(app="gmail", user="mia"),
     ]
+
+
+def test_an_install_request_with_no_active_super_admin_is_refused_and_changes_nothing(engine):
+    engine.set_user_active("admin", False)
+    before = engine.to_json()
+    with pytest.raises(E.InvalidState, match='no active super admin can receive an install request for app "salesforce"'):
+        install(engine, BEN, "salesforce", at(0))
+    assert engine.to_json() == before and engine.events() == []
+    # One super admin active again: the request goes to them.
+    engine.set_user_active("admin", True)
+    outcome = install(engine, BEN, "salesforce", at(0))
+    assert isinstance(outcome, ca.Outcome.INSTALL_REQUESTED) and outcome[0].admin == "admin"

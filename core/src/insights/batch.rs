@@ -59,6 +59,17 @@ impl RecordAggregate {
     /// [`InsightsError::UnknownRecordType`], [`InsightsError::EmptyAppId`] (any dictionary entry),
     /// [`InsightsError::UnknownCode`], [`InsightsError::TimestampOutOfRange`] (the first bad row).
     pub fn from_columns(columns: &RecordEventColumns<'_>) -> Result<Self, InsightsError> {
+        Self::from_columns_on(columns, None)
+    }
+
+    /// [`RecordAggregate::from_columns`] counted on `threads` threads (at most 8) whatever the
+    /// batch and the machine; `None` chooses as `from_columns` does. For the core's own tests (a
+    /// one-core runner still tests the split and the merge).
+    ///
+    /// # Errors
+    /// As [`RecordAggregate::from_columns`].
+    #[doc(hidden)]
+    pub fn from_columns_on(columns: &RecordEventColumns<'_>, threads: Option<usize>) -> Result<Self, InsightsError> {
         let rows = columns.at_micros.len();
         for (column, len) in [
             ("apps", columns.apps.len()),
@@ -88,10 +99,12 @@ impl RecordAggregate {
         // Counting is memory-bound: on large batches each core counts its own contiguous slice
         // of rows into its own aggregate, and the parts are merged in row order (X7), so the
         // result and the first refused row are those of one sequential pass.
-        let threads = if rows >= PARALLEL_MIN_ROWS {
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(MAX_THREADS)
-        } else {
-            1
+        let threads = match threads {
+            Some(forced) => forced.clamp(1, MAX_THREADS),
+            None if rows >= PARALLEL_MIN_ROWS => {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(MAX_THREADS)
+            }
+            None => 1,
         };
         let chunk = rows.div_ceil(threads).max(1);
         let ranges: Vec<(usize, usize)> = (0..rows).step_by(chunk).map(|lo| (lo, (lo + chunk).min(rows))).collect();

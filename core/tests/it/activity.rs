@@ -8,7 +8,7 @@ use connected_apps::{
 };
 use proptest::prelude::*;
 
-use crate::reference::activity::{reference, reference_facets};
+use crate::reference::activity::{reference, reference_facets, reference_matches};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
@@ -317,6 +317,10 @@ proptest! {
         let mut logged = EventLog::from_events(events.clone()).unwrap();
         let mut index = ActivityIndex::from_log(&logged).unwrap();
         let expected = reference(&events, &filter);
+        // The public predicate hosts filter with agrees with the reference's, event by event.
+        for e in &events {
+            prop_assert_eq!(filter.matches(e), reference_matches(e, &filter), "{:?}", e);
+        }
         if filter.since.zip(filter.until).is_some_and(|(s, u)| s > u) {
             let inverted = matches!(index.query(&logged, &filter, None, size), Err(ActivityError::InvertedRange { .. }));
             prop_assert!(inverted);
@@ -398,4 +402,48 @@ proptest! {
         prop_assert_eq!(all_pages(&index, &logged, &filter, size), reference(&events, &filter));
         prop_assert_eq!(index.facets(&logged, &filter).unwrap(), reference_facets(&events, &filter));
     }
+}
+
+/// Three events at one instant and one a second later, by a user, by the system and by another
+/// user; the boundary filters checked against fixed ids, the reference, the index and facets.
+#[test]
+fn since_is_inclusive_until_exclusive_and_system_events_never_match_a_user() {
+    let at = t0() + Duration::seconds(10);
+    let steps = [(10, 0, Some(0), 10), (0, 0, None, 10), (0, 1, Some(1), 4), (1, 0, Some(0), 10)];
+    let events = log(&steps, 1, t0());
+    let logged = EventLog::from_events(events.clone()).unwrap();
+    let index = ActivityIndex::from_log(&logged).unwrap();
+    let ids = |filter: &ActivityFilter| -> Vec<EventId> {
+        let engine: Vec<EventId> = all_pages(&index, &logged, filter, 2).iter().map(|e| e.id).collect();
+        let naive: Vec<EventId> = reference(&events, filter).iter().map(|e| e.id).collect();
+        assert_eq!(engine, naive, "{filter:?}");
+        assert_eq!(index.facets(&logged, filter).unwrap(), reference_facets(&events, filter), "{filter:?}");
+        let matching: Vec<EventId> = events.iter().rev().filter(|e| filter.matches(*e)).map(|e| e.id).collect();
+        assert_eq!(matching, naive, "ActivityFilter::matches, {filter:?}");
+        engine
+    };
+    let id = |i: usize| events[i].id;
+    let second = at + Duration::seconds(1);
+    // since = the instant: all four; a microsecond later: only the last.
+    assert_eq!(ids(&ActivityFilter { since: Some(at), ..Default::default() }), [id(3), id(2), id(1), id(0)]);
+    let just_after = at + Duration::microseconds(1);
+    assert_eq!(ids(&ActivityFilter { since: Some(just_after), ..Default::default() }), [id(3)]);
+    // until = the last event's instant: it is left out; a microsecond later it is in.
+    assert_eq!(ids(&ActivityFilter { until: Some(second), ..Default::default() }), [id(2), id(1), id(0)]);
+    let past = second + Duration::microseconds(1);
+    assert_eq!(ids(&ActivityFilter { until: Some(past), ..Default::default() }).len(), 4);
+    // until = since: an empty range, not an error; until = the instant: nothing before it.
+    assert!(ids(&ActivityFilter { since: Some(at), until: Some(at), ..Default::default() }).is_empty());
+    assert!(ids(&ActivityFilter { until: Some(at), ..Default::default() }).is_empty());
+    // One second wide: the three at the instant.
+    let window = ActivityFilter { since: Some(at), until: Some(second), ..Default::default() };
+    assert_eq!(ids(&window), [id(2), id(1), id(0)]);
+    // A user filter never matches the system event, whatever the other filters.
+    let users = vec![UserId("user-0".into()), UserId("user-1".into())];
+    let by_users = ActivityFilter { users: users.clone(), ..Default::default() };
+    assert_eq!(ids(&by_users), [id(3), id(2), id(0)]);
+    let facets = index.facets(&logged, &by_users).unwrap();
+    assert_eq!((facets.total, facets.system), (3, 1));
+    let same_app = ActivityFilter { users, apps: vec![AppId("app-0".into())], ..window };
+    assert_eq!(ids(&same_app), [id(0)]);
 }

@@ -10,6 +10,8 @@ use connected_apps::{
 };
 use proptest::prelude::*;
 
+use crate::reference::robust::{close, far_above};
+
 const TYPES: [&str; 4] = ["contacts", "deals", "tickets", "2-123456"];
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -322,6 +324,7 @@ proptest! {
     fn the_aggregate_agrees_with_the_reference(
         events in arb_events(),
         cuts in proptest::collection::vec(0usize..300, 0..4),
+        threads in 1usize..4,
         as_of in 0i64..60,
         floor in 0i64..40,
         include_today in any::<bool>(),
@@ -337,7 +340,8 @@ proptest! {
         let mut merged = RecordAggregate::new();
         let mut from = 0;
         for to in cuts.into_iter().chain([events.len()]) {
-            let part = RecordAggregate::from_columns(&Cols::of(&events[from..to]).view()).unwrap();
+            // On 1 to 3 threads whatever the machine: the split and the merge are tested too.
+            let part = RecordAggregate::from_columns_on(&Cols::of(&events[from..to]).view(), Some(threads)).unwrap();
             let copy = RecordAggregate::from_json(&part.to_json()).unwrap();
             prop_assert_eq!(copy.to_json(), part.to_json());
             merged.merge(&copy).unwrap();
@@ -767,5 +771,104 @@ proptest! {
         prop_assert_eq!(bulk.cells(), whole.cells());
         prop_assert_eq!(bulk.event_count(), events.len() as u64);
         prop_assert!(bulk.apps().len() <= 4);
+    }
+}
+
+/// Daily counts of (day, app, record type, action): mostly a few a day, now and then a burst.
+fn arb_daily_counts() -> impl Strategy<Value = Vec<(i64, u8, usize, usize, u64)>> {
+    let count = prop_oneof![6 => 0u64..12, 1 => 20u64..400];
+    proptest::collection::vec((0i64..45, 0u8..3, 0usize..2, 0usize..4, count), 0..120)
+}
+
+/// The reference flags (X2): for each app and record type the query keeps and each destructive
+/// action, each window day from the floor on judged against the trailing days from the floor on.
+fn reference_flags(
+    daily: &BTreeMap<(u8, usize, RecordAction, NaiveDate), u64>,
+    s: &InsightsSettings,
+    q: &InsightsQuery,
+    end: NaiveDate,
+) -> Vec<(NaiveDate, String, String, RecordAction, u64, f64, f64)> {
+    let rule = s.flag_rule;
+    let count = |a: u8, t: usize, action, d: NaiveDate| daily.get(&(a, t, action, d)).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    for a in 0..3u8 {
+        if q.app.as_ref().is_some_and(|app| app.0 != format!("app-{a}")) {
+            continue;
+        }
+        for (t, ty) in TYPES.iter().enumerate().take(2) {
+            for action in [RecordAction::Deleted, RecordAction::Merged] {
+                for back in 0..i64::from(s.window_days) {
+                    let d = end - Duration::days(back);
+                    if d < s.data_floor {
+                        continue;
+                    }
+                    let history: Vec<u64> = (1..=i64::from(rule.trailing_days))
+                        .map(|k| d - Duration::days(k))
+                        .filter(|h| *h >= s.data_floor)
+                        .map(|h| count(a, t, action, h))
+                        .collect();
+                    let value = count(a, t, action, d);
+                    if let Some((m, threshold)) = far_above(&rule, value, &history) {
+                        out.push((d, format!("app-{a}"), (*ty).to_owned(), action, value, m, threshold));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| (x.0, &x.1, &x.2, x.3).partial_cmp(&(y.0, &y.1, &y.2, y.3)).unwrap());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Destructive-change flags (X2) equal the reference's median/MAD rule, for the account and
+    /// one app, with floors and windows cutting the trailing baseline.
+    #[test]
+    fn flags_agree_with_the_reference_median_and_mad(
+        counts in arb_daily_counts(),
+        as_of in 10i64..46,
+        floor in 0i64..25,
+        window_days in prop_oneof![Just(30u32), 1u32..20],
+        one_app in proptest::option::of(0u8..3),
+        threads in 1usize..4,
+    ) {
+        let start = day(2025, 11, 1);
+        let mut daily: BTreeMap<(u8, usize, RecordAction, NaiveDate), u64> = BTreeMap::new();
+        let mut events = Vec::new();
+        for &(d, a, t, action, n) in &counts {
+            let action = RecordAction::ALL[action];
+            *daily.entry((a, t, action, start + Duration::days(d))).or_default() += n;
+            for i in 0..n {
+                events.push(event(noon(start + Duration::days(d)) + Duration::seconds(i as i64), a, t, action));
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        let agg = RecordAggregate::from_columns_on(&Cols::of(&events).view(), Some(threads)).unwrap();
+        let s = InsightsSettings { data_floor: start + Duration::days(floor), window_days, ..Default::default() };
+        let now = noon(start + Duration::days(as_of));
+        let q = InsightsQuery {
+            as_of: now.date_naive(),
+            include_incomplete_day: true,
+            app: one_app.map(|a| AppId(format!("app-{a}"))),
+            record_type: None,
+            group_by: Grouping { app: true, record_type: false, action: false },
+        };
+        let v = agg.insights(&s, &q, now).unwrap();
+        let want = reference_flags(&daily, &s, &q, q.as_of);
+        let got: Vec<_> = v
+            .flags
+            .iter()
+            .map(|f| (f.day, f.app.0.clone(), f.record_type.as_str().to_owned(), f.action, f.count))
+            .collect();
+        // Sorted by day first as the engine documents; within a day, compared in the reference's order.
+        prop_assert!(got.windows(2).all(|w| w[0].0 <= w[1].0));
+        let mut got_sorted: Vec<_> = v.flags.iter().zip(got).collect();
+        got_sorted.sort_by(|a, b| (a.1.0, &a.1.1, &a.1.2, a.1.3).partial_cmp(&(b.1.0, &b.1.1, &b.1.2, b.1.3)).unwrap());
+        let want_keys: Vec<_> = want.iter().map(|w| (w.0, w.1.clone(), w.2.clone(), w.3, w.4)).collect();
+        prop_assert_eq!(got_sorted.iter().map(|(_, k)| k.clone()).collect::<Vec<_>>(), want_keys);
+        for ((f, _), w) in got_sorted.iter().zip(&want) {
+            prop_assert!(close(f.baseline_median, w.5) && close(f.threshold, w.6), "{:?} vs {:?}", f, w);
+        }
     }
 }

@@ -15,6 +15,9 @@ use connected_apps::{
     UsageSettings, UsageSnapshot, UsageSnapshotColumns,
 };
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+use crate::reference::robust::{close, far_above};
 
 fn account(tiers: &[(Hub, Tier)], increases: u8) -> Account {
     Account {
@@ -485,4 +488,159 @@ proptest! {
             reference.get(&(d.day, **a)).is_some_and(|s| s.values().any(|c| *c > 0))
         }).count()).sum::<usize>());
     }
+}
+
+/// The reference's view of the snapshots: per app, the readings by time (a later reading at the
+/// same instant replaces an earlier one).
+type Readings<'a> = BTreeMap<&'a str, BTreeMap<DateTime<Utc>, u64>>;
+
+/// A spike by the reference: day, app (`None`: the account), calls, median, threshold.
+type RefSpike = (NaiveDate, Option<String>, u64, f64, f64);
+/// A forecast by the reference: when, whether already reached, calls per hour.
+type RefForecast = (DateTime<Utc>, bool, f64);
+/// A day's calls of one series.
+type Series<'a> = Box<dyn Fn(NaiveDate) -> u64 + 'a>;
+
+/// The reference trend (U3), spikes (U4, median/MAD) and forecast (U5) at `now`, from the
+/// readings alone: days are local days, a day's calls per app its largest running total.
+fn reference_usage(
+    readings: &Readings<'_>,
+    tz: Tz,
+    rule: &RobustRule,
+    window_days: i64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> (u64, u64, Vec<RefSpike>, Option<RefForecast>) {
+    let local = |at: &DateTime<Utc>| at.with_timezone(&tz).date_naive();
+    let app_calls = |app: &str, d: NaiveDate| -> u64 {
+        readings[app].iter().filter(|(at, _)| local(at) == d).map(|(_, c)| *c).max().unwrap_or(0)
+    };
+    let total = |d: NaiveDate| -> u64 { readings.keys().map(|a| app_calls(a, d)).sum() };
+    let today = local(&now);
+    let back = |k: i64| today - Duration::days(k);
+    let last_7: u64 = (1..=7).map(|k| total(back(k))).sum();
+    let previous_7: u64 = (8..=14).map(|k| total(back(k))).sum();
+    let first_day = readings.values().filter_map(|r| r.keys().next()).min().map(local);
+    let mut spikes = Vec::new();
+    if let Some(first) = first_day {
+        let mut series: Vec<(Option<String>, Series<'_>)> = vec![(None, Box::new(total))];
+        for app in readings.keys() {
+            series.push((Some((*app).to_owned()), Box::new(move |d| app_calls(app, d))));
+        }
+        for (app, calls) in &series {
+            for k in (0..window_days).rev() {
+                let d = back(k);
+                let history: Vec<u64> = (1..=i64::from(rule.trailing_days))
+                    .map(|j| d - Duration::days(j))
+                    .filter(|h| *h >= first)
+                    .map(calls)
+                    .collect();
+                if let Some((m, threshold)) = far_above(rule, calls(d), &history) {
+                    spikes.push((d, app.clone(), calls(d), m, threshold));
+                }
+            }
+        }
+    }
+    spikes.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    // The pace: per app, today's readings' last hour (or since midnight with one reading).
+    let midnight = tz.from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap()).earliest().unwrap().to_utc();
+    let next = today + Duration::days(1);
+    let resets = tz.from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap()).earliest().unwrap().to_utc();
+    let mut per_hour = 0.0;
+    let mut latest = None;
+    for r in readings.values() {
+        let todays: Vec<(DateTime<Utc>, u64)> =
+            r.iter().filter(|(at, _)| **at >= midnight && **at < resets).map(|(a, c)| (*a, *c)).collect();
+        let Some(&(last_at, last)) = todays.last() else { continue };
+        let since = last_at - Duration::minutes(60);
+        let (from_at, from) = match todays.iter().find(|(at, _)| *at >= since) {
+            Some(&(at, c)) if at < last_at => (at, c),
+            _ => (midnight, 0),
+        };
+        let hours = (last_at - from_at).num_milliseconds() as f64 / 3_600_000.0;
+        if hours > 0.0 {
+            per_hour += last.saturating_sub(from) as f64 / hours;
+        }
+        latest = latest.max(Some(last_at));
+    }
+    let calls_today = total(today);
+    let forecast = latest.and_then(|latest| {
+        if calls_today >= limit {
+            return Some((latest, true, per_hour));
+        }
+        if per_hour <= 0.0 {
+            return None;
+        }
+        let millis = ((limit - calls_today) as f64 / per_hour * 3_600_000.0).min(1e15) as i64;
+        let at = latest + Duration::milliseconds(millis);
+        (at < resets).then_some((at, false, per_hour))
+    });
+    (last_7, previous_7, spikes, forecast)
+}
+
+/// Trend (U3), spikes (U4) and the forecast (U5) against the reference on 600 generated
+/// histories with steady days, bursts and quiet apps; the run counts what it compared.
+#[test]
+fn trend_spikes_and_forecast_agree_with_the_reference() {
+    let calls = prop_oneof![5 => 1_000u64..6_000, 1 => 0u64..400_000];
+    let strategy = (
+        proptest::collection::vec((0i64..24 * 24 * 60, 0usize..3, calls), 0..150),
+        prop::sample::select(vec!["UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland"]),
+        0i64..26 * 24 * 60,
+        // Readings in the hours before now, so that today's pace often reaches the limit.
+        proptest::collection::vec((0i64..12 * 60, 0usize..3, 0u64..600_000), 0..6),
+    );
+    let config = Config { cases: 600, source_file: Some(file!()), ..Config::default() };
+    let seen = std::cell::Cell::new((0usize, 0usize, 0usize, 0usize));
+    let result = TestRunner::new(config).run(&strategy, |(mut snaps, zone, now_offset, recent)| {
+        let start = Utc.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
+        let apps = ["a", "b", "c"];
+        snaps.extend(recent.iter().map(|(m, app, calls)| (now_offset - m, *app, *calls)).filter(|(m, ..)| *m >= 0));
+        let mut h = UsageHistory::new();
+        let mut readings: Readings<'_> = BTreeMap::new();
+        for (m, app, calls) in &snaps {
+            let at = start + Duration::minutes(*m);
+            h.record(&snap(apps[*app], at, *calls)).unwrap();
+            readings.entry(apps[*app]).or_default().insert(at, *calls);
+        }
+        let tz: Tz = zone.parse().unwrap();
+        let now = start + Duration::minutes(now_offset);
+        let settings = window(10);
+        let r = h.report(&Account { time_zone: zone.into(), ..account(&[], 1) }, &settings, now).unwrap();
+        let (last_7, previous_7, spikes, forecast) =
+            reference_usage(&readings, tz, &settings.spike_rule, 10, r.limit, now);
+        prop_assert_eq!((r.trend.last_7_days, r.trend.previous_7_days), (last_7, previous_7));
+        let change = (previous_7 > 0).then(|| (last_7 as f64 - previous_7 as f64) / previous_7 as f64);
+        prop_assert!(r.trend.change.zip(change).is_none_or(|(a, b)| close(a, b)));
+        prop_assert_eq!(r.trend.change.is_some(), change.is_some());
+        let got: Vec<_> = r.spikes.iter().map(|s| (s.day, s.app.as_ref().map(|a| a.0.clone()), s.calls)).collect();
+        let want: Vec<_> = spikes.iter().map(|s| (s.0, s.1.clone(), s.2)).collect();
+        prop_assert_eq!(got, want);
+        for (g, w) in r.spikes.iter().zip(&spikes) {
+            prop_assert!(close(g.baseline_median, w.3) && close(g.threshold, w.4), "{:?} vs {:?}", g, w);
+        }
+        match (&r.forecast, forecast) {
+            (None, None) => {}
+            (Some(f), Some((at, exhausted, per_hour))) => {
+                prop_assert_eq!(f.already_exhausted, exhausted);
+                prop_assert!(close(f.calls_per_hour, per_hour), "{} vs {}", f.calls_per_hour, per_hour);
+                prop_assert!((f.exhausts_at - at).num_milliseconds().abs() <= 1, "{} vs {}", f.exhausts_at, at);
+            }
+            (got, want) => prop_assert!(false, "forecast {:?} vs {:?}", got, want),
+        }
+        let (cases, with_spikes, forecasts, changes) = seen.get();
+        seen.set((
+            cases + 1,
+            with_spikes + usize::from(!spikes.is_empty()),
+            forecasts + usize::from(forecast.is_some()),
+            changes + usize::from(change.is_some()),
+        ));
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let (cases, with_spikes, forecasts, changes) = seen.get();
+    eprintln!("usage reference: {cases} cases, {with_spikes} with spikes, {forecasts} forecasts, {changes} trends");
+    assert!(cases >= 600 && with_spikes >= 30 && forecasts >= 30 && changes >= 100);
 }

@@ -126,6 +126,24 @@ fn install_without_permission_yields_a_request_for_an_admin_and_changes_nothing(
 }
 
 #[test]
+fn an_install_request_with_no_active_super_admin_is_refused_and_changes_nothing() {
+    let mut e = engine();
+    e.directory_mut().set_user_active(&"admin".into(), false).unwrap();
+    // zed, the other super admin, is deactivated too: nobody can receive the request.
+    let err = refused(&mut e, &who("bob"), install("salesforce"), t(0));
+    assert_eq!(err, LifecycleError::NoAdminAvailable("salesforce".into()));
+    assert_eq!(err.kind(), ErrorKind::InvalidState);
+    assert_eq!(err.to_string(), "no active super admin can receive an install request for app \"salesforce\"");
+    // Just inside: one super admin active again, and the request goes to them.
+    e.directory_mut().set_user_active(&"zed".into(), true).unwrap();
+    let out = e.execute(&who("bob"), install("salesforce"), t(0)).unwrap();
+    assert!(matches!(out, Outcome::InstallRequested(ref r) if r.admin.as_str() == "zed"), "{out:?}");
+    // Users who may install need no admin.
+    e.directory_mut().set_user_active(&"zed".into(), false).unwrap();
+    assert!(matches!(e.execute(&who("mia"), install("salesforce"), t(0)).unwrap(), Outcome::Applied { .. }));
+}
+
+#[test]
 fn install_refusals() {
     let mut e = engine();
     e.execute(&who("admin"), install("salesforce"), t(0)).unwrap();

@@ -27,5 +27,6 @@ mod notify;
 mod notify_hardening;
 mod notify_reference;
 mod permissions;
+mod reference_sources;
 mod snapshot;
 mod views;

@@ -35,6 +35,11 @@ fn passes(e: &Event, f: &ActivityFilter, skip: Option<Dim>) -> bool {
     ty && user && app && since && until
 }
 
+/// Whether the event passes every part of the filter (the reference predicate).
+pub fn reference_matches(e: &Event, filter: &ActivityFilter) -> bool {
+    passes(e, filter, None)
+}
+
 /// The reference: every event that passes the filter, newest first (ties: later-logged first).
 pub fn reference(events: &[Event], filter: &ActivityFilter) -> Vec<Event> {
     let mut out: Vec<(usize, &Event)> = events.iter().enumerate().filter(|(_, e)| passes(e, filter, None)).collect();

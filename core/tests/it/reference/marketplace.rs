@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use connected_apps::{Filters, Listing, Marketplace, PricingFilter, SearchQuery};
+use connected_apps::{Filters, Listing, Marketplace, PricingFilter, PricingPlan, SearchQuery};
 
 const SAMPLE: &str = include_str!("../../../../examples/data/marketplace.json");
 pub static MARKET: LazyLock<Marketplace> = LazyLock::new(|| Marketplace::from_json(SAMPLE).unwrap());
@@ -89,6 +89,12 @@ fn score(listing: &Listing, terms: &[String]) -> Option<u32> {
     Some(total)
 }
 
+/// A plan is free when neither of its prices (monthly, billed annually) is above zero; a plan
+/// with no price at all is free.
+fn free(plan: &PricingPlan) -> bool {
+    plan.monthly.is_none_or(|p| p == 0.0) && plan.annual_monthly.is_none_or(|p| p == 0.0)
+}
+
 fn passes(listing: &Listing, filters: &Filters) -> bool {
     let has = |values: &[String], wanted: &String| values.iter().any(|v| words(v) == words(wanted));
     listing.certified
@@ -96,9 +102,9 @@ fn passes(listing: &Listing, filters: &Filters) -> bool {
         && filters.collections.iter().all(|c| has(&listing.collections, c))
         && filters.features.iter().all(|f| has(&listing.features, f))
         && filters.pricing.iter().all(|p| match p {
-            PricingFilter::Free => listing.has_free_plan(),
-            PricingFilter::Paid => listing.has_paid_plan(),
-            PricingFilter::FreeTrial => listing.has_free_trial(),
+            PricingFilter::Free => listing.pricing.iter().any(free),
+            PricingFilter::Paid => listing.pricing.iter().any(|plan| !free(plan)),
+            PricingFilter::FreeTrial => listing.pricing.iter().any(|plan| plan.free_trial_days > 0),
         })
         && (!filters.offers_workflow_actions || !listing.workflow_actions.is_empty())
 }
@@ -106,8 +112,13 @@ fn passes(listing: &Listing, filters: &Filters) -> bool {
 /// The reference: every listing that passes the filters and scores, in the documented order
 /// (language, score, installs, name, app id), as (app id, score, language match).
 pub fn reference(query: &SearchQuery, language: &str) -> Vec<(String, u32, bool)> {
+    reference_in(&MARKET, query, language)
+}
+
+/// [`reference`] over another marketplace.
+pub fn reference_in(market: &Marketplace, query: &SearchQuery, language: &str) -> Vec<(String, u32, bool)> {
     let terms = terms(&query.text);
-    let mut found: Vec<(&Listing, u32, bool)> = MARKET
+    let mut found: Vec<(&Listing, u32, bool)> = market
         .listings()
         .iter()
         .filter(|l| passes(l, &query.filters))

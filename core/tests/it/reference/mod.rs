@@ -1,6 +1,8 @@
 //! The naive reference models (oracles) the property tests compare the engine with: each applies
-//! the documented rules literally and shares no code with the engine beyond its data types.
+//! the documented rules literally and shares no code with the engine beyond its data types
+//! (`reference_sources` checks that none calls an engine helper it is meant to check).
 
 pub mod activity;
 pub mod marketplace;
 pub mod notify;
+pub mod robust;

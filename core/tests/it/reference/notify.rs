@@ -1,17 +1,18 @@
-//! The naive reference evaluator of the notification tests: it walks the clock minute by minute
-//! and checks every rule against every event and every ongoing disconnection, sharing no code
-//! with the engine's evaluator beyond the rule types, `Frequency::period` and `time::add_months`
-//! (the documented calendar rule).
+//! The naive reference evaluator of the notification tests. It shares no code with the engine's
+//! evaluator beyond the data types: it reads the log event by event, keeps every disconnection
+//! as an interval, and lists each interval's reminders by its own arithmetic — a fixed number of
+//! seconds for hourly, daily and weekly ones, a walk over the calendar day by day for monthly
+//! ones — and models the delivery log (recorded notices, the settled instant) itself. Timestamps
+//! may fall on any second.
 #![allow(dead_code, reason = "shared test helpers")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use connected_apps::notify::{NoticeKey, Trigger};
-use connected_apps::time::add_months;
 use connected_apps::{
-    Connection, ConnectionState, Delivery, DeliveryLog, Directory, Event, EventKind, Frequency, Recipients, Rule,
-    RuleApps, RuleType, UserId,
+    ConnectionState, Delivery, Directory, Event, EventId, EventKind, Frequency, Recipients, Rule, RuleApps, RuleType,
+    UserId,
 };
 
 /// One notice of the reference evaluator.
@@ -24,28 +25,72 @@ pub struct RefNotice {
     pub user: Option<UserId>,
 }
 
-/// The reminder number due exactly at `t` for a disconnection at `start`, found by brute force.
-fn reminder_number_at(frequency: Frequency, start: DateTime<Utc>, t: DateTime<Utc>) -> Option<u32> {
-    match frequency.period() {
-        Some(period) => {
-            let diff = t - start;
-            (diff > Duration::zero() && diff.num_seconds() % period.num_seconds() == 0)
-                .then(|| u32::try_from(diff.num_seconds() / period.num_seconds()).unwrap())
-        }
-        None => {
-            let mut n = 1;
-            loop {
-                let due = add_months(start, n)?;
-                if due == t {
-                    return Some(n);
-                }
-                if due > t {
-                    return None;
-                }
-                n += 1;
-            }
+/// The reference's delivery log: the notices recorded, and the settled instant (every notice
+/// due before it counts as handled). Settling at `before` settles at the newest event's time if
+/// that is earlier, never without events, and never moves back.
+#[derive(Debug, Clone, Default)]
+pub struct RefLog {
+    pub sent: BTreeSet<NoticeKey>,
+    pub settled: Option<DateTime<Utc>>,
+}
+
+impl RefLog {
+    pub fn record(&mut self, deliveries: &[Delivery]) {
+        self.sent.extend(deliveries.iter().map(|d| NoticeKey {
+            due_at: d.due_at,
+            rule: d.rule.clone(),
+            trigger: d.trigger,
+        }));
+    }
+
+    pub fn settle(&mut self, events: &[Event], before: DateTime<Utc>) {
+        let Some(newest) = events.last().map(|e| e.at) else { return };
+        let before = before.min(newest);
+        if self.settled.is_none_or(|s| s < before) {
+            self.settled = Some(before);
         }
     }
+
+    pub fn handled(&self, key: &NoticeKey) -> bool {
+        self.settled.is_some_and(|s| key.due_at < s) || self.sent.contains(key)
+    }
+}
+
+/// Whether `day` is the last of its month: the next day falls in another month.
+fn last_of_month(day: NaiveDate) -> bool {
+    day.succ_opt().is_none_or(|next| next.month() != day.month())
+}
+
+/// Monthly reminders after `start`, due no later than `to`: walking the calendar day by day,
+/// each later month's day numbered like the start's, or the month's last day when the month is
+/// shorter, at the start's time of day.
+fn monthly_reminders(start: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let anchor = start.day();
+    let time = start.time();
+    let mut out = Vec::new();
+    let mut day = start.date_naive();
+    loop {
+        let Some(next) = day.succ_opt() else { return out };
+        day = next;
+        let due = day.and_time(time).and_utc();
+        if due > to {
+            return out;
+        }
+        if day.day() == anchor || (last_of_month(day) && day.day() < anchor) {
+            out.push(due);
+        }
+    }
+}
+
+/// Reminders of a disconnection that started at `start`, due no later than `to`, numbered 1, 2, …
+fn reminders(frequency: Frequency, start: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let seconds = match frequency {
+        Frequency::Hourly => 3_600,
+        Frequency::Daily => 86_400,
+        Frequency::Weekly => 7 * 86_400,
+        Frequency::Monthly => return monthly_reminders(start, to),
+    };
+    (1..).map(|n| start + Duration::seconds(n * seconds)).take_while(|due| *due <= to).collect()
 }
 
 fn covers(rule: &Rule, app: &str) -> bool {
@@ -55,106 +100,122 @@ fn covers(rule: &Rule, app: &str) -> bool {
     }
 }
 
-/// The state an event records for its connection, if it records one.
-fn recorded_state(kind: &EventKind) -> Option<ConnectionState> {
+/// The state an event records for its connection, if it records one (status reports of an app
+/// that does not report status record nothing).
+fn recorded_state(kind: &EventKind, reports_status: bool) -> Option<ConnectionState> {
     Some(match kind {
         EventKind::Installed { .. }
         | EventKind::Reinstalled { .. }
-        | EventKind::Connected
         | EventKind::Reconnected { .. }
         | EventKind::Reauthenticated { .. } => ConnectionState::Connected,
+        EventKind::Connected if reports_status => ConnectionState::Connected,
         EventKind::Disconnected => ConnectionState::Disconnected,
-        EventKind::ConnectionExpired => ConnectionState::Expired,
-        EventKind::ConnectionError(_) => ConnectionState::Error,
+        EventKind::ConnectionExpired if reports_status => ConnectionState::Expired,
+        EventKind::ConnectionError(_) if reports_status => ConnectionState::Error,
         EventKind::Uninstalled => ConnectionState::Uninstalled,
         _ => return None,
     })
 }
 
-/// Walks every minute from the first event (or `floor`) to `to`, checking every rule at each
-/// minute; returns every notice due at or before `to` and at or after the rule's own bound, and
-/// the disconnections still going on at `to` (connection → disconnect event id).
+/// Whether a connection in `state` with a grant ending at `expiry` is fine at `t` (spelled out:
+/// connected with no grant expired by `t`, or uninstalled, or an expiry or error the app cannot
+/// report).
+fn fine(state: ConnectionState, expiry: Option<DateTime<Utc>>, reports_status: bool, t: DateTime<Utc>) -> bool {
+    match state {
+        ConnectionState::Connected => expiry.is_none_or(|e| e > t),
+        ConnectionState::Uninstalled => true,
+        ConnectionState::Disconnected => false,
+        ConnectionState::Expired | ConnectionState::Error => !reports_status,
+    }
+}
+
+/// A disconnection: its connection, the disconnect that started it, when, and when an event
+/// ended it (`None`: still going on).
+struct Interval {
+    app: String,
+    user: Option<UserId>,
+    event: EventId,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+}
+
+/// Reads every event up to `to` and lists every notice due at or before `to` and at or after
+/// the rule's own bound, and the disconnections still going on at `to`.
 ///
-/// A disconnection starts with a disconnect and lasts while the connection needs attention by
-/// `Connection::attention_of` (the one rule home uses), judged after each event of the
-/// connection; it is a recovery when a connected report ends it.
-/// Every timestamp must fall on a whole minute.
+/// A disconnection starts with a disconnect and lasts until an event of its connection leaves
+/// it fine; it is a recovery when a connected report ends it. Reminders fall strictly after the
+/// start and strictly before the end (events at an instant are read before its reminders).
 pub fn reference_notices(
     directory: &Directory,
     events: &[Event],
     rules: &[(Rule, DateTime<Utc>)],
-    floor: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> (Vec<RefNotice>, BTreeSet<connected_apps::EventId>) {
+) -> (Vec<RefNotice>, BTreeSet<EventId>) {
     let mut out = Vec::new();
-    let mut open: BTreeMap<(String, Option<UserId>), (connected_apps::EventId, DateTime<Utc>)> = BTreeMap::new();
+    let mut open: BTreeMap<(String, Option<UserId>), usize> = BTreeMap::new();
+    let mut intervals: Vec<Interval> = Vec::new();
     let mut grants: BTreeMap<(String, Option<UserId>), Option<DateTime<Utc>>> = BTreeMap::new();
-    let mut t = events.first().map_or(floor, |e| e.at.min(floor));
-    let mut i = 0;
-    while t <= to {
-        while let Some(e) = events.get(i).filter(|e| e.at == t) {
-            let key = (e.app.as_str().to_owned(), e.user.clone());
-            let was_open = open.get(&key).copied();
-            match &e.kind {
-                EventKind::Installed { expires_at, .. }
-                | EventKind::Reinstalled { expires_at, .. }
-                | EventKind::Reconnected { expires_at }
-                | EventKind::Reauthenticated { expires_at, .. } => {
-                    grants.insert(key.clone(), *expires_at);
-                }
-                _ => {}
+    for e in events.iter().take_while(|e| e.at <= to) {
+        let t = e.at;
+        let key = (e.app.as_str().to_owned(), e.user.clone());
+        let was_open = open.get(&key).map(|&i| (intervals[i].event, i));
+        match &e.kind {
+            EventKind::Installed { expires_at, .. }
+            | EventKind::Reinstalled { expires_at, .. }
+            | EventKind::Reconnected { expires_at }
+            | EventKind::Reauthenticated { expires_at, .. } => {
+                grants.insert(key.clone(), *expires_at);
             }
-            let reports = directory.app(&e.app).unwrap().reports_status;
-            let recorded = recorded_state(&e.kind);
-            let ends = was_open.is_some()
-                && recorded.is_some_and(|state| {
-                    let expiry = grants.get(&key).copied().flatten();
-                    Connection::attention_of(state, expiry, reports, t).is_none()
-                });
-            let recovery = ends && recorded == Some(ConnectionState::Connected);
-            for (r, (rule, _)) in rules.iter().enumerate() {
-                if !covers(rule, e.app.as_str()) {
-                    continue;
-                }
-                let trigger = match (&e.kind, rule.rule_type) {
-                    (EventKind::Installed { .. } | EventKind::Reinstalled { .. }, RuleType::AppInstalled) => {
-                        Some(Trigger::Installed { event: e.id })
-                    }
-                    (EventKind::Uninstalled, RuleType::AppUninstalled) => Some(Trigger::Uninstalled { event: e.id }),
-                    (EventKind::Disconnected, RuleType::AppDisconnected) if was_open.is_none() => {
-                        Some(Trigger::Disconnected { event: e.id })
-                    }
-                    (_, RuleType::AppDisconnected) if recovery && rule.notify_recovered => {
-                        was_open.map(|(d, _)| Trigger::Recovered { disconnected: d, event: e.id })
-                    }
-                    _ => None,
-                };
-                if let Some(trigger) = trigger {
-                    out.push(RefNotice { due_at: t, rule: r, trigger, app: key.0.clone(), user: key.1.clone() });
-                }
-            }
-            if matches!(e.kind, EventKind::Disconnected) {
-                open.entry(key).or_insert((e.id, e.at));
-            } else if ends {
-                open.remove(&key);
-            }
-            i += 1;
+            _ => {}
         }
-        for ((app, user), (disconnected, start)) in &open {
-            for (r, (rule, _)) in rules.iter().enumerate() {
-                if rule.rule_type != RuleType::AppDisconnected || !covers(rule, app) {
-                    continue;
+        let reports = directory.app(&e.app).unwrap().reports_status;
+        let recorded = recorded_state(&e.kind, reports);
+        let expiry = grants.get(&key).copied().flatten();
+        let ends = was_open.is_some() && recorded.is_some_and(|state| fine(state, expiry, reports, t));
+        let recovery = ends && recorded == Some(ConnectionState::Connected);
+        for (r, (rule, _)) in rules.iter().enumerate() {
+            if !covers(rule, e.app.as_str()) {
+                continue;
+            }
+            let trigger = match (&e.kind, rule.rule_type) {
+                (EventKind::Installed { .. } | EventKind::Reinstalled { .. }, RuleType::AppInstalled) => {
+                    Some(Trigger::Installed { event: e.id })
                 }
-                if let Some(n) = reminder_number_at(rule.frequency.unwrap(), *start, t) {
-                    let trigger = Trigger::Reminder { disconnected: *disconnected, n };
-                    out.push(RefNotice { due_at: t, rule: r, trigger, app: app.clone(), user: user.clone() });
+                (EventKind::Uninstalled, RuleType::AppUninstalled) => Some(Trigger::Uninstalled { event: e.id }),
+                (EventKind::Disconnected, RuleType::AppDisconnected) if was_open.is_none() => {
+                    Some(Trigger::Disconnected { event: e.id })
                 }
+                (_, RuleType::AppDisconnected) if recovery && rule.notify_recovered => {
+                    was_open.map(|(d, _)| Trigger::Recovered { disconnected: d, event: e.id })
+                }
+                _ => None,
+            };
+            if let Some(trigger) = trigger {
+                out.push(RefNotice { due_at: t, rule: r, trigger, app: key.0.clone(), user: key.1.clone() });
             }
         }
-        t += Duration::minutes(1);
+        if matches!(e.kind, EventKind::Disconnected) && was_open.is_none() {
+            open.insert(key.clone(), intervals.len());
+            intervals.push(Interval { app: key.0, user: key.1, event: e.id, start: t, end: None });
+        } else if ends && let Some(i) = open.remove(&key) {
+            intervals[i].end = Some(t);
+        }
+    }
+    for d in &intervals {
+        for (r, (rule, _)) in rules.iter().enumerate() {
+            if rule.rule_type != RuleType::AppDisconnected || !covers(rule, &d.app) {
+                continue;
+            }
+            let due = reminders(rule.frequency.unwrap(), d.start, to);
+            for (n, due_at) in (1u32..).zip(due).take_while(|(_, due)| d.end.is_none_or(|end| *due < end)) {
+                let trigger = Trigger::Reminder { disconnected: d.event, n };
+                out.push(RefNotice { due_at, rule: r, trigger, app: d.app.clone(), user: d.user.clone() });
+            }
+        }
     }
     out.retain(|n| n.due_at >= rules[n.rule].1);
-    (out, open.values().map(|(d, _)| *d).collect())
+    out.sort();
+    (out, intervals.iter().filter(|d| d.end.is_none()).map(|d| d.event).collect())
 }
 
 /// Recipients, resolved by scanning every user.
@@ -204,24 +265,24 @@ pub fn reference_timeline(
     to: DateTime<Utc>,
 ) -> Vec<Delivery> {
     let bounded: Vec<(Rule, DateTime<Utc>)> = rules.iter().map(|r| (r.clone(), from)).collect();
-    let (notices, _) = reference_notices(directory, events, &bounded, from, to);
+    let (notices, _) = reference_notices(directory, events, &bounded, to);
     expand(directory, &bounded, &notices)
 }
 
-/// Live evaluation by the reference: event notices not in `log`; of the reminders, the latest
-/// one of each (rule, disconnection) still going on at `now`, if not in `log`.
+/// Live evaluation by the reference: event notices not handled by `log`; of the reminders, the
+/// latest one of each (rule, disconnection) still going on at `now`, if not handled. A rule
+/// delivers nothing due before its creation or the log's settled instant.
 pub fn reference_evaluate(
     directory: &Directory,
     events: &[Event],
     rules: &[(Rule, DateTime<Utc>)],
-    log: &DeliveryLog,
+    log: &RefLog,
     now: DateTime<Utc>,
 ) -> Vec<Delivery> {
     let bounded: Vec<(Rule, DateTime<Utc>)> =
-        rules.iter().map(|(r, since)| (r.clone(), log.settled_before().map_or(*since, |s| s.max(*since)))).collect();
-    let floor = bounded.iter().map(|(_, s)| *s).min().unwrap_or(now);
-    let (notices, open) = reference_notices(directory, events, &bounded, floor, now);
-    let mut latest: BTreeMap<(usize, connected_apps::EventId), RefNotice> = BTreeMap::new();
+        rules.iter().map(|(r, since)| (r.clone(), log.settled.map_or(*since, |s| s.max(*since)))).collect();
+    let (notices, open) = reference_notices(directory, events, &bounded, now);
+    let mut latest: BTreeMap<(usize, EventId), RefNotice> = BTreeMap::new();
     let mut kept = Vec::new();
     for n in notices {
         match n.trigger {
@@ -240,7 +301,7 @@ pub fn reference_evaluate(
     }
     kept.extend(latest.into_values());
     kept.retain(|n| {
-        !log.contains(&NoticeKey { due_at: n.due_at, rule: bounded[n.rule].0.id.clone(), trigger: n.trigger })
+        !log.handled(&NoticeKey { due_at: n.due_at, rule: bounded[n.rule].0.id.clone(), trigger: n.trigger })
     });
     expand(directory, &bounded, &kept)
 }
