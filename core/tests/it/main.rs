@@ -26,5 +26,7 @@ mod notify;
 mod notify_hardening;
 mod notify_reference;
 mod permissions;
+#[cfg(feature = "report")]
+mod report;
 mod snapshot;
 mod views;
