@@ -64,6 +64,15 @@ impl AccountEngine {
         catching_panics(|| f(inner.sync_activity()?))
     }
 
+    /// Runs `f` on the core account engine under the lock, to change (its index catches up).
+    pub(crate) fn write_core<T>(
+        &self,
+        f: impl FnOnce(&mut Core) -> Result<T, ConnectedAppsError>,
+    ) -> Result<T, ConnectedAppsError> {
+        let mut inner = self.lock();
+        catching_panics(|| f(&mut inner))
+    }
+
     /// Runs `f` on the core account engine under the lock (snapshots).
     pub(crate) fn read_core<T>(
         &self,

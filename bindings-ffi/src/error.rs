@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use connected_apps::import::ImportError;
 use connected_apps::{
     AccessError, ActivityError, ChainError, DirectoryError, Error, ErrorKind, IngestError, InsightsError,
-    LifecycleError, MarketplaceError, NotifyError, SnapshotError,
+    LifecycleError, MarketplaceError, NotifyError, ReportError, SnapshotError,
 };
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
@@ -92,7 +92,8 @@ from_core_errors!(
     MarketplaceError,
     InsightsError,
     ImportError,
-    ChainError
+    ChainError,
+    ReportError
 );
 
 // Snapshot errors take their kind from the crate-wide error.

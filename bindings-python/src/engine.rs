@@ -58,6 +58,11 @@ impl PyEngine {
         self.engine.read(py, f)
     }
 
+    /// `f` on the account engine, alone, GIL released (see lock.rs).
+    pub fn write_account<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&mut AccountEngine) -> R) -> PyResult<R> {
+        self.engine.write(py, f)
+    }
+
     /// `f` on the indexed log, GIL released: under the read lock while the index is current,
     /// else under the write lock once synced (the core's read-write split, see
     /// `connected_apps::account_engine`), so queries run concurrently between changes.

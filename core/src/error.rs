@@ -357,6 +357,10 @@ pub enum Error {
     /// See [`crate::chain::ChainError`].
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    /// See [`crate::report::ReportError`] (feature `report`).
+    #[cfg(feature = "report")]
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 impl DirectoryError {
@@ -418,6 +422,8 @@ impl Error {
             Self::Access(e) => e.kind(),
             Self::Marketplace(e) => e.kind(),
             Self::Chain(e) => e.kind(),
+            #[cfg(feature = "report")]
+            Self::Report(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

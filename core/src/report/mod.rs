@@ -32,7 +32,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use model::{ActionSeries, ActivitySection, AppRecords, RecordsSection, ReportModel, report_model, report_views};
+pub use model::{
+    ActionSeries, ActivitySection, AppRecords, RecordsSection, ReportModel, record_view, report_model, report_views,
+    usage_view,
+};
 pub use page::render_html;
 
 use crate::account::UserId;
@@ -95,7 +98,7 @@ impl ReportOptions {
 }
 
 /// Errors of the HTML report.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReportError {
     /// More log events asked for than [`MAX_REPORT_LOG_EVENTS`].
     #[error("{got} log events exceed the report's maximum of {max}")]

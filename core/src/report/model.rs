@@ -95,20 +95,17 @@ pub struct ReportModel {
     pub activity: ActivitySection,
 }
 
-/// The record-insights view and the usage report the report shows, computed with the options'
-/// settings as of `now` (the insights window ends yesterday, UTC: today is incomplete).
+/// The record-insights view the report shows: the options' window of UTC days by app and action,
+/// ending yesterday (today is incomplete), with its flags.
 ///
 /// # Errors
-/// [`ReportError::Insights`] for settings the views refuse (as [`RecordAggregate::insights`] and
-/// [`UsageHistory::report`]); [`ReportError::WindowTooLong`] for a window past
-/// [`MAX_REPORT_DAYS`].
-pub fn report_views(
-    account: &Account,
+/// [`ReportError::WindowTooLong`] for a window past [`MAX_REPORT_DAYS`] (or a log-event count past
+/// its limit); [`ReportError::Insights`] for settings [`RecordAggregate::insights`] refuses.
+pub fn record_view(
     records: &RecordAggregate,
-    usage: &UsageHistory,
     now: DateTime<Utc>,
     options: &ReportOptions,
-) -> Result<(RecordInsights, UsageReport), ReportError> {
+) -> Result<RecordInsights, ReportError> {
     options.check()?;
     let query = InsightsQuery {
         as_of: now.date_naive(),
@@ -117,9 +114,35 @@ pub fn report_views(
         record_type: None,
         group_by: Grouping { app: true, action: true, record_type: false },
     };
-    let insights = records.insights(&options.insights, &query, now)?;
-    let report = usage.report(account, &options.usage, now)?;
-    Ok((insights, report))
+    Ok(records.insights(&options.insights, &query, now)?)
+}
+
+/// The usage report the report shows ([`UsageHistory::report`] with the options' settings).
+///
+/// # Errors
+/// As [`record_view`], and [`ReportError::Insights`] for what [`UsageHistory::report`] refuses.
+pub fn usage_view(
+    account: &Account,
+    usage: &UsageHistory,
+    now: DateTime<Utc>,
+    options: &ReportOptions,
+) -> Result<UsageReport, ReportError> {
+    options.check()?;
+    Ok(usage.report(account, &options.usage, now)?)
+}
+
+/// [`record_view`] and [`usage_view`] (hosts that lock each aggregate apart call them one by one).
+///
+/// # Errors
+/// As [`record_view`] and [`usage_view`].
+pub fn report_views(
+    account: &Account,
+    records: &RecordAggregate,
+    usage: &UsageHistory,
+    now: DateTime<Utc>,
+    options: &ReportOptions,
+) -> Result<(RecordInsights, UsageReport), ReportError> {
+    Ok((record_view(records, now, options)?, usage_view(account, usage, now, options)?))
 }
 
 /// The engine as of `now`: itself when no event is after `now`, else a replay of the events at or
