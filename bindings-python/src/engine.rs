@@ -59,7 +59,11 @@ impl PyEngine {
     }
 
     /// `f` on the account engine, alone, GIL released (see lock.rs).
-    pub fn write_account<R: Send>(&self, py: Python<'_>, f: impl Send + FnOnce(&mut AccountEngine) -> R) -> PyResult<R> {
+    pub fn write_account<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl Send + FnOnce(&mut AccountEngine) -> R,
+    ) -> PyResult<R> {
         self.engine.write(py, f)
     }
 

@@ -37,7 +37,6 @@ pub fn report_html(
     let account: Account = engine.read(py, |e| e.directory().account().clone())?;
     let insights = records.0.read(py, |r| record_view(r, now.0, &options))?.or_raise()?;
     let report = usage.0.read(py, |u| usage_view(&account, u, now.0, &options))?.or_raise()?;
-    let model =
-        engine.write_account(py, |e| ReportModel::build(e, &insights, &report, now.0, &options))?.or_raise()?;
+    let model = engine.write_account(py, |e| ReportModel::build(e, &insights, &report, now.0, &options))?.or_raise()?;
     py.detach(|| render_html(&model)).or_raise()
 }

@@ -220,9 +220,8 @@ fn an_account_without_apps_or_events_gives_an_empty_valid_page() {
     directory.add_user(user("ada", true, true, true)).unwrap();
     let mut engine = AccountEngine::new(directory);
     let now = crate::common::t(0);
-    let page =
-        report_html(&mut engine, &RecordAggregate::new(), &UsageHistory::new(), now, &ReportOptions::default())
-            .unwrap();
+    let page = report_html(&mut engine, &RecordAggregate::new(), &UsageHistory::new(), now, &ReportOptions::default())
+        .unwrap();
     assert_empty_page(&page);
     for text in ["Needs attention (0)", "Nothing needs attention.", "My apps (0)", "No app is installed."] {
         assert!(page.contains(text), "{text}");
@@ -290,9 +289,7 @@ fn a_now_inside_the_log_leaves_later_events_out() {
     past.append_all(engine.events().iter().take(upto as usize).map(|e| e.to_event())).unwrap();
     let viewer = engine.directory().active_super_admins().next().unwrap().id.clone();
     assert_eq!(model.home.unwrap(), connections_home(&past, &viewer, middle).unwrap());
-    let facets = AccountEngine::from_engine(past)
-        .activity_facets(&ActivityFilter::default())
-        .unwrap();
+    let facets = AccountEngine::from_engine(past).activity_facets(&ActivityFilter::default()).unwrap();
     assert_eq!(model.activity.facets, facets);
 }
 
@@ -358,14 +355,9 @@ fn a_model_built_from_longer_views_is_refused() {
         };
         aggregate.insights(&long.insights, &query, now).unwrap()
     };
-    let (_, usage_report) = report_views(
-        account.engine().directory().account(),
-        &aggregate,
-        &history,
-        now,
-        &ReportOptions::default(),
-    )
-    .unwrap();
+    let (_, usage_report) =
+        report_views(account.engine().directory().account(), &aggregate, &history, now, &ReportOptions::default())
+            .unwrap();
     let error = ReportModel::build(&mut account, &insights, &usage_report, now, &ReportOptions::default()).unwrap_err();
     assert!(matches!(error, ReportError::WindowTooLong { what: "record insights window", days: 93, .. }));
 }
