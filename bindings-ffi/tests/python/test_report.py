@@ -25,7 +25,7 @@ def sample():
     records = ca.RecordAggregate()
     records.ingest_columns(ca.RecordEventColumns(
         at_micros=at, apps=[0] * len(at), app_dictionary=["zoom"], record_types=[0] * len(at),
-        record_type_dictionary=["contacts"], actions=actions,
+        record_type_dictionary=["contacts"], actions=bytes(actions),
     ))
     usage = ca.UsageHistory()
     for back in range(1, 21):

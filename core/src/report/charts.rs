@@ -4,6 +4,7 @@
 
 use maud::html;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::ReportError;
@@ -13,6 +14,9 @@ use super::palette::{
     UNAVAILABLE_SLOT,
 };
 use crate::insights::{RecordAction, UsageReport};
+
+/// A chart over day positions (x) and counts (y).
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 260;
@@ -52,20 +56,15 @@ fn accessible(svg: &str, caption: &Caption<'_>) -> Result<String, ReportError> {
         title id={ (caption.id) "-title" } { (caption.title) }
         desc id={ (caption.id) "-desc" } { (caption.desc) }
     };
-    let attributes = html! {
-        " role=\"img\" aria-labelledby=\"" (caption.id) "-title " (caption.id) "-desc\""
-    };
+    // The id is the report's own (`chart-…`), never the host's text.
+    let attributes = format!(" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\"", id = caption.id);
     let rest = rest.strip_prefix('>').unwrap_or(rest);
-    Ok(format!("{open}{}>{}{rest}", attributes.into_string().replace("&quot;", "\""), labels.into_string()))
+    Ok(format!("{open}{attributes}>{}{rest}", labels.into_string()))
 }
 
 /// The day slot, and the hatching of a day without data.
 fn day_slot<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut Chart<'_, DB>,
     index: f64,
     top: f64,
     available: bool,
@@ -84,11 +83,7 @@ fn day_slot<DB: DrawingBackend>(
 
 /// A flag's marks on a day: an outline of its slot and a triangle at its top.
 fn flag_marks<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut Chart<'_, DB>,
     index: f64,
     top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -111,11 +106,7 @@ fn axis_top(largest: u64) -> f64 {
 fn draw<F>(caption: &Caption<'_>, labels: &[String], top: f64, body: F) -> Result<String, ReportError>
 where
     F: FnOnce(
-        &mut ChartContext<
-            '_,
-            SVGBackend<'_>,
-            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-        >,
+        &mut Chart<'_, SVGBackend<'_>>,
     ) -> Result<(), DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>,
 {
     let mut svg = String::new();
