@@ -23,7 +23,8 @@ fn log_events(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 /// 200) with facets. The home is seen by `viewer` (default: the first active super admin).
 /// Same input, same bytes.
 #[pyfunction]
-#[pyo3(signature = (engine, records, usage, now, *, viewer = None, log_events = connected_apps::report::DEFAULT_REPORT_LOG_EVENTS))]
+// `log_events = 20` is the core's `DEFAULT_REPORT_LOG_EVENTS`, spelled out so the signature shows it.
+#[pyo3(signature = (engine, records, usage, now, *, viewer = None, log_events = 20))]
 pub fn report_html(
     py: Python<'_>,
     engine: &PyEngine,
