@@ -16,6 +16,7 @@ use crate::insights::{
     UsageReport,
 };
 use crate::limits::{MAX_REPORT_APP_CHARTS, MAX_REPORT_DAYS};
+use crate::log::EventLog;
 use crate::views::{ConnectionsHome, connections_home};
 
 /// One action's daily counts in an app's chart.
@@ -145,8 +146,10 @@ pub fn report_views(
     Ok((record_view(records, now, options)?, usage_view(account, usage, now, options)?))
 }
 
-/// The engine as of `now`: itself when no event is after `now`, else a replay of the events at or
-/// before it (the views read the current state, so a report of the past needs the past's state).
+/// The engine as of `now`: `None` when no event is after `now` (the engine itself), else the
+/// directory with the log's events at or before `now` and the state they fold to
+/// ([`Engine::state_as_of`]): the views read the current state, so a report of the past needs the
+/// past's state.
 fn as_of(engine: &Engine, now: DateTime<Utc>) -> Result<Option<AccountEngine>, ReportError> {
     let log = engine.events();
     let upto = log.count_up_to(now);
@@ -154,7 +157,8 @@ fn as_of(engine: &Engine, now: DateTime<Utc>) -> Result<Option<AccountEngine>, R
         return Ok(None);
     }
     let mut past = Engine::new(engine.directory().clone());
-    past.append_all(log.range(0..upto).map(|e| e.to_event())).map_err(|(_, error)| error)?;
+    past.events = EventLog::from_events(log.range(0..upto).map(|e| e.to_event()))?;
+    past.state = engine.state_as_of(now);
     Ok(Some(AccountEngine::from_engine(past)))
 }
 
