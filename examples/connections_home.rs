@@ -1,8 +1,11 @@
 //! The main job: prints the Connections home and one app's overview for a snapshot.
 //!
-//! `cargo run -p connected-apps-examples --example connections_home [-- <snapshot.json> [<viewer id> [<app id>]]]`
+//! `cargo run -p connected-apps-examples --example connections_home [-- <snapshot.json> [<viewer id> [<app id>]]] [--html <report.html>]`
 //!
-//! With no argument it loads the bundled sample account. The views are computed as of the
+//! With no argument it loads the bundled sample account. With `--html PATH` it also writes the
+//! account's HTML report as of the same instant to PATH (with the sample record events and API
+//! usage of the `insights` example): `cargo run -p connected-apps-examples --example
+//! connections_home -- --html report.html`, then open `report.html` in a browser. The views are computed as of the
 //! newest logged event (the core never reads the clock; a host passes its own `now`).
 
 use std::process::ExitCode;
@@ -30,7 +33,8 @@ fn print_attention(items: &[AttentionItem]) {
 }
 
 fn run() -> Result<(), String> {
-    let mut args = std::env::args().skip(1);
+    let (args, html) = connected_apps_examples::html_flag(std::env::args().skip(1))?;
+    let mut args = args.into_iter();
     let engine = connected_apps_examples::load_engine(args.next().as_deref())?;
     let viewer = args
         .next()
@@ -106,6 +110,10 @@ fn run() -> Result<(), String> {
             e.kind.activity_type().as_str(),
             opt(e.actor.as_ref())
         );
+    }
+    if let Some(path) = html {
+        println!();
+        connected_apps_examples::write_report(&engine, Some(viewer), now, &path)?;
     }
     Ok(())
 }

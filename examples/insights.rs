@@ -2,7 +2,10 @@
 //! facets (L2–L4), the 30-day record insights per app with flagged days (R1–R6, X2), and API
 //! usage with trend, spikes and the limit forecast (U1–U5, X3).
 //!
-//! `cargo run -p connected-apps-examples --example insights [-- <snapshot.json>]`
+//! `cargo run -p connected-apps-examples --example insights [-- [<snapshot.json>] [--html <report.html>]]`
+//!
+//! With `--html PATH` it also writes the account's HTML report (the same data, as of the same
+//! instant) to PATH: one self-contained file to open in a browser.
 //!
 //! The sample holds the log but no record events or usage snapshots, so the example generates
 //! them deterministically (one app runs a mass delete; today's calls run hot) to show the flags,
@@ -12,21 +15,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::{
-    ActivityFilter, ActivityIndex, ActivityType, ApiLimitConfig, AppId, Distribution, Engine, Grouping, InsightsQuery,
-    InsightsSettings, RecordAction, RecordAggregate, RecordEventColumns, UsageHistory, UsageSettings, UsageSnapshot,
+    ActivityFilter, ActivityIndex, ActivityType, ApiLimitConfig, Engine, Grouping, InsightsQuery, InsightsSettings,
+    RecordAction, UsageSettings,
 };
-
-/// A small deterministic generator (xorshift64), so the output is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below.max(1)
-    }
-}
 
 fn log_page(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
     let index = ActivityIndex::from_log(engine.events()).map_err(|e| e.to_string())?;
@@ -72,57 +63,8 @@ fn log_page(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
     Ok(())
 }
 
-/// 45 days of record events for a few connected apps, as columns; `erp-sync` (or the last app)
-/// deletes thousands of contacts three days before `now`.
-fn record_columns(apps: &[AppId], now: DateTime<Utc>) -> (Vec<i64>, Vec<u32>, Vec<u32>, Vec<u8>) {
-    let mut rng = Rng(0x5eed_1234_abcd_0042);
-    let (mut at, mut app, mut ty, mut action) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // Whole UTC days, so that the mass delete falls on one day.
-    let start = (now - Duration::days(45)).date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-    let culprit = apps.iter().position(|a| a.as_str() == "erp-sync").unwrap_or(apps.len().saturating_sub(1));
-    for d in 0..45 {
-        let day_start = start + Duration::days(d);
-        for (a, _) in apps.iter().enumerate() {
-            let volume = 40 + rng.next(60);
-            let burst = if a == culprit && d == 42 { 2_500 } else { 0 };
-            for k in 0..volume + burst {
-                at.push((day_start + Duration::seconds(rng.next(86_400) as i64)).timestamp_micros());
-                app.push(a as u32);
-                ty.push(if k >= volume { 0 } else { rng.next(4) as u32 });
-                action.push(if k >= volume {
-                    RecordAction::Deleted.code()
-                } else {
-                    [0u8, 1, 1, 1, 2, 3].get(rng.next(6) as usize).copied().unwrap_or(0)
-                });
-            }
-        }
-    }
-    (at, app, ty, action)
-}
-
 fn record_insights(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
-    let apps: Vec<AppId> = engine.state().connections().filter(|c| c.is_installed()).map(|c| c.key.app.clone()).fold(
-        Vec::new(),
-        |mut acc, app| {
-            if !acc.contains(&app) && acc.len() < 5 {
-                acc.push(app);
-            }
-            acc
-        },
-    );
-    let (at, app, ty, action) = record_columns(&apps, now);
-    let app_dictionary: Vec<String> = apps.iter().map(|a| a.0.clone()).collect();
-    let types = ["contacts", "companies", "deals", "2-1837465"].map(String::from);
-    let mut aggregate = RecordAggregate::new();
-    let columns = RecordEventColumns {
-        at_micros: &at,
-        apps: &app,
-        app_dictionary: &app_dictionary,
-        record_types: &ty,
-        record_type_dictionary: &types,
-        actions: &action,
-    };
-    aggregate.ingest_columns(&columns).map_err(|e| e.to_string())?;
+    let (apps, aggregate) = connected_apps_examples::sample_records(engine, now)?;
     let settings = InsightsSettings::default();
     let query = InsightsQuery {
         as_of: now.date_naive(),
@@ -176,53 +118,7 @@ fn record_insights(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
 fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
     let account = engine.directory().account();
     let limits = ApiLimitConfig::default().limits(account).map_err(|e| e.to_string())?;
-    let mut history = UsageHistory::new();
-    let private: Vec<AppId> = engine
-        .directory()
-        .apps()
-        .filter(|a| a.distribution == Distribution::OffMarketplace)
-        .map(|a| a.id.clone())
-        .chain([AppId("private-reporting".into())])
-        .collect();
-    let mut rng = Rng(0x0a11_ca11_5eed_0001);
-    // The limit resets at local midnight: the empty history's report says when the next one is.
-    let one_day = UsageSettings { window_days: 1, ..UsageSettings::default() };
-    let next_reset = history.report(account, &one_day, now).map_err(|e| e.to_string())?.resets_at;
-    let midnight = next_reset - Duration::days(1);
-    let usual = |i: usize| 50_000 + 20_000 * i as u64;
-    // 21 past local days, a snapshot every 3 hours; one app ran a loop 6 days ago.
-    for d in (1..=21).rev() {
-        for (i, app) in private.iter().enumerate() {
-            let daily = usual(i) + rng.next(8_000) + if i == 0 && d == 6 { 250_000 } else { 0 };
-            for h in (3..=24u64).step_by(3) {
-                let at = midnight - Duration::days(d) + Duration::hours(h as i64) - Duration::seconds(1);
-                let snapshot = UsageSnapshot {
-                    app: app.clone(),
-                    at,
-                    calls_today: daily * h / 24,
-                    usage_limit: None,
-                    resets_at: None,
-                };
-                history.record(&snapshot).map_err(|e| e.to_string())?;
-            }
-        }
-    }
-    // Today runs hot: six times the usual pace since midnight, ten times in the last hour.
-    let hours = (now - midnight).num_hours().max(1);
-    for (i, app) in private.iter().enumerate() {
-        let mut calls = 0;
-        for h in 1..=hours {
-            calls += usual(i) / 24 * if h == hours { 10 } else { 6 };
-            let snapshot = UsageSnapshot {
-                app: app.clone(),
-                at: midnight + Duration::hours(h),
-                calls_today: calls,
-                usage_limit: None,
-                resets_at: None,
-            };
-            history.record(&snapshot).map_err(|e| e.to_string())?;
-        }
-    }
+    let history = connected_apps_examples::sample_usage(engine, now)?;
     let settings = UsageSettings { window_days: 14, ..UsageSettings::default() };
     let report = history.report(account, &settings, now).map_err(|e| e.to_string())?;
     println!(
@@ -269,13 +165,19 @@ fn api_usage(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
 }
 
 fn run() -> Result<(), String> {
-    let engine = connected_apps_examples::load_engine(std::env::args().nth(1).as_deref())?;
+    let (args, html) = connected_apps_examples::html_flag(std::env::args().skip(1))?;
+    let engine = connected_apps_examples::load_engine(args.first().map(String::as_str))?;
     let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
     log_page(&engine, now)?;
     println!();
     record_insights(&engine, now)?;
     println!();
-    api_usage(&engine, now)
+    api_usage(&engine, now)?;
+    if let Some(path) = html {
+        println!();
+        connected_apps_examples::write_report(&engine, None, now, &path)?;
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

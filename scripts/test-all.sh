@@ -49,12 +49,12 @@ step() {
     printf '\n==> %s\n' "$*"
 }
 
-step "set-up: the venv now; pip, JNA, Gson and Kotlin in the background"
+step "set-up: the venv now; pip, JNA, Gson, Kotlin and Chromium in the background"
 VENV="$(scripts/setup-python.sh --venv-only | tail -n 1)"
 export PYO3_PYTHON="${VENV}/bin/python"
 setup_log="$(mktemp)"
 trap 'rm -f -- "${setup_log}"' EXIT
-{ scripts/setup-python.sh && scripts/setup-kotlin.sh >/dev/null; } >"${setup_log}" 2>&1 &
+{ scripts/setup-python.sh && scripts/setup-kotlin.sh >/dev/null && scripts/setup-browser.sh >/dev/null; } >"${setup_log}" 2>&1 &
 setup_pid=$!
 
 # The features every cargo command below builds the workspace with (see above).

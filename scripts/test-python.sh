@@ -2,7 +2,8 @@
 # Builds the Python module `connected_apps` into <repo>/.venv and runs its pytest suite.
 #
 # Works from a clean clone: scripts/setup-python.sh creates the venv and installs maturin,
-# pytest, numpy, pyarrow, mypy and tzdata from PyPI; maturin builds the extension in place (an
+# pytest, numpy, pyarrow, mypy, selenium and tzdata from PyPI (scripts/setup-browser.sh: Debian's
+# chromium and chromedriver for the report's browser test); maturin builds the extension in place (an
 # editable install: the compiled module lands in bindings-python/python/connected_apps/).
 #
 # The tests run against a debug build (overflow checks and debug assertions on, and a faster
@@ -25,6 +26,10 @@ PROFILE_FLAG=()
 if [[ "${RELEASE:-0}" == "1" ]]; then PROFILE_FLAG=(--release); fi
 echo "[test-python] building connected_apps (${PROFILE_FLAG[*]:-debug}) into ${VENV}" >&2
 "${VENV}/bin/maturin" develop "${PROFILE_FLAG[@]}" --quiet -m bindings-python/Cargo.toml
+
+# The browser test (tests/test_report_browser.py) needs Debian's chromium and chromedriver: a
+# no-op when both are installed (scripts/test-all.sh installs them in its background set-up).
+"${SCRIPT_DIR}/setup-browser.sh" >/dev/null
 
 echo "[test-python] running pytest" >&2
 exec "${VENV}/bin/python" -m pytest bindings-python/tests -q -rs "$@"

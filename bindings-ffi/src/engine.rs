@@ -64,7 +64,7 @@ impl AccountEngine {
         catching_panics(|| f(inner.sync_activity()?))
     }
 
-    /// Runs `f` on the core account engine under the lock (snapshots, notification state).
+    /// Runs `f` on the core account engine under the lock (snapshots).
     pub(crate) fn read_core<T>(
         &self,
         f: impl FnOnce(&Core) -> Result<T, ConnectedAppsError>,

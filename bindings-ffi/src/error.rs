@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use connected_apps::import::ImportError;
 use connected_apps::{
     AccessError, ActivityError, ChainError, DirectoryError, Error, ErrorKind, IngestError, InsightsError,
-    LifecycleError, MarketplaceError, NotifyError, SnapshotError,
+    LifecycleError, MarketplaceError, NotifyError, ReportError, SnapshotError,
 };
 
 /// Every error of the library: one variant per `connected_apps::ErrorKind`, plus `Internal` for a
@@ -93,7 +93,8 @@ from_core_errors!(
     InsightsError,
     ImportError,
     ChainError,
-    SnapshotError
+    SnapshotError,
+    ReportError
 );
 
 /// Runs `f`, turning a panic inside it into [`ConnectedAppsError::Internal`]. Every exported

@@ -462,7 +462,7 @@ pub struct UsageHistory {
 }
 
 impl UsageHistory {
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut connected_apps::UsageHistory) -> Result<T, ConnectedAppsError>,
     ) -> Result<T, ConnectedAppsError> {

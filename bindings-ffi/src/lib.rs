@@ -25,6 +25,7 @@ mod insights;
 mod json;
 mod marketplace;
 mod notify;
+mod report;
 mod snapshot;
 mod state;
 mod types;
@@ -55,6 +56,7 @@ pub use marketplace::{
     pricing_plan_annual_total,
 };
 pub use notify::{DeliveryLogView, reminder_due};
+pub use report::report_html;
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use types::{
     AppIdSet, ChannelSet, Count, PermissionSet, ScopeSet, Subscriptions, SyncSettings, TeamIdSet, Timestamp,

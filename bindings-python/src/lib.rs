@@ -19,6 +19,7 @@ mod insights;
 mod lock;
 mod marketplace;
 mod notify;
+mod report;
 mod snapshot;
 mod state;
 mod usage;
@@ -61,6 +62,8 @@ mod native {
     };
     #[pymodule_export]
     use crate::notify::{PyDelivery, PyRule};
+    #[pymodule_export]
+    use crate::report::report_html;
     #[pymodule_export]
     use crate::snapshot::{events_from_ndjson, events_to_ndjson};
     #[pymodule_export]

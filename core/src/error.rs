@@ -49,6 +49,10 @@ pub enum Error {
     /// See [`crate::chain::ChainError`].
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    /// See [`crate::report::ReportError`] (feature `report`).
+    #[cfg(feature = "report")]
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 impl Error {
@@ -67,6 +71,8 @@ impl Error {
             Self::Marketplace(e) => e.kind(),
             Self::Chain(e) => e.kind(),
             Self::Snapshot(e) => e.kind(),
+            #[cfg(feature = "report")]
+            Self::Report(e) => e.kind(),
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod limits;
 pub mod log;
 pub mod marketplace;
 pub mod notify;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod snapshot;
 pub mod state;
 pub mod time;
@@ -74,6 +76,8 @@ pub use notify::{
     RuleType, Trigger,
 };
 pub use snapshot::SnapshotError;
+#[cfg(feature = "report")]
+pub use report::{ReportError, ReportModel, ReportOptions, render_html, report_html};
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use state::{AppRevision, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

@@ -21,6 +21,9 @@
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
 //! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
 //! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
+//! | [`MAX_REPORT_DAYS`] | 92 | days in the record-insight or API-usage window of an HTML report (one chart group per day) |
+//! | [`MAX_REPORT_LOG_EVENTS`] | 200 | log events an HTML report lists |
+//! | [`MAX_REPORT_APP_CHARTS`] | 24 | apps with a record chart in an HTML report (the busiest; the rest are counted, not drawn) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
@@ -96,3 +99,12 @@ pub const MAX_DEDUPE_KEYS: usize = 1 << 20;
 /// The earliest epoch-millisecond time an import accepts: 10^12 ms is 2001-09-09, before the
 /// platform's APIs existed. A time below it is almost surely in seconds (10^12 s is year 33658).
 pub const MIN_PLATFORM_MILLIS: i64 = 1_000_000_000_000;
+
+/// Days in either window of an HTML report (feature `report`): one chart group per day.
+pub const MAX_REPORT_DAYS: usize = 92;
+
+/// Log events an HTML report lists.
+pub const MAX_REPORT_LOG_EVENTS: usize = 200;
+
+/// Apps with a record chart in an HTML report; the page counts the others.
+pub const MAX_REPORT_APP_CHARTS: usize = 24;

@@ -120,6 +120,7 @@ fun main() {
     hostTests()
     catalogueTests()
     monthTests()
+    reportTests()
 
     test("app log columns come from the core and follow new events") {
         val e = engine()

@@ -73,6 +73,7 @@ from ._native import (
     events_from_ndjson,
     events_from_security_activity,
     events_to_ndjson,
+    report_html,
     usage_snapshots_from_daily_usage,
 )
 
@@ -146,6 +147,7 @@ __all__ = [
     "WorkflowAppHit",
     "events_from_audit_logs",
     "events_from_ndjson",
+    "report_html",
     "events_from_security_activity",
     "events_to_ndjson",
     "ingest_arrays",

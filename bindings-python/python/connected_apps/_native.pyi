@@ -56,6 +56,7 @@ __all__ = [
     "Event",
     "events_from_ndjson",
     "events_to_ndjson",
+    "report_html",
     "State",
     "AppOverview",
     "AttentionItem",
@@ -1091,3 +1092,13 @@ def events_from_ndjson(text: str) -> list[Event]: ...
 def events_from_security_activity(json: str) -> tuple[list[Event], dict[str, Any]]: ...
 def events_from_audit_logs(json: str) -> tuple[list[Event], dict[str, Any]]: ...
 def usage_snapshots_from_daily_usage(json: str) -> tuple[list[dict[str, Any]], dict[str, Any]]: ...
+
+def report_html(
+    engine: Engine,
+    records: RecordAggregate,
+    usage: UsageHistory,
+    now: datetime,
+    *,
+    viewer: Optional[str] = None,
+    log_events: int = 20,
+) -> str: ...

@@ -28,5 +28,7 @@ mod notify_hardening;
 mod notify_reference;
 mod permissions;
 mod reference_sources;
+#[cfg(feature = "report")]
+mod report;
 mod snapshot;
 mod views;
