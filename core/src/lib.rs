@@ -18,6 +18,7 @@ pub mod connection;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod governance;
 pub mod import;
 pub mod ingest;
 pub mod insights;
@@ -43,6 +44,11 @@ pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
+pub use governance::{
+    AccessRequest, AppPolicy, AppUser, Approval, ApprovalGrant, GovernanceError, GovernanceSettings, InventoryItem,
+    PolicyDecision, PolicyLevel, PolicyRule, PolicyViolation, QueuedApp, QueuedRequest, RequestStatus, Usage,
+    UserInventory,
+};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{

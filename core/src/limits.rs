@@ -22,6 +22,9 @@
 //! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
 //! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
+//! | [`MAX_POLICY_RULES`] | 1,000 | rules in one policy change of an app (G1) |
+//! | [`MAX_REASON_CHARS`] | 2,000 | characters of an access request's, a denial's or a revocation's reason (G2, G3) |
+//! | [`MIN_REQUEST_EXPIRY_DAYS`], [`MAX_REQUEST_EXPIRY_DAYS`] | 1, 365 | days before an open access request expires (G2) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
@@ -82,3 +85,16 @@ pub const MAX_DEDUPE_KEYS: usize = 1 << 20;
 /// The earliest epoch-millisecond time an import accepts: 10^12 ms is 2001-09-09, before the
 /// platform's APIs existed. A time below it is almost surely in seconds (10^12 s is year 33658).
 pub const MIN_PLATFORM_MILLIS: i64 = 1_000_000_000_000;
+
+/// The most rules one policy change of an app may carry (G1).
+pub const MAX_POLICY_RULES: usize = 1_000;
+
+/// The longest free-text reason of an access request, a denial or a revocation, in characters
+/// (G2, G3).
+pub const MAX_REASON_CHARS: usize = 2_000;
+
+/// The shortest expiry of an access request, in days (G2).
+pub const MIN_REQUEST_EXPIRY_DAYS: u32 = 1;
+
+/// The longest expiry of an access request, in days (G2).
+pub const MAX_REQUEST_EXPIRY_DAYS: u32 = 365;

@@ -41,6 +41,9 @@ struct SnapshotDoc<E> {
     /// What notifications were already delivered (N4); absent when empty.
     #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
     deliveries: crate::notify::DeliveryLog,
+    /// Governance settings (G2); absent when they are the defaults.
+    #[serde(default, skip_serializing_if = "crate::governance::GovernanceSettings::is_default")]
+    governance_settings: crate::governance::GovernanceSettings,
 }
 
 fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {
@@ -64,6 +67,7 @@ impl Engine {
             chain: Some(self.events().chain_doc()),
             notification_rules: self.notification_rules().events().to_vec(),
             deliveries: self.delivery_log().clone(),
+            governance_settings: self.governance_settings,
         };
         serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
     }
@@ -95,6 +99,7 @@ impl Engine {
             directory.add_app(app)?;
         }
         let mut engine = Self::new(directory);
+        engine.set_governance_settings(doc.governance_settings).map_err(crate::error::LifecycleError::from)?;
         engine.append_all(doc.events).map_err(|(_, e)| e)?;
         if let Some(chain) = chain {
             engine.events.adopt_chain(chain);
