@@ -300,7 +300,7 @@ impl Engine {
         Ok(count)
     }
 
-    fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
+    pub(crate) fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
         // What the log could refuse is checked before the state changes.
         let next_id = self.id_after(event.id)?;
         self.events.next_position(1)?;
@@ -323,7 +323,7 @@ impl Engine {
         Ok(self.next_id.max(after))
     }
 
-    fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
+    pub(crate) fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
         crate::log::nanos(at)?;
         match self.events.last() {
             Some(newest) if at < newest.at => {

@@ -617,22 +617,35 @@ impl Engine {
         self.log_events(actor, events, now)
     }
 
-    /// Logs events about any apps taken by `actor` at `now`, all or nothing.
+    /// Logs events about any apps taken by `actor` at `now`, all or nothing. Each event is
+    /// checked and folded as it is pushed (no copy of the state); the callers check the batch
+    /// first, so a refusal past the first event is rare, and then the log is rolled back and the
+    /// state folded again from it.
     pub(crate) fn log_events(
         &mut self,
         actor: &UserId,
         events: Vec<(AppId, Option<UserId>, EventKind)>,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventId>, LifecycleError> {
+        self.check_time(now)?;
+        let mark = (self.events.mark(), self.next_id);
         let mut out = Vec::with_capacity(events.len());
-        let mut batch = Vec::with_capacity(events.len());
-        let mut id = self.next_id;
         for (app, user, kind) in events {
-            out.push(EventId(id));
-            batch.push(Event { id: EventId(id), at: now, app, user, actor: Some(actor.clone()), kind });
-            id = id.checked_add(1).ok_or(LifecycleError::EventIdTooLarge(EventId(id)))?;
+            let id = EventId(self.next_id);
+            let event = Event { id, at: now, app, user, actor: Some(actor.clone()), kind };
+            if let Err(e) = self.push(event) {
+                if !out.is_empty() {
+                    self.events.rollback(mark.0);
+                    self.next_id = mark.1;
+                    self.state = match self.events.last().map(|e| e.at) {
+                        Some(newest) => self.state_as_of(newest),
+                        None => crate::state::State::default(),
+                    };
+                }
+                return Err(e);
+            }
+            out.push(id);
         }
-        self.append_all(batch).map_err(|(_, e)| e)?;
         Ok(out)
     }
 

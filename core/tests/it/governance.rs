@@ -341,6 +341,21 @@ fn approving_installs_with_the_requested_scopes_once() {
 }
 
 #[test]
+fn an_approval_whose_install_is_refused_changes_nothing() {
+    let mut e = engine();
+    e.request_access(&u("mia"), &"zoom".into(), None, String::new(), t(0)).unwrap();
+    e.execute(&as_user("eve"), install("zoom"), t(1)).unwrap();
+    // The approval event would pass; the install after it is refused: both are rolled back.
+    let error =
+        refused(&mut e, |e| e.approve_request(&u("ada"), &"zoom".into(), &u("mia"), ApprovalGrant::Install, t(2)));
+    assert!(matches!(error, LifecycleError::AlreadyInstalled { .. }));
+    assert!(e.access_request(&"zoom".into(), &u("mia")).unwrap().is_open_at(t(2)));
+    // The next command takes the id the refused batch would have used.
+    let ids = e.approve_request(&u("ada"), &"zoom".into(), &u("mia"), ApprovalGrant::AllowList, t(2)).unwrap();
+    assert_eq!(ids[0].0, 3);
+}
+
+#[test]
 fn approving_to_the_allow_list_sets_the_account_rule() {
     let mut e = engine();
     let zoom = "zoom".into();
