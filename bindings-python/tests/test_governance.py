@@ -66,10 +66,10 @@ def test_scopes_turned_off_and_violations_until_revoked(engine: ca.Engine) -> No
 
 def test_the_queue_approve_deny_and_expiry(engine: ca.Engine) -> None:
     engine.set_policy("admin", "slack", [{"level": "account", "approval": "needs_approval"}], at(0))
+    engine.request_access("bob", "gmail", at(0.5), reason="mail")
     request = engine.install("ann", "slack", at(1))  # needs approval: a request, even with access
     assert isinstance(request, ca.InstallRequest)
     engine.request_access("bob", "slack", at(2), reason="team chat")
-    engine.request_access("bob", "gmail", at(0.5), reason="mail")
     queue = engine.access_queue(at(3))
     assert [(q["app"], q["requesters"]) for q in queue] == [("slack", 2), ("gmail", 1)]
     assert [r["requester"] for r in queue[0]["requests"]] == ["ann", "bob"]
