@@ -57,10 +57,10 @@ def test_scopes_off_violations_and_revoke(engine):
 
 def test_queue_approve_deny_expiry(engine):
     engine.set_policy("admin", "salesforce", [rule(ca.PolicyLevel.ACCOUNT(), ca.Approval.NEEDS_APPROVAL)], at(0))
+    engine.request_access("ben", "gmail", None, "", at(0))
     outcome = install(engine, MIA, "salesforce", at(1))
     assert isinstance(outcome, ca.Outcome.INSTALL_REQUESTED)
     engine.request_access("ben", "salesforce", None, "crm sync", at(2))
-    engine.request_access("ben", "gmail", None, "", at(0))
     queue = engine.access_queue(at(3))
     assert [(q.app, q.requesters) for q in queue] == [("salesforce", 2), ("gmail", 1)]
     assert queue[0].requests[1].reason == "crm sync"
