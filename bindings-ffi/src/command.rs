@@ -33,8 +33,9 @@ pub enum Command {
     ReportAppVersion { app: AppId, version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
 }
 
-/// A request for an admin to install an app, produced when the actor may not install it (I2).
-/// The host delivers it (e.g. by e-mail); nothing changes in the state.
+/// A request for an admin to install an app, produced when the actor may not install it (I2) or
+/// the app needs approval (G1); queued as an access request whose event is `request` (G2). The
+/// host delivers it (e.g. by e-mail).
 #[uniffi::remote(Record)]
 pub struct InstallRequest {
     pub app: AppId,
@@ -43,9 +44,10 @@ pub struct InstallRequest {
     pub admin: UserId,
     pub admin_email: String,
     pub requested_at: Timestamp,
+    pub request: EventId,
 }
 
-/// What a successful command returns: the logged event, an install request (nothing logged), or
+/// What a successful command returns: the logged event, an install request (queued, G2), or
 /// the uninstall's event and the steps the user must still take (I6).
 #[uniffi::remote(Enum)]
 pub enum Outcome {

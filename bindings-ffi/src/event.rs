@@ -1,6 +1,9 @@
 //! Events (C4, L1) as they cross the FFI: the log hosts read, append to and exchange as NDJSON.
 
-use connected_apps::{ActivityType, AppId, ConnectionErrorInfo, Event, EventId, EventKind, Feature, ScopeDecl, UserId};
+use connected_apps::{
+    ActivityType, AppId, Approval, ApprovalGrant, ConnectionErrorInfo, Event, EventId, EventKind, Feature, PolicyLevel,
+    ScopeDecl, UserId,
+};
 
 use crate::types::{ScopeSet, Timestamp};
 
@@ -29,6 +32,12 @@ pub enum EventKind {
     AppActivity,
     UpdateAvailability { available: bool },
     AppVersionChanged { version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
+    PolicyChanged { level: PolicyLevel, approval: Option<Approval> },
+    ScopesTurnedOff { scopes: ScopeSet },
+    AccessRequested { requester: UserId, scopes: ScopeSet, reason: String, expires_at: Timestamp },
+    AccessApproved { requester: UserId, grant: ApprovalGrant },
+    AccessDenied { requester: UserId, reason: String },
+    ConnectionRevoked { reason: String },
 }
 
 /// The activity type of an event, for filters (L1, L2).
@@ -47,6 +56,12 @@ pub enum ActivityType {
     AppActivity,
     UpdateAvailability,
     AppVersionChanged,
+    PolicyChanged,
+    ScopesTurnedOff,
+    AccessRequested,
+    AccessApproved,
+    AccessDenied,
+    ConnectionRevoked,
 }
 
 /// One entry of the log: a stable id, a UTC timestamp, the app, the connection's user for

@@ -19,6 +19,7 @@ mod connection;
 mod engine;
 mod error;
 mod event;
+mod governance;
 mod import;
 mod ingest;
 mod insights;
@@ -36,6 +37,7 @@ pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount,
 pub use command::uninstall_confirmation;
 pub use engine::{AccountEngine, max_event_id};
 pub use error::ConnectedAppsError;
+pub use governance::{TeamApprovals, UserApprovals};
 pub use import::{
     ImportedEvents, ImportedRecordEvents, ImportedUsageSnapshots, events_from_audit_logs,
     events_from_security_activity, import_audit_logs, import_security_activity, ingest_journal, ingest_webhooks,

@@ -7,8 +7,8 @@ use pyo3::prelude::*;
 use crate::convert::{datetime_out, to_py, wrapper};
 
 wrapper!(
-    /// A request for an admin to install an app, returned when the actor may not install it (I2).
-    /// The host delivers it; nothing was logged.
+    /// A request for an admin to install an app, returned when the actor may not install it (I2)
+    /// or the app needs approval (G1); queued as an access request (G2). The host delivers it.
     PyInstallRequest(InstallRequest),
     "InstallRequest"
 );
@@ -44,6 +44,12 @@ impl PyInstallRequest {
     #[getter]
     fn requested_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         datetime_out(py, self.0.requested_at)
+    }
+
+    /// The queued access request's event id (G2).
+    #[getter]
+    fn request(&self) -> u64 {
+        self.0.request.0
     }
 }
 

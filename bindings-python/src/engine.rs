@@ -186,7 +186,8 @@ impl PyEngine {
     // --- lifecycle commands (I1–I9) ---
 
     /// Connects `app` for `actor` (I1–I4), or reinstalls it. Returns `Applied`, or an
-    /// `InstallRequest` for an admin when the actor may not install (I2; nothing is logged).
+    /// `InstallRequest` for an admin when the actor may not install (I2) or the app needs
+    /// approval (G1), queued as an access request (G2).
     #[pyo3(signature = (actor, app, now, *, scopes = None, expires_at = None, request_admin = None))]
     #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn install<'py>(

@@ -13,6 +13,7 @@ mod convert;
 mod engine;
 mod errors;
 mod event;
+mod governance;
 mod import;
 mod ingest;
 mod insights;

@@ -13,7 +13,9 @@ def test_install_without_permission_returns_the_request_for_an_admin(engine: ca.
     assert isinstance(request, ca.InstallRequest)
     assert (request.app, request.app_name, request.requested_by) == ("salesforce", "Salesforce", "bob")
     assert (request.admin, request.admin_email, request.requested_at) == ("admin", "ada@acme.test", at(1))
-    assert engine.event_count == 0  # nothing logged (I2)
+    # Queued as an access request (I2, G2): one event, no connection.
+    assert engine.event_count == 1 and request.request == engine.events()[0].id
+    assert engine.events()[0].type is ca.ActivityType.ACCESS_REQUESTED
     assert engine.connection_state("salesforce", at(1)) is None
 
 

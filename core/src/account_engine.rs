@@ -482,6 +482,7 @@ fn read_snapshot(text: &str) -> Result<(Engine, Notifications), Error> {
         directory.add_app(app)?;
     }
     let mut engine = Engine::new(directory);
+    engine.set_governance_settings(doc.governance_settings).map_err(LifecycleError::from)?;
     engine.append_all(doc.events).map_err(|(_, e)| e)?;
     if let Some(chain) = chain {
         engine.events.adopt_chain(chain);

@@ -238,7 +238,7 @@ enum Source<'a> {
 
 /// The checks left after the source, on the log's codes.
 struct Residual {
-    types: Option<u16>,
+    types: Option<u32>,
     users: Option<Vec<u32>>,
     apps: Option<Vec<u32>>,
 }
@@ -247,7 +247,7 @@ impl Residual {
     /// Whether the event at `pos` passes the checks; reads only the columns it must, since
     /// each read is likely a cache miss on a large log.
     fn keeps(&self, log: &EventLog, pos: usize) -> bool {
-        self.types.is_none_or(|mask| log.type_code(pos).is_some_and(|ty| ty < 16 && mask & (1 << ty) != 0))
+        self.types.is_none_or(|mask| log.type_code(pos).is_some_and(|ty| ty < 32 && mask & (1 << ty) != 0))
             && self.users.as_ref().is_none_or(|u| log.actor.get(pos).is_some_and(|a| u.binary_search(a).is_ok()))
             && self.apps.as_ref().is_none_or(|a| log.app.get(pos).is_some_and(|x| a.binary_search(x).is_ok()))
     }
@@ -709,8 +709,10 @@ impl ActivityIndex {
 }
 
 /// The bit mask of activity types (bit `ActivityType as u8`).
-fn type_mask(types: &[ActivityType]) -> u16 {
-    types.iter().fold(0u16, |mask, t| mask | (1 << type_index(*t)))
+fn type_mask(types: &[ActivityType]) -> u32 {
+    // 32 bits hold every activity type (checked at compile time).
+    const _: () = assert!(TYPES <= 32);
+    types.iter().fold(0u32, |mask, t| mask | (1 << type_index(*t)))
 }
 
 /// Up to `limit` matching positions, newest first, merged from the source's lists.

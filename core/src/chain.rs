@@ -348,6 +348,36 @@ impl Canonical<'_> {
                 self.list(scopes.iter(), Self::scope);
                 self.list(features.iter(), Self::feature);
             }
+            EventKind::PolicyChanged { level, approval } => {
+                match level {
+                    crate::governance::PolicyLevel::Account => self.u8(0),
+                    crate::governance::PolicyLevel::Team(t) => {
+                        self.u8(1);
+                        self.str(t.as_ref());
+                    }
+                    crate::governance::PolicyLevel::User(u) => {
+                        self.u8(2);
+                        self.str(u.as_ref());
+                    }
+                }
+                self.opt(approval.as_ref(), |c, a| c.str(a.as_str()));
+            }
+            EventKind::ScopesTurnedOff { scopes } => self.strs(scopes.iter()),
+            EventKind::AccessRequested { requester, scopes, reason, expires_at } => {
+                self.str(requester.as_ref());
+                self.strs(scopes.iter());
+                self.str(reason);
+                self.time(expires_at);
+            }
+            EventKind::AccessApproved { requester, grant } => {
+                self.str(requester.as_ref());
+                self.str(&enum_name(grant));
+            }
+            EventKind::AccessDenied { requester, reason } => {
+                self.str(requester.as_ref());
+                self.str(reason);
+            }
+            EventKind::ConnectionRevoked { reason } => self.str(reason),
         }
     }
 

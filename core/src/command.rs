@@ -246,8 +246,10 @@ impl Command {
     }
 }
 
-/// A request for an admin to install an app, produced when the actor may not install it (I2).
-/// The host delivers it (e.g. by e-mail); nothing changes in the state.
+/// A request for an admin to install an app, produced when the actor may not install it (I2)
+/// or the policy says the app needs approval (G1). It is queued as an access request (G2,
+/// [`crate::EventKind::AccessRequested`], logged unless the requester already has an open one);
+/// the host delivers it (e.g. by e-mail).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallRequest {
     /// The app to install.
@@ -262,6 +264,8 @@ pub struct InstallRequest {
     pub admin_email: String,
     /// When it was asked.
     pub requested_at: DateTime<Utc>,
+    /// The queued access request's event (G2).
+    pub request: EventId,
 }
 
 /// What a successful command returns.
@@ -273,7 +277,8 @@ pub enum Outcome {
         /// The new event's id.
         event: EventId,
     },
-    /// The actor may not install; here is the request for an admin (I2). Nothing was logged.
+    /// The actor may not install, or the app needs approval; here is the request for an admin
+    /// (I2), queued as an access request (G2).
     InstallRequested(InstallRequest),
     /// The app was uninstalled; the steps the user must still take (I6), possibly none.
     Uninstalled {

@@ -29,13 +29,24 @@ pub struct Engine {
     pub(crate) events: EventLog,
     pub(crate) state: State,
     pub(crate) next_id: u64,
+    /// Each user's teams, for policy checks in O(teams of the user) (G1).
+    pub(crate) team_index: crate::governance::policy::TeamIndex,
+    /// Governance settings (G2), kept here so snapshots carry them.
+    pub(crate) governance_settings: crate::governance::GovernanceSettings,
 }
 
 impl Engine {
     /// An engine with an empty log.
     #[must_use]
     pub fn new(directory: Directory) -> Self {
-        Self { directory, events: EventLog::new(), state: State::default(), next_id: 1 }
+        Self {
+            team_index: crate::governance::policy::TeamIndex::build(&directory),
+            governance_settings: crate::governance::GovernanceSettings::default(),
+            directory,
+            events: EventLog::new(),
+            state: State::default(),
+            next_id: 1,
+        }
     }
 
     /// The directory (account, users, teams, apps).
@@ -78,8 +89,10 @@ impl Engine {
     /// user actor is known and active (commands other than the platform's reports need one);
     /// then the command's own rules (I1–I9: permission, already installed, consented scopes,
     /// the uninstall confirmation, an installed connection to act on). A user without App
-    /// Marketplace Access who asks to install gets [`Outcome::InstallRequested`] and nothing is
-    /// logged (I2). The event is then folded into the state ([`State::apply`]) and appended to
+    /// Marketplace Access who asks to install gets [`Outcome::InstallRequested`], queued as an
+    /// access request (I2, G2). The approval policy applies to installs, reconnects and
+    /// reauthentications (G1, [`crate::governance::policy`]): blocked is refused, needs approval
+    /// turns an install into a request. The event is then folded into the state ([`State::apply`]) and appended to
     /// the log.
     ///
     /// # Errors
@@ -110,14 +123,15 @@ impl Engine {
     /// let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().ok_or("no such instant")?;
     /// let install = Command::Install { app: "zoom".into(), scopes: None, expires_at: None, request_admin: None };
     ///
-    /// // Bob lacks App Marketplace Access: the engine returns a request for an admin (I2).
+    /// // Bob lacks App Marketplace Access: the engine returns a request for an admin (I2),
+    /// // queued as access-request event 1 (G2); nothing is installed.
     /// let outcome = engine.execute(&Actor::User("bob".into()), install.clone(), now)?;
     /// assert!(matches!(&outcome, Outcome::InstallRequested(request) if request.admin.as_str() == "ada"));
-    /// assert!(engine.events().is_empty());
+    /// assert_eq!(engine.events().len(), 1);
     ///
-    /// // Ada, a super admin, installs it (I1): event 1 is logged and folded.
+    /// // Ada, a super admin, installs it (I1): event 2 is logged and folded.
     /// let outcome = engine.execute(&Actor::User("ada".into()), install, now)?;
-    /// assert!(matches!(outcome, Outcome::Applied { event } if event.0 == 1));
+    /// assert!(matches!(outcome, Outcome::Applied { event } if event.0 == 2));
     ///
     /// // An uninstall needs the exact word (I5): anything else is refused and changes nothing.
     /// let uninstall = |confirmation: &str| Command::Uninstall {
@@ -127,13 +141,14 @@ impl Engine {
     /// };
     /// let refused = engine.execute(&Actor::User("ada".into()), uninstall("Uninstall"), now);
     /// assert!(matches!(refused, Err(LifecycleError::WrongConfirmation(word)) if word == "Uninstall"));
-    /// assert_eq!(engine.events().len(), 1);
+    /// assert_eq!(engine.events().len(), 2);
     /// let outcome = engine.execute(&Actor::User("ada".into()), uninstall("uninstall"), now)?;
-    /// assert!(matches!(outcome, Outcome::Uninstalled { event, .. } if event.0 == 2));
+    /// assert!(matches!(outcome, Outcome::Uninstalled { event, .. } if event.0 == 3));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn execute(&mut self, actor: &Actor, command: Command, now: DateTime<Utc>) -> Result<Outcome, LifecycleError> {
         self.check_time(now)?;
+        self.refresh_team_index();
         let app = self.directory.app(command.app()).ok_or_else(|| LifecycleError::UnknownApp(command.app().clone()))?;
         // Scope checks use the latest version of the app (O3).
         let app = self.state.current_app(app);
@@ -155,9 +170,12 @@ impl Engine {
                 if previous.is_some_and(|c| c.is_installed()) {
                     return Err(LifecycleError::AlreadyInstalled { app: app_id, user });
                 }
-                let requester = actor_id.clone().ok_or(LifecycleError::ActorRequired { command: "install" })?;
-                if !may_manage_apps {
-                    return self.install_request(app, requester, request_admin, now).map(Outcome::InstallRequested);
+                let requester = acting.ok_or(LifecycleError::ActorRequired { command: "install" })?;
+                // The policy (G1): blocked is refused; needs approval files a request (G2).
+                let needs_approval = self.check_connect_policy(app, requester, true, scopes.as_ref())?;
+                if !may_manage_apps || needs_approval {
+                    let request = self.install_request(app, requester.id.clone(), request_admin, now)?;
+                    return self.queue_install_request(request, app.clone(), scopes, now);
                 }
                 let scopes = consented_scopes(app, scopes)?;
                 let kind = if previous.is_some() {
@@ -175,10 +193,17 @@ impl Engine {
                 (user, EventKind::Uninstalled)
             }
             Command::Reconnect { user, expires_at, .. } => {
-                (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::Reconnected { expires_at })
+                let user = self.managed_connection(app, user, acting, may_manage_apps)?;
+                if let Some(acting) = acting {
+                    self.check_connect_policy(app, acting, false, None)?;
+                }
+                (user, EventKind::Reconnected { expires_at })
             }
             Command::Reauthenticate { user, scopes, expires_at, .. } => {
                 let user = self.managed_connection(app, user, acting, may_manage_apps)?;
+                if let Some(acting) = acting {
+                    self.check_connect_policy(app, acting, false, scopes.as_ref())?;
+                }
                 let key = ConnectionKey { app: app.id.clone(), user: user.clone() };
                 let granted = self.state.connection(&key).map(|c| c.granted_scopes.clone()).unwrap_or_default();
                 let scopes = match scopes {
@@ -274,7 +299,7 @@ impl Engine {
         Ok(count)
     }
 
-    fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
+    pub(crate) fn push(&mut self, event: Event) -> Result<(), LifecycleError> {
         // What the log could refuse is checked before the state changes.
         let next_id = self.id_after(event.id)?;
         self.events.next_position(1)?;
@@ -297,7 +322,7 @@ impl Engine {
         Ok(self.next_id.max(after))
     }
 
-    fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
+    pub(crate) fn check_time(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
         crate::log::nanos(at)?;
         match self.events.last() {
             Some(newest) if at < newest.at => {
@@ -386,7 +411,28 @@ impl Engine {
             admin: admin.id.clone(),
             admin_email: admin.email.clone(),
             requested_at: now,
+            request: EventId(0),
         })
+    }
+
+    /// Links an install request to the queue (G2): files the access request (or finds the
+    /// requester's open one) and names its event.
+    fn queue_install_request(
+        &mut self,
+        mut request: InstallRequest,
+        app: App,
+        scopes: Option<BTreeSet<String>>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, LifecycleError> {
+        let open = self.state.governance.requests().get(&app.id, &request.requested_by).filter(|r| r.is_open_at(now));
+        request.request = match open {
+            Some(open) => open.event,
+            None => {
+                let scopes = consented_scopes(&app, scopes)?;
+                self.file_request(&request.requested_by, &app.id, scopes, String::new(), now)?
+            }
+        };
+        Ok(Outcome::InstallRequested(request))
     }
 
     /// The state of a connection at `now`, if it was ever made.
@@ -404,7 +450,10 @@ fn permission_denied(actor: &crate::account::User) -> LifecycleError {
 
 /// The scopes an install grants (I4): `None` means the required ones; a given set must contain
 /// every required scope and only declared ones.
-fn consented_scopes(app: &App, requested: Option<BTreeSet<String>>) -> Result<BTreeSet<String>, LifecycleError> {
+pub(crate) fn consented_scopes(
+    app: &App,
+    requested: Option<BTreeSet<String>>,
+) -> Result<BTreeSet<String>, LifecycleError> {
     let Some(requested) = requested else {
         let none = BTreeSet::new();
         return Ok(app.required_scopes(&none).map(str::to_owned).collect());

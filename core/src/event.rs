@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::{AppId, Feature, ScopeDecl};
+use crate::governance::{Approval, ApprovalGrant, PolicyLevel};
 
 pub use crate::ids::EventId;
 
@@ -86,6 +87,51 @@ pub enum EventKind {
         #[serde(default)]
         features: Vec<Feature>,
     },
+    /// A super admin set or removed an approval rule of the app (G1); app-wide, so no user.
+    PolicyChanged {
+        /// Whom the rule covers.
+        level: PolicyLevel,
+        /// The rule; `None` removes it.
+        #[serde(default)]
+        approval: Option<Approval>,
+    },
+    /// A super admin replaced the app's optional scopes turned off (G1); app-wide.
+    ScopesTurnedOff {
+        /// Every optional scope now turned off.
+        scopes: BTreeSet<String>,
+    },
+    /// A user asked for the app to be installed (G2); app-wide (the requester is named here).
+    AccessRequested {
+        /// Who asked.
+        requester: UserId,
+        /// The scopes asked for.
+        scopes: BTreeSet<String>,
+        /// Why (free text).
+        #[serde(default)]
+        reason: String,
+        /// When the request expires if still open.
+        expires_at: DateTime<Utc>,
+    },
+    /// A super admin approved a user's open request (G2); the install or the allow rule follows.
+    AccessApproved {
+        /// Whose request.
+        requester: UserId,
+        /// How it is granted.
+        grant: ApprovalGrant,
+    },
+    /// A super admin denied a user's open request (G2).
+    AccessDenied {
+        /// Whose request.
+        requester: UserId,
+        /// Why.
+        reason: String,
+    },
+    /// A super admin revoked the connection (G1, G3): it ends as uninstalled.
+    ConnectionRevoked {
+        /// Why (free text).
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// The activity type of an event, for filters and facets (L1, L2, L4).
@@ -118,11 +164,23 @@ pub enum ActivityType {
     UpdateAvailability,
     /// See [`EventKind::AppVersionChanged`].
     AppVersionChanged,
+    /// See [`EventKind::PolicyChanged`].
+    PolicyChanged,
+    /// See [`EventKind::ScopesTurnedOff`].
+    ScopesTurnedOff,
+    /// See [`EventKind::AccessRequested`].
+    AccessRequested,
+    /// See [`EventKind::AccessApproved`].
+    AccessApproved,
+    /// See [`EventKind::AccessDenied`].
+    AccessDenied,
+    /// See [`EventKind::ConnectionRevoked`].
+    ConnectionRevoked,
 }
 
 impl ActivityType {
     /// Every activity type, in declaration order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 19] = [
         Self::Installed,
         Self::Reinstalled,
         Self::Uninstalled,
@@ -136,6 +194,12 @@ impl ActivityType {
         Self::AppActivity,
         Self::UpdateAvailability,
         Self::AppVersionChanged,
+        Self::PolicyChanged,
+        Self::ScopesTurnedOff,
+        Self::AccessRequested,
+        Self::AccessApproved,
+        Self::AccessDenied,
+        Self::ConnectionRevoked,
     ];
 
     /// The type's snake-case name, as in JSON.
@@ -155,6 +219,12 @@ impl ActivityType {
             Self::AppActivity => "app_activity",
             Self::UpdateAvailability => "update_availability",
             Self::AppVersionChanged => "app_version_changed",
+            Self::PolicyChanged => "policy_changed",
+            Self::ScopesTurnedOff => "scopes_turned_off",
+            Self::AccessRequested => "access_requested",
+            Self::AccessApproved => "access_approved",
+            Self::AccessDenied => "access_denied",
+            Self::ConnectionRevoked => "connection_revoked",
         }
     }
 }
@@ -183,11 +253,16 @@ impl EventKind {
             Self::Disconnected => ConnectionState::Disconnected,
             Self::ConnectionExpired => ConnectionState::Expired,
             Self::ConnectionError(_) => ConnectionState::Error,
-            Self::Uninstalled => ConnectionState::Uninstalled,
+            Self::Uninstalled | Self::ConnectionRevoked { .. } => ConnectionState::Uninstalled,
             Self::SyncSettingChanged { .. }
             | Self::AppActivity
             | Self::UpdateAvailability { .. }
-            | Self::AppVersionChanged { .. } => return None,
+            | Self::AppVersionChanged { .. }
+            | Self::PolicyChanged { .. }
+            | Self::ScopesTurnedOff { .. }
+            | Self::AccessRequested { .. }
+            | Self::AccessApproved { .. }
+            | Self::AccessDenied { .. } => return None,
         })
     }
 
@@ -199,6 +274,20 @@ impl EventKind {
     #[must_use]
     pub(crate) fn is_unreported_status(&self, reports_status: bool) -> bool {
         !reports_status && matches!(self, Self::Connected | Self::ConnectionExpired | Self::ConnectionError(_))
+    }
+
+    /// Whether this is an app-wide governance decision (G1, G2) folded into the governance
+    /// state rather than into a connection (a revocation is a connection's event).
+    #[must_use]
+    pub fn is_governance(&self) -> bool {
+        matches!(
+            self,
+            Self::PolicyChanged { .. }
+                | Self::ScopesTurnedOff { .. }
+                | Self::AccessRequested { .. }
+                | Self::AccessApproved { .. }
+                | Self::AccessDenied { .. }
+        )
     }
 
     /// The activity type of this event.
@@ -218,6 +307,12 @@ impl EventKind {
             Self::AppActivity => ActivityType::AppActivity,
             Self::UpdateAvailability { .. } => ActivityType::UpdateAvailability,
             Self::AppVersionChanged { .. } => ActivityType::AppVersionChanged,
+            Self::PolicyChanged { .. } => ActivityType::PolicyChanged,
+            Self::ScopesTurnedOff { .. } => ActivityType::ScopesTurnedOff,
+            Self::AccessRequested { .. } => ActivityType::AccessRequested,
+            Self::AccessApproved { .. } => ActivityType::AccessApproved,
+            Self::AccessDenied { .. } => ActivityType::AccessDenied,
+            Self::ConnectionRevoked { .. } => ActivityType::ConnectionRevoked,
         }
     }
 }

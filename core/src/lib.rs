@@ -21,6 +21,7 @@ pub mod error;
 pub mod event;
 pub(crate) mod hash;
 pub mod ids;
+pub mod governance;
 pub mod import;
 pub mod ingest;
 pub mod insights;
@@ -52,6 +53,11 @@ pub use directory::{Directory, DirectoryError};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::Error;
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
+pub use governance::{
+    AccessRequest, AppPolicy, AppUser, Approval, ApprovalGrant, GovernanceError, GovernanceSettings, InventoryItem,
+    PolicyDecision, PolicyLevel, PolicyRule, PolicyViolation, QueuedApp, QueuedRequest, RequestStatus, Usage,
+    UserInventory,
+};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{

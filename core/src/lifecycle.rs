@@ -140,6 +140,9 @@ pub enum LifecycleError {
     /// The log would exceed [`crate::log::MAX_EVENTS`] events.
     #[error("log of {0} events is over the limit of 4294967294")]
     LogFull(usize),
+    /// A governance rule refused it (G1–G3): a policy, a request, a revocation.
+    #[error(transparent)]
+    Governance(#[from] crate::governance::GovernanceError),
 }
 
 pub(crate) fn for_user(user: Option<&UserId>) -> String {
@@ -172,6 +175,7 @@ impl LifecycleError {
             | Self::StatusNotReported { .. }
             | Self::LogFull(_)
             | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
+            Self::Governance(e) => e.kind(),
         }
     }
 }

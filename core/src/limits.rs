@@ -25,6 +25,9 @@
 //! | [`MAX_REPORT_LOG_EVENTS`] | 200 | log events an HTML report lists |
 //! | [`MAX_REPORT_APP_CHARTS`] | 24 | apps with a record chart in an HTML report (the busiest; the rest are counted, not drawn) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
+//! | [`MAX_POLICY_RULES`] | 1,000 | rules in one policy change of an app (G1) |
+//! | [`MAX_REASON_CHARS`] | 2,000 | characters of an access request's, a denial's or a revocation's reason (G2, G3) |
+//! | [`MIN_REQUEST_EXPIRY_DAYS`], [`MAX_REQUEST_EXPIRY_DAYS`] | 1, 365 | days before an open access request expires (G2) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
@@ -108,3 +111,15 @@ pub const MAX_REPORT_LOG_EVENTS: usize = 200;
 
 /// Apps with a record chart in an HTML report; the page counts the others.
 pub const MAX_REPORT_APP_CHARTS: usize = 24;
+/// The most rules one policy change of an app may carry (G1).
+pub const MAX_POLICY_RULES: usize = 1_000;
+
+/// The longest free-text reason of an access request, a denial or a revocation, in characters
+/// (G2, G3).
+pub const MAX_REASON_CHARS: usize = 2_000;
+
+/// The shortest expiry of an access request, in days (G2).
+pub const MIN_REQUEST_EXPIRY_DAYS: u32 = 1;
+
+/// The longest expiry of an access request, in days (G2).
+pub const MAX_REQUEST_EXPIRY_DAYS: u32 = 365;

@@ -48,6 +48,12 @@ static PLAIN_KINDS: [Option<EventKind>; ActivityType::ALL.len()] = [
     Some(EventKind::AppActivity),
     None,
     None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
 ];
 
 /// The kind a row of type `activity_type` has when it carries no payload, if such rows exist.

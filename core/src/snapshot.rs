@@ -46,6 +46,9 @@ pub(crate) struct SnapshotDoc<E> {
     /// What notifications were already delivered (N4); absent when empty.
     #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
     pub(crate) deliveries: crate::notify::DeliveryLog,
+    /// Governance settings (G2); absent when they are the defaults.
+    #[serde(default, skip_serializing_if = "crate::governance::GovernanceSettings::is_default")]
+    pub(crate) governance_settings: crate::governance::GovernanceSettings,
 }
 
 /// Errors reading or writing snapshots and NDJSON event streams.
@@ -94,6 +97,7 @@ pub(crate) fn write(engine: &Engine, notifications: &Notifications) -> Result<St
         chain: Some(engine.events().chain_doc()),
         notification_rules: notifications.rules().events().to_vec(),
         deliveries: notifications.deliveries().clone(),
+        governance_settings: engine.governance_settings,
     };
     serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
 }

@@ -23,6 +23,8 @@ pub struct State {
     // first as `None` would.
     connections: BTreeMap<AppId, BTreeMap<String, Connection>>,
     revisions: BTreeMap<AppId, AppRevision>,
+    /// Policies, access requests and uses (G1–G3).
+    pub(crate) governance: crate::governance::Governance,
 }
 
 /// An app's entry as its latest version change left it ([`EventKind::AppVersionChanged`]).
@@ -48,6 +50,12 @@ impl State {
     #[must_use]
     pub fn revision(&self, app: &AppId) -> Option<&AppRevision> {
         self.revisions.get(app)
+    }
+
+    /// The governance state: policies, access requests (G1, G2).
+    #[must_use]
+    pub fn governance(&self) -> &crate::governance::Governance {
+        &self.governance
     }
 
     /// A connection by key.
@@ -78,6 +86,12 @@ impl State {
             return self.change_version(directory, event, version, scopes, features);
         }
         let app = self.revisions.get(event.app).map_or(app, |r| &r.app);
+        if let Some(actor) = event.actor.filter(|u| directory.user(u).is_none()) {
+            return Err(LifecycleError::UnknownUser(actor.clone()));
+        }
+        if self.governance.apply(directory, app, &event)? {
+            return Ok(());
+        }
         check_connection_user(app, event.user)?;
         if let Some(user) = event.user.iter().chain(event.actor.iter()).find(|u| directory.user(u).is_none()) {
             return Err(LifecycleError::UnknownUser((*user).clone()));
@@ -161,8 +175,19 @@ pub(crate) fn change(
     let state = connection.state_at(at);
     let already = |state: &'static str| LifecycleError::AlreadyInState { app: app.id.clone(), state };
     let new_health = match kind {
-        EventKind::Installed { .. } | EventKind::Reinstalled { .. } | EventKind::AppVersionChanged { .. } => None,
+        EventKind::Installed { .. }
+        | EventKind::Reinstalled { .. }
+        | EventKind::AppVersionChanged { .. }
+        | EventKind::PolicyChanged { .. }
+        | EventKind::ScopesTurnedOff { .. }
+        | EventKind::AccessRequested { .. }
+        | EventKind::AccessApproved { .. }
+        | EventKind::AccessDenied { .. } => None,
         EventKind::Uninstalled => Some(Health::Uninstalled),
+        EventKind::ConnectionRevoked { reason } => {
+            crate::governance::requests::check_reason(reason)?;
+            Some(Health::Uninstalled)
+        }
         EventKind::Connected => {
             if state == ConnectionState::Connected {
                 return Err(already("connected"));

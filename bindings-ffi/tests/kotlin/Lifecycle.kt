@@ -17,14 +17,16 @@ fun lifecycleTests() {
         throws<ConnectedAppsException.Conflict>("already installed") { e.install(MIA, "salesforce", at(1)) }
     }
 
-    test("install without permission returns a request for an admin and logs nothing") {
+    test("install without permission returns a request for an admin, queued as an event") {
         val e = engine()
         val outcome = e.install(BEN, "salesforce", at(0)) as Outcome.InstallRequested
         val request = outcome.v1
         eq(listOf(request.app, request.appName, request.requestedBy, request.admin, request.adminEmail),
             listOf("salesforce", "Salesforce", "ben", "admin", "admin@acme.test"))
         eq(request.requestedAt, at(0))
-        eq(e.events(), emptyList<Event>())
+        // Queued as an access request (I2, G2): one event, no connection.
+        eq(e.events().map { it.id }, listOf(request.request))
+        eq(e.events().single().kind is EventKind.AccessRequested, true)
         throws<ConnectedAppsException.PermissionDenied>("not an active super admin") {
             e.execute(BEN, Command.Install("salesforce", null, null, "mia"), at(0))
         }

@@ -19,13 +19,16 @@ def test_install_by_a_permitted_user_connects_with_the_granted_scopes(engine):
         install(engine, MIA, "salesforce", at(1))
 
 
-def test_install_without_permission_returns_a_request_for_an_admin_and_logs_nothing(engine):
+def test_install_without_permission_returns_a_request_for_an_admin_queued_as_an_event(engine):
     outcome = install(engine, BEN, "salesforce", at(0))
     assert isinstance(outcome, ca.Outcome.INSTALL_REQUESTED)
     request = outcome[0]
     assert (request.app, request.app_name, request.requested_by) == ("salesforce", "Salesforce", "ben")
     assert (request.admin, request.admin_email, request.requested_at) == ("admin", "admin@acme.test", at(0))
-    assert engine.events() == []
+    # Queued as an access request (I2, G2): one event, no connection.
+    [queued] = engine.events()
+    assert queued.id == request.request and isinstance(queued.kind, ca.EventKind.ACCESS_REQUESTED)
+    assert engine.connection_state("salesforce", None, at(0)) is None
     with pytest.raises(E.PermissionDenied, match="not an active super admin"):
         engine.execute(BEN, ca.Command.INSTALL(app="salesforce", scopes=None, expires_at=None, request_admin="mia"), at(0))
 

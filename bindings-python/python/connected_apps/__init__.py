@@ -238,6 +238,12 @@ class ActivityType(str, enum.Enum):
     APP_ACTIVITY = "app_activity"
     UPDATE_AVAILABILITY = "update_availability"
     APP_VERSION_CHANGED = "app_version_changed"
+    POLICY_CHANGED = "policy_changed"
+    SCOPES_TURNED_OFF = "scopes_turned_off"
+    ACCESS_REQUESTED = "access_requested"
+    ACCESS_APPROVED = "access_approved"
+    ACCESS_DENIED = "access_denied"
+    CONNECTION_REVOKED = "connection_revoked"
 
     @property
     def code(self) -> int:

@@ -351,8 +351,14 @@ fn execute(engine: &mut Engine, actor: &Actor, command: Command) {
     let (len, before) = (engine.events().len(), engine.to_json().expect("an engine serialises"));
     match refused_changes_nothing(engine, |e| e.execute(actor, command, now())) {
         None => {}
-        Some(Outcome::InstallRequested(_)) => {
-            assert!(engine.to_json().expect("an engine serialises") == before, "an install request changed the log");
+        Some(Outcome::InstallRequested(request)) => {
+            // Queued as one access-request event (G2), or linked to the requester's open one.
+            let logged = engine.events().len().saturating_sub(len);
+            assert!(logged <= 1, "an install request logged more than one event");
+            if logged == 0 {
+                assert!(engine.to_json().expect("an engine serialises") == before, "a linked request changed the log");
+            }
+            assert!(engine.events().iter().any(|e| e.id == request.request), "the request names no event");
         }
         Some(Outcome::Applied { event } | Outcome::Uninstalled { event, .. }) => {
             assert_eq!(engine.events().len(), len + 1, "a command logged other than one event");

@@ -96,7 +96,7 @@ fn install_refuses_missing_required_or_undeclared_scopes() {
 }
 
 #[test]
-fn install_without_permission_yields_a_request_for_an_admin_and_changes_nothing() {
+fn install_without_permission_yields_a_request_for_an_admin_queued_as_one_event() {
     let mut e = engine();
     let before = e.to_json().unwrap();
     let out = e.execute(&who("bob"), install("salesforce"), t(0)).unwrap();
@@ -105,7 +105,14 @@ fn install_without_permission_yields_a_request_for_an_admin_and_changes_nothing(
     assert_eq!(req.admin, UserId::from("admin"), "the first active super admin by id");
     assert_eq!(req.admin_email, "admin@example.com");
     assert_eq!(req.app_name, "SALESFORCE");
-    assert_eq!(e.to_json().unwrap(), before);
+    // The request is queued (G2): one access-request event, no connection.
+    assert_ne!(e.to_json().unwrap(), before);
+    assert_eq!(e.events().len(), 1);
+    let queued = e.events().last().unwrap();
+    assert_eq!((queued.id, queued.kind.activity_type()), (req.request, connected_apps::ActivityType::AccessRequested));
+    assert!(e.state().connections().next().is_none());
+    e.execute(&who("bob"), install("salesforce"), t(0)).unwrap();
+    assert_eq!(e.events().len(), 1, "an open request is linked again, not repeated");
     // Addressed to someone who is not an admin: refused.
     let cmd = Command::Install {
         app: "salesforce".into(),

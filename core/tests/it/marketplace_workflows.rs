@@ -146,7 +146,7 @@ fn the_workflow_editor_searches_apps_with_actions_and_starts_connecting() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     let err = connect_from_workflow(&mut e, &m, &"nope".into(), &"mia".into(), t(1)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(e.events().len(), before, "refusals and requests log nothing");
+    assert_eq!(e.events().len(), before + 1, "refusals log nothing; the request is queued (G2)");
     assert!(m.workflow_search(e.directory(), e.state(), &"ghost".into(), "", 10).is_err());
 }
 

@@ -157,7 +157,10 @@ fn the_permission_matrix() {
                 failures.push(format!("{name} {app} {whose:?} by {actor:?}: expected {expected:?}, got {got:?}"));
             }
             let after = e.to_json().unwrap();
-            if got == OK {
+            if got == REQ {
+                let newest = e.events().last().unwrap();
+                assert_eq!(newest.kind.activity_type(), connected_apps::ActivityType::AccessRequested, "queued (G2)");
+            } else if got == OK {
                 assert_ne!(after, before, "{name} by {actor:?} was applied but logged nothing");
                 let newest = e.events().last().unwrap();
                 assert_eq!(newest.actor, actor.user(), "the event names who acted");

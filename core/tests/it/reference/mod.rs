@@ -3,6 +3,7 @@
 //! (`reference_sources` checks that none calls an engine helper it is meant to check).
 
 pub mod activity;
+pub mod governance;
 pub mod marketplace;
 pub mod notify;
 pub mod robust;
