@@ -315,7 +315,7 @@ impl Canonical<'_> {
         self.str(event.app.as_ref());
         self.opt(event.user, |c, u| c.str(u.as_ref()));
         self.opt(event.actor, |c, u| c.str(u.as_ref()));
-        self.u8(event.kind.activity_type() as u8);
+        self.u8(event.kind.activity_type().code());
         self.payload(event.kind);
     }
 
