@@ -353,7 +353,7 @@ impl AccountEngine {
         self.notifications.rules_mut().delete(self.engine.directory(), actor, rule, now)
     }
 
-    /// The deliveries due at `now` that the delivery log has not seen: see [`evaluate`].
+    /// The deliveries due at `now` that the delivery log has not seen: see [`crate::notify::evaluate`].
     ///
     /// # Example
     /// ```

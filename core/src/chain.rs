@@ -9,7 +9,7 @@
 //! keeps a *checkpoint* per sealed block of [`CHAIN_BLOCK`] events, checkpoint `k` being
 //! `h_{(k+1)·1024}` (the chain after the events at positions `k·1024` to `k·1024 + 1023`),
 //! which costs 32 bytes per 1,024 events. Checkpoints are computed when first needed (the head,
-//! [`Engine::verify`], a snapshot) and kept; appending never hashes, and a refused batch drops
+//! [`Engine::verify`](crate::Engine::verify), a snapshot) and kept; appending never hashes, and a refused batch drops
 //! the checkpoints of the events it rolled back.
 //!
 //! # Canonical encoding of an event
