@@ -334,7 +334,7 @@ impl AccountEngine {
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
     pub fn create_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.notifications.create_rule(self.engine.directory(), actor, rule, now)
+        self.notifications.rules_mut().create(self.engine.directory(), actor, rule, now)
     }
 
     /// Edits a rule: see [`NotificationRules::edit`] (super admins only).
@@ -342,7 +342,7 @@ impl AccountEngine {
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
     pub fn edit_rule(&mut self, actor: &UserId, rule: Rule, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.notifications.edit_rule(self.engine.directory(), actor, rule, now)
+        self.notifications.rules_mut().edit(self.engine.directory(), actor, rule, now)
     }
 
     /// Deletes a rule: see [`NotificationRules::delete`] (super admins only).
@@ -350,10 +350,10 @@ impl AccountEngine {
     /// # Errors
     /// A [`NotifyError`]; nothing changes.
     pub fn delete_rule(&mut self, actor: &UserId, rule: &RuleId, now: DateTime<Utc>) -> Result<(), NotifyError> {
-        self.notifications.delete_rule(self.engine.directory(), actor, rule, now)
+        self.notifications.rules_mut().delete(self.engine.directory(), actor, rule, now)
     }
 
-    /// The deliveries due at `now` that the delivery log has not seen: see [`evaluate`].
+    /// The deliveries due at `now` that the delivery log has not seen: see [`crate::notify::evaluate`].
     ///
     /// # Example
     /// ```

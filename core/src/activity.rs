@@ -138,7 +138,7 @@ impl ActivityFilter {
 
     /// A fingerprint of the filter that ignores the order and repetition of its lists.
     fn fingerprint(&self) -> u64 {
-        let mut types: Vec<u8> = self.types.iter().map(|t| type_index(*t)).collect();
+        let mut types: Vec<u8> = self.types.iter().map(|t| ActivityType::code(*t)).collect();
         types.sort_unstable();
         types.dedup();
         let mut apps: Vec<&str> = self.apps.iter().map(AppId::as_str).collect();
@@ -417,7 +417,7 @@ impl ActivityIndex {
         hi: usize,
     ) -> Option<(Source<'a>, Residual)> {
         let types: Option<Vec<u8>> = (!filter.types.is_empty()).then(|| {
-            let mut t: Vec<u8> = filter.types.iter().map(|t| type_index(*t)).collect();
+            let mut t: Vec<u8> = filter.types.iter().map(|t| ActivityType::code(*t)).collect();
             t.sort_unstable();
             t.dedup();
             t
@@ -708,11 +708,11 @@ impl ActivityIndex {
     }
 }
 
-/// The bit mask of activity types (bit `ActivityType as u8`).
+/// The bit mask of activity types (bit [`ActivityType::code`]).
 fn type_mask(types: &[ActivityType]) -> u32 {
     // 32 bits hold every activity type (checked at compile time).
     const _: () = assert!(TYPES <= 32);
-    types.iter().fold(0u32, |mask, t| mask | (1 << type_index(*t)))
+    types.iter().fold(0u32, |mask, t| mask | (1 << ActivityType::code(*t)))
 }
 
 /// Up to `limit` matching positions, newest first, merged from the source's lists.
@@ -788,10 +788,6 @@ fn clip_list(list: &[u32], lo: usize, hi: usize) -> &[u32] {
     let start = list.partition_point(|p| (*p as usize) < lo);
     let end = list.partition_point(|p| (*p as usize) < hi);
     list.get(start..end.max(start)).unwrap_or_default()
-}
-
-fn type_index(t: ActivityType) -> u8 {
-    t as u8
 }
 
 /// The codes of the keys the log knows, sorted.

@@ -9,7 +9,7 @@
 //! keeps a *checkpoint* per sealed block of [`CHAIN_BLOCK`] events, checkpoint `k` being
 //! `h_{(k+1)·1024}` (the chain after the events at positions `k·1024` to `k·1024 + 1023`),
 //! which costs 32 bytes per 1,024 events. Checkpoints are computed when first needed (the head,
-//! [`Engine::verify`], a snapshot) and kept; appending never hashes, and a refused batch drops
+//! [`Engine::verify`](crate::Engine::verify), a snapshot) and kept; appending never hashes, and a refused batch drops
 //! the checkpoints of the events it rolled back.
 //!
 //! # Canonical encoding of an event
@@ -315,7 +315,7 @@ impl Canonical<'_> {
         self.str(event.app.as_ref());
         self.opt(event.user, |c, u| c.str(u.as_ref()));
         self.opt(event.actor, |c, u| c.str(u.as_ref()));
-        self.u8(event.kind.activity_type() as u8);
+        self.u8(event.kind.activity_type().code());
         self.payload(event.kind);
     }
 

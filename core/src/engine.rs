@@ -9,7 +9,7 @@ use crate::catalog::{App, AppId, AppLevel};
 use crate::chain::{ChainError, ChainHash};
 use crate::command::{Actor, Command, InstallRequest, Outcome};
 use crate::connection::{ConnectionKey, ConnectionState};
-use crate::directory::Directory;
+use crate::directory::{Directory, Unavailable};
 use crate::event::{Event, EventId, EventKind};
 use crate::lifecycle::LifecycleError;
 use crate::limits::MAX_EVENT_ID;
@@ -333,11 +333,10 @@ impl Engine {
     }
 
     fn active_user(&self, id: &UserId) -> Result<&crate::account::User, LifecycleError> {
-        let user = self.directory.user(id).ok_or_else(|| LifecycleError::UnknownUser(id.clone()))?;
-        if !user.active {
-            return Err(LifecycleError::InactiveActor(id.clone()));
-        }
-        Ok(user)
+        self.directory.active_user(id).map_err(|why| match why {
+            Unavailable::Unknown => LifecycleError::UnknownUser(id.clone()),
+            Unavailable::Inactive => LifecycleError::InactiveActor(id.clone()),
+        })
     }
 
     /// Resolves whose connection a command means: for user-level apps the named user, else the

@@ -179,6 +179,13 @@ pub enum ActivityType {
 }
 
 impl ActivityType {
+    /// The type's code in the log's columns, its hash chain and hosts' columns: its position in
+    /// [`ActivityType::ALL`] (0 installed … 12 app_version_changed). The one way to a code.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
     /// Every activity type, in declaration order.
     pub const ALL: [Self; 19] = [
         Self::Installed,

@@ -40,8 +40,8 @@ use crate::log::{EventLog, IdRuns};
 use crate::log::{NO_CODE, plain_kind};
 use crate::state::State;
 
-/// The user code of a row that has no connection user or no actor.
-pub const NO_USER: u32 = u32::MAX;
+/// The user code of a row that has no connection user or no actor: the log's own "no code".
+pub const NO_USER: u32 = NO_CODE;
 
 /// The activity types [`Engine::ingest_events`] accepts: those whose events carry no payload.
 pub const INGESTIBLE_TYPES: [ActivityType; 6] = [
@@ -147,7 +147,7 @@ fn ingestible_codes() -> String {
 /// The code of an activity type in the `types` column: its position in [`ActivityType::ALL`].
 #[must_use]
 pub fn type_code(activity_type: ActivityType) -> u8 {
-    ActivityType::ALL.iter().position(|t| *t == activity_type).and_then(|p| u8::try_from(p).ok()).unwrap_or(u8::MAX)
+    activity_type.code()
 }
 
 fn check_len(column: &'static str, len: usize, expected: usize) -> Result<(), IngestError> {
@@ -551,6 +551,14 @@ mod tests {
     use crate::command::{Actor, Command};
     use crate::directory::Directory;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_activity_type_code_is_its_position_in_all() {
+        for (i, ty) in ActivityType::ALL.into_iter().enumerate() {
+            assert_eq!(usize::from(ty.code()), i);
+            assert_eq!(type_code(ty), ty.code());
+        }
+    }
 
     #[test]
     fn the_ingestible_types_are_the_log_kinds_without_payload() {

@@ -27,7 +27,8 @@ use crate::chain::ChainCache;
 use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::lifecycle::LifecycleError;
 
-/// The code of "no user" in the user and actor columns.
+/// The code of "no user" in the user and actor columns (and of no entry in other code
+/// columns); [`crate::ingest::NO_USER`] is this code.
 pub(crate) const NO_CODE: u32 = u32::MAX;
 /// Set in a kind code when the event's payload is in the side table.
 const PAYLOAD: u8 = 0x80;
@@ -288,7 +289,7 @@ pub struct EventLog {
     pub(crate) ids: IdRuns,
     /// Nanoseconds since the Unix epoch.
     pub(crate) at: Vec<i64>,
-    /// Activity type as `ActivityType as u8`, with [`PAYLOAD`] set when the payload is aside.
+    /// Activity type as [`ActivityType::code`], with [`PAYLOAD`] set when the payload is aside.
     pub(crate) kind: Vec<u8>,
     pub(crate) app: Vec<u32>,
     /// Connection users; shorter than the log when its last rows have none (most logs are
@@ -481,9 +482,9 @@ impl EventLog {
         let actor = event.actor.as_ref().map_or(NO_CODE, |u| self.users.intern(u));
         self.actor.push(actor);
         if payload_free {
-            self.kind.push(ty as u8);
+            self.kind.push(ty.code());
         } else {
-            self.kind.push(ty as u8 | PAYLOAD);
+            self.kind.push(ty.code() | PAYLOAD);
             self.payload_rows.push(position);
             self.payloads.push(event.kind);
         }
@@ -548,7 +549,7 @@ impl EventLog {
         self.chain.truncate(mark.len);
     }
 
-    /// The activity type code (`ActivityType as u8`) of the event at `position`.
+    /// The activity type code ([`ActivityType::code`]) of the event at `position`.
     pub(crate) fn type_code(&self, position: usize) -> Option<u8> {
         self.kind.get(position).map(|k| k & !PAYLOAD)
     }

@@ -11,6 +11,16 @@ use crate::catalog::{App, AppId};
 pub mod error;
 pub use error::DirectoryError;
 
+/// Why a user named to act is refused by [`Directory::active_user`]; each area turns it into its
+/// own error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No user has this id.
+    Unknown,
+    /// The user is deactivated.
+    Inactive,
+}
+
 /// The account, its users and teams, and the apps it can connect. Lifecycle events refer to it;
 /// it is set up by the host and changed only through its validating methods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +32,16 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// The user `id` when known and active: the one "may this user act" check (engine commands,
+    /// notification rules, marketplace verdicts).
+    ///
+    /// # Errors
+    /// [`Unavailable::Unknown`], then [`Unavailable::Inactive`].
+    pub fn active_user(&self, id: &UserId) -> Result<&User, Unavailable> {
+        let user = self.users.get(id).ok_or(Unavailable::Unknown)?;
+        if user.active { Ok(user) } else { Err(Unavailable::Inactive) }
+    }
+
     /// A directory for `account`, with no users, teams or apps yet.
     ///
     /// # Errors

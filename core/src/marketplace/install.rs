@@ -27,7 +27,7 @@ use super::{Listing, Marketplace, PRIORITY_LANGUAGES};
 use crate::access::{Upgrade, upgrades_for};
 use crate::account::{Permission, UserId};
 use crate::catalog::{AppId, AppLevel};
-use crate::directory::Directory;
+use crate::directory::{Directory, Unavailable};
 use crate::marketplace::error::MarketplaceError;
 use crate::state::State;
 
@@ -104,10 +104,10 @@ impl Marketplace {
         user: &UserId,
     ) -> Result<InstallVerdict, MarketplaceError> {
         let listing = self.listing(app).ok_or_else(|| MarketplaceError::UnknownListing(app.clone()))?;
-        let person = directory.user(user).ok_or_else(|| MarketplaceError::UnknownUser(user.clone()))?;
-        if !person.active {
-            return Err(MarketplaceError::InactiveUser(user.clone()));
-        }
+        let person = directory.active_user(user).map_err(|why| match why {
+            Unavailable::Unknown => MarketplaceError::UnknownUser(user.clone()),
+            Unavailable::Inactive => MarketplaceError::InactiveUser(user.clone()),
+        })?;
         let user_level = directory.app(app).is_some_and(|a| a.level == AppLevel::UserLevel);
         let already_connected =
             state.connections_of(app).any(|c| c.is_installed() && (!user_level || c.key.user.as_ref() == Some(user)));

@@ -22,7 +22,6 @@ pub use rule::{
     RuleType,
 };
 
-use crate::account::UserId;
 use crate::directory::Directory;
 use crate::engine::Engine;
 use crate::log::EventLog;
@@ -65,47 +64,12 @@ impl Notifications {
 }
 
 impl Notifications {
-    /// Creates a rule: see [`NotificationRules::create`] (super admins and users with App
-    /// Marketplace Access may).
-    ///
-    /// # Errors
-    /// A [`NotifyError`]; nothing changes.
-    pub fn create_rule(
-        &mut self,
-        directory: &Directory,
-        actor: &UserId,
-        rule: Rule,
-        now: DateTime<Utc>,
-    ) -> Result<(), NotifyError> {
-        self.rules.create(directory, actor, rule, now)
-    }
-
-    /// Edits a rule: see [`NotificationRules::edit`] (super admins only).
-    ///
-    /// # Errors
-    /// A [`NotifyError`]; nothing changes.
-    pub fn edit_rule(
-        &mut self,
-        directory: &Directory,
-        actor: &UserId,
-        rule: Rule,
-        now: DateTime<Utc>,
-    ) -> Result<(), NotifyError> {
-        self.rules.edit(directory, actor, rule, now)
-    }
-
-    /// Deletes a rule: see [`NotificationRules::delete`] (super admins only).
-    ///
-    /// # Errors
-    /// A [`NotifyError`]; nothing changes.
-    pub fn delete_rule(
-        &mut self,
-        directory: &Directory,
-        actor: &UserId,
-        rule: &RuleId,
-        now: DateTime<Utc>,
-    ) -> Result<(), NotifyError> {
-        self.rules.delete(directory, actor, rule, now)
+    /// The rules, to change through their validating commands ([`NotificationRules::create`],
+    /// [`NotificationRules::edit`], [`NotificationRules::delete`]): each checks before it changes
+    /// anything. Crate-private: replacing the rule set could leave the delivery log naming rules
+    /// it never had.
+    pub(crate) fn rules_mut(&mut self) -> &mut NotificationRules {
+        &mut self.rules
     }
 
     /// The deliveries due at `now` over `events` that the delivery log has not seen: see

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Permission, TeamId, User, UserId};
 use crate::catalog::AppId;
-use crate::directory::Directory;
+use crate::directory::{Directory, Unavailable};
 use crate::notify::error::NotifyError;
 use crate::time::add_months;
 
@@ -448,9 +448,8 @@ impl NotificationRules {
 }
 
 fn active_actor<'a>(directory: &'a Directory, actor: &UserId) -> Result<&'a User, NotifyError> {
-    let user = directory.user(actor).ok_or_else(|| NotifyError::UnknownUser(actor.clone()))?;
-    if !user.active {
-        return Err(NotifyError::InactiveActor(actor.clone()));
-    }
-    Ok(user)
+    directory.active_user(actor).map_err(|why| match why {
+        Unavailable::Unknown => NotifyError::UnknownUser(actor.clone()),
+        Unavailable::Inactive => NotifyError::InactiveActor(actor.clone()),
+    })
 }

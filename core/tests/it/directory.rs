@@ -202,3 +202,14 @@ fn unknown_fields_are_refused_in_entries_commands_and_snapshots() {
     }
     assert!(connected_apps::Engine::from_json(&json.to_string()).is_ok());
 }
+
+#[test]
+fn active_user_is_the_one_check_that_a_user_may_act() {
+    use connected_apps::directory::Unavailable;
+    let mut d = Directory::new(account()).unwrap();
+    d.add_user(user("ada")).unwrap();
+    assert_eq!(d.active_user(&"ada".into()).unwrap().id.as_str(), "ada");
+    assert_eq!(d.active_user(&"bob".into()).unwrap_err(), Unavailable::Unknown);
+    d.set_user_active(&"ada".into(), false).unwrap();
+    assert_eq!(d.active_user(&"ada".into()).unwrap_err(), Unavailable::Inactive);
+}
