@@ -29,6 +29,8 @@ pub struct Engine {
     pub(crate) next_id: u64,
     /// Notification rules and delivery log (N1–N4), kept here so snapshots carry them.
     pub(crate) notifications: crate::notify::Notifications,
+    /// Governance policies (G4) and their change log, kept here so snapshots carry them.
+    pub(crate) governance_policies: crate::governance::GovernancePolicies,
 }
 
 impl Engine {
@@ -41,6 +43,7 @@ impl Engine {
             state: State::default(),
             next_id: 1,
             notifications: crate::notify::Notifications::default(),
+            governance_policies: crate::governance::GovernancePolicies::default(),
         }
     }
 

@@ -357,6 +357,12 @@ pub enum Error {
     /// See [`crate::chain::ChainError`].
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    /// A governance policy error (G4).
+    #[error(transparent)]
+    GovernancePolicy(#[from] crate::governance::GovernancePolicyError),
+    /// A blast-radius or least-privilege error (X4, X6).
+    #[error(transparent)]
+    Exposure(#[from] crate::governance::ExposureError),
 }
 
 impl DirectoryError {
@@ -418,6 +424,8 @@ impl Error {
             Self::Access(e) => e.kind(),
             Self::Marketplace(e) => e.kind(),
             Self::Chain(e) => e.kind(),
+            Self::GovernancePolicy(e) => e.kind(),
+            Self::Exposure(e) => e.kind(),
             Self::Snapshot(SnapshotError::Json { .. } | SnapshotError::UnsupportedVersion(_)) => {
                 ErrorKind::InvalidInput
             }

@@ -18,6 +18,7 @@ pub mod connection;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod governance;
 pub mod import;
 pub mod ingest;
 pub mod insights;
@@ -43,6 +44,11 @@ pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::{AccessError, DirectoryError, Error, ErrorKind, LifecycleError, MarketplaceError, SnapshotError};
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
+pub use governance::{
+    BlastRadius, Evidence, ExposureError, GovernanceAlert, GovernanceCondition, GovernanceDisconnect, GovernanceMetric,
+    GovernanceMode, GovernanceOutcome, GovernancePolicies, GovernancePolicy, GovernancePolicyError, GovernancePolicyId,
+    GovernanceReport, LeastPrivilege, ObservedCondition, RecordTouch, Severity,
+};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{
@@ -60,8 +66,8 @@ pub use marketplace::{
     SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, connect_from_workflow, workflow_actions,
 };
 pub use notify::{
-    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
-    RuleType, Trigger,
+    Channel, Delivery, DeliveryLog, Frequency, GovernanceDelivery, NotificationRules, NotifyError, Recipients, Rule,
+    RuleApps, RuleId, RuleType, Trigger,
 };
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use state::{AppRevision, Directory, State};

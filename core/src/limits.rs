@@ -22,6 +22,10 @@
 //! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
 //! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
+//! | [`MAX_GOVERNANCE_POLICIES`] | 256 | governance policies of an account (G4) |
+//! | [`MAX_POLICY_CONDITIONS`] | 16 | conditions of one governance policy (G4) |
+//! | [`MAX_POLICY_THRESHOLD`] | 2^40 | a governance condition's records-per-day threshold (G4) |
+//! | [`MAX_POLICY_SCOPES_HELD`] | 1,024 | a governance condition's scopes-held threshold (G4) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
@@ -82,3 +86,17 @@ pub const MAX_DEDUPE_KEYS: usize = 1 << 20;
 /// The earliest epoch-millisecond time an import accepts: 10^12 ms is 2001-09-09, before the
 /// platform's APIs existed. A time below it is almost surely in seconds (10^12 s is year 33658).
 pub const MIN_PLATFORM_MILLIS: i64 = 1_000_000_000_000;
+
+/// The most governance policies an account holds (G4): evaluation costs policies × apps.
+pub const MAX_GOVERNANCE_POLICIES: usize = 256;
+
+/// The most conditions of one governance policy (G4).
+pub const MAX_POLICY_CONDITIONS: usize = 16;
+
+/// The largest records-per-day threshold of a governance condition (G4); API-call thresholds
+/// are bounded by [`MAX_DAILY_CALLS`], share-of-limit ones by [`MAX_SHARE_THRESHOLD_PERCENT`],
+/// days since last activity by [`MAX_WINDOW_DAYS`].
+pub const MAX_POLICY_THRESHOLD: u64 = 1 << 40;
+
+/// The largest scopes-held threshold of a governance condition (G4).
+pub const MAX_POLICY_SCOPES_HELD: u64 = 1_024;

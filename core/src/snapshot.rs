@@ -41,6 +41,9 @@ struct SnapshotDoc<E> {
     /// What notifications were already delivered (N4); absent when empty.
     #[serde(default, skip_serializing_if = "crate::notify::DeliveryLog::is_empty")]
     deliveries: crate::notify::DeliveryLog,
+    /// The governance policies' change log (G4); absent when there never was a policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    governance_policies: Vec<crate::governance::GovernancePolicyEvent>,
 }
 
 fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {
@@ -64,6 +67,7 @@ impl Engine {
             chain: Some(self.events().chain_doc()),
             notification_rules: self.notification_rules().events().to_vec(),
             deliveries: self.delivery_log().clone(),
+            governance_policies: self.governance_policies().events().to_vec(),
         };
         serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
     }
@@ -105,6 +109,8 @@ impl Engine {
             doc.notification_rules,
             doc.deliveries,
         )?;
+        engine.governance_policies =
+            crate::governance::GovernancePolicies::from_events(engine.directory(), doc.governance_policies)?;
         Ok(engine)
     }
 
