@@ -13,6 +13,8 @@ mod catalogue;
 mod chain;
 mod directory;
 mod fuzz_corpus;
+mod governance;
+mod governance_reference;
 mod import;
 mod ingest;
 mod insights;
