@@ -183,7 +183,8 @@ fn alerted(engine: &mut Engine, condition: GovernanceCondition) -> Vec<(String, 
 
 #[test]
 fn each_numeric_metric_alerts_at_its_threshold_and_not_one_below() {
-    let cases: [(&str, u64, &[(&str, u64)]); 6] = [
+    type Case<'a> = (&'a str, u64, &'a [(&'a str, u64)]);
+    let cases: [Case<'_>; 6] = [
         ("api_calls_per_day", 8_000, &[("zoom", 8_000)]),
         ("api_share_of_limit_percent", 80, &[("zoom", 80)]),
         ("records_deleted_per_day", 400, &[("zoom", 400)]),
