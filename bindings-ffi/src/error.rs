@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use connected_apps::governance::{ExposureError, GovernancePolicyError};
 use connected_apps::import::ImportError;
 use connected_apps::{
     AccessError, ActivityError, ChainError, DirectoryError, Error, ErrorKind, IngestError, InsightsError,
@@ -92,7 +93,9 @@ from_core_errors!(
     MarketplaceError,
     InsightsError,
     ImportError,
-    ChainError
+    ChainError,
+    GovernancePolicyError,
+    ExposureError
 );
 
 // Snapshot errors take their kind from the crate-wide error.

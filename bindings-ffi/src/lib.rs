@@ -19,6 +19,7 @@ mod connection;
 mod engine;
 mod error;
 mod event;
+mod governance;
 mod import;
 mod ingest;
 mod insights;

@@ -11,6 +11,7 @@ mod command;
 mod connection;
 mod convert;
 mod engine;
+mod governance;
 mod errors;
 mod event;
 mod import;
