@@ -172,7 +172,9 @@ pub fn blast_radius_confirmation_prompt(radius: BlastRadius) -> String {
 }
 
 /// The aggregate copied out of its lock, so that it is never held beside the engine's.
-fn copied(records: Option<Arc<RecordAggregate>>) -> Result<Option<connected_apps::RecordAggregate>, ConnectedAppsError> {
+fn copied(
+    records: Option<Arc<RecordAggregate>>,
+) -> Result<Option<connected_apps::RecordAggregate>, ConnectedAppsError> {
     records.map(|r| r.with(|a| Ok(a.clone()))).transpose()
 }
 

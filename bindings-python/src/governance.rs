@@ -58,7 +58,8 @@ struct RadiusOut {
 impl PyEngine {
     /// The governance policies in force, by id, as dicts (G4).
     fn governance_policies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let policies: Vec<GovernancePolicy> = self.read(py, |e| e.governance_policies().policies().cloned().collect())?;
+        let policies: Vec<GovernancePolicy> =
+            self.read(py, |e| e.governance_policies().policies().cloned().collect())?;
         to_py(py, &policies)
     }
 
@@ -71,7 +72,13 @@ impl PyEngine {
     /// Creates or replaces a governance policy (a dict, e.g. `{"id": "p", "name": "Mass delete",
     /// "severity": "high", "conditions": [{"metric": "records_deleted_per_day", "at_least": 500}],
     /// "mode": "enforce", "apps": "all"}`); super admins only.
-    fn set_governance_policy(&self, py: Python<'_>, actor: String, policy: &Bound<'_, PyAny>, now: Instant) -> PyResult<()> {
+    fn set_governance_policy(
+        &self,
+        py: Python<'_>,
+        actor: String,
+        policy: &Bound<'_, PyAny>,
+        now: Instant,
+    ) -> PyResult<()> {
         let policy: GovernancePolicy = from_py(policy, "governance policy")?;
         self.write(py, |e| e.set_governance_policy(&UserId(actor), policy, now.0))?.or_raise()
     }
