@@ -26,9 +26,12 @@ fn sample_policies() -> Vec<GovernancePolicy> {
     vec![
         GovernancePolicy {
             id: "idle-uncertified".into(),
-            name: "Idle for a week".into(),
+            name: "Uncertified and idle for a month".into(),
             severity: Severity::Low,
-            conditions: vec![condition("days_since_last_activity", Some(7))],
+            conditions: vec![
+                condition("publisher_not_certified", None),
+                condition("days_since_last_activity", Some(30)),
+            ],
             mode: GovernanceMode::Audit,
             apps: RuleApps::All,
         },
@@ -106,13 +109,13 @@ fn blast_radius(engine: &Engine, app: &AppId, records: &RecordAggregate, now: Da
 
 /// Prints the scopes granted but never exercised in the last 30 days.
 fn least_privilege(engine: &Engine, records: &RecordAggregate, now: DateTime<Utc>) -> Result<(), String> {
-    println!("\nLeast privilege (last 30 days)");
-    for view in engine.least_privilege(Some(records), None, 30, now).map_err(|e| e.to_string())? {
-        if view.droppable.is_empty() {
-            continue;
-        }
+    let views = engine.least_privilege(Some(records), None, 30, now).map_err(|e| e.to_string())?;
+    let unused: Vec<_> = views.iter().filter(|v| !v.unused.is_empty()).collect();
+    println!("\nLeast privilege (last 30 days): {} of {} connections hold unused scopes", unused.len(), views.len());
+    for view in unused.iter().take(8) {
         let user = view.user.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
-        println!("  {}{user}: drop {}", view.app, view.droppable.join(", "));
+        let drop = if view.droppable.is_empty() { "none (required)".to_owned() } else { view.droppable.join(", ") };
+        println!("  {}{user}: unused {}; droppable {drop}", view.app, view.unused.join(", "));
     }
     Ok(())
 }
