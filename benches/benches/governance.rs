@@ -45,8 +45,10 @@ fn engine() -> Engine {
             failed("install");
         }
     }
-    for i in (0..APPS).step_by(3) {
-        let at = now() - Duration::days((i % 20) as i64);
+    let mut active: Vec<(DateTime<Utc>, usize)> =
+        (0..APPS).step_by(3).map(|i| (now() - Duration::days((i % 20) as i64), i)).collect();
+    active.sort();
+    for (at, i) in active {
         if engine.execute(&Actor::System, Command::ReportActivity { app: app_id(i).into(), user: None }, at).is_err() {
             failed("activity");
         }

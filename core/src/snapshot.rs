@@ -81,7 +81,8 @@ impl Engine {
     /// events; [`crate::DirectoryError`] or [`crate::LifecycleError`] for invalid contents;
     /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
     /// not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts are recomputed
-    /// from the events).
+    /// from the events); [`crate::governance::GovernancePolicyError`] for a governance-policy log
+    /// that does not fold (a policy the engine would refuse).
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let doc: SnapshotDoc<Vec<Event>> = serde_json::from_str(text).map_err(|e| json_error(None, &e))?;
         if doc.version != SNAPSHOT_VERSION {
