@@ -142,7 +142,7 @@ fn print_notices(engine: &Engine, deliveries: &[Delivery], limit: usize) {
 }
 
 fn run() -> Result<(), String> {
-    let mut engine = connected_apps_examples::load_engine(std::env::args().nth(1).as_deref())?;
+    let mut engine = connected_apps_examples::load_account_engine(std::env::args().nth(1).as_deref())?;
     let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
     let window_start = now - Duration::days(30);
 

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use connected_apps::governance::{ExposureError, GovernancePolicyError};
 use connected_apps::import::ImportError;
 use connected_apps::{
     AccessError, ActivityError, ChainError, DirectoryError, Error, ErrorKind, IngestError, InsightsError,
@@ -94,7 +95,9 @@ from_core_errors!(
     ImportError,
     ChainError,
     SnapshotError,
-    ReportError
+    ReportError,
+    GovernancePolicyError,
+    ExposureError
 );
 
 /// Runs `f`, turning a panic inside it into [`ConnectedAppsError::Internal`]. Every exported

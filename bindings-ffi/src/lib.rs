@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod event;
 mod governance;
+mod governance_alerts;
 mod import;
 mod ingest;
 mod insights;

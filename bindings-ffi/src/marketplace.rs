@@ -219,7 +219,7 @@ pub struct LearningSection {
 /// The marketplace's listings, indexed for search. Immutable once built.
 #[derive(uniffi::Object)]
 pub struct Marketplace {
-    inner: connected_apps::Marketplace,
+    pub(crate) inner: connected_apps::Marketplace,
 }
 
 #[uniffi::export]

@@ -17,6 +17,7 @@ pub enum RuleType {
     AppInstalled,
     AppDisconnected,
     AppUninstalled,
+    GovernanceAlert,
 }
 
 /// The apps a rule covers (N1): every app (install and uninstall rules only), or the named ones.

@@ -14,6 +14,7 @@ mod engine;
 mod errors;
 mod event;
 mod governance;
+mod governance_alerts;
 mod import;
 mod ingest;
 mod insights;

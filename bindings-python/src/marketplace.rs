@@ -288,7 +288,7 @@ impl PyLearningSection {
 
 /// The marketplace's certified listings, searchable (M1–M5).
 #[pyclass(frozen, module = "connected_apps", name = "Marketplace")]
-pub struct PyMarketplace(Marketplace);
+pub struct PyMarketplace(pub Marketplace);
 
 #[pymethods]
 impl PyMarketplace {

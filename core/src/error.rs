@@ -53,6 +53,12 @@ pub enum Error {
     #[cfg(feature = "report")]
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// A governance policy error (G4).
+    #[error(transparent)]
+    GovernancePolicy(#[from] crate::governance::GovernancePolicyError),
+    /// A blast-radius or least-privilege error (X4, X6).
+    #[error(transparent)]
+    Exposure(#[from] crate::governance::ExposureError),
 }
 
 impl Error {
@@ -73,6 +79,8 @@ impl Error {
             Self::Snapshot(e) => e.kind(),
             #[cfg(feature = "report")]
             Self::Report(e) => e.kind(),
+            Self::GovernancePolicy(e) => e.kind(),
+            Self::Exposure(e) => e.kind(),
         }
     }
 }

@@ -19,9 +19,9 @@ pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod governance;
 pub(crate) mod hash;
 pub mod ids;
-pub mod governance;
 pub mod import;
 pub mod ingest;
 pub mod insights;
@@ -54,9 +54,11 @@ pub use engine::{Engine, UNINSTALL_CONFIRMATION};
 pub use error::Error;
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use governance::{
-    AccessRequest, AppPolicy, AppUser, Approval, ApprovalGrant, GovernanceError, GovernanceSettings, InventoryItem,
-    PolicyDecision, PolicyLevel, PolicyRule, PolicyViolation, QueuedApp, QueuedRequest, RequestStatus, Usage,
-    UserInventory,
+    AccessRequest, AppPolicy, AppUser, Approval, ApprovalGrant, BlastRadius, Evidence, ExposureError, GovernanceAlert,
+    GovernanceCondition, GovernanceDisconnect, GovernanceError, GovernanceMetric, GovernanceMode, GovernanceOutcome,
+    GovernancePolicies, GovernancePolicy, GovernancePolicyError, GovernancePolicyId, GovernanceReport,
+    GovernanceSettings, InventoryItem, LeastPrivilege, ObservedCondition, PolicyDecision, PolicyLevel, PolicyRule,
+    PolicyViolation, QueuedApp, QueuedRequest, RecordTouch, RequestStatus, Severity, Usage, UserInventory,
 };
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
@@ -78,12 +80,12 @@ pub use marketplace::{
     SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, workflow_actions,
 };
 pub use notify::{
-    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
-    RuleType, Trigger,
+    Channel, Delivery, DeliveryLog, Frequency, GovernanceDelivery, NotificationRules, NotifyError, Recipients, Rule,
+    RuleApps, RuleId, RuleType, Trigger,
 };
-pub use snapshot::SnapshotError;
 #[cfg(feature = "report")]
 pub use report::{ReportError, ReportModel, ReportOptions, render_html, report_html};
+pub use snapshot::SnapshotError;
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
 pub use state::{AppRevision, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

@@ -28,6 +28,10 @@
 //! | [`MAX_POLICY_RULES`] | 1,000 | rules in one policy change of an app (G1) |
 //! | [`MAX_REASON_CHARS`] | 2,000 | characters of an access request's, a denial's or a revocation's reason (G2, G3) |
 //! | [`MIN_REQUEST_EXPIRY_DAYS`], [`MAX_REQUEST_EXPIRY_DAYS`] | 1, 365 | days before an open access request expires (G2) |
+//! | [`MAX_GOVERNANCE_POLICIES`] | 256 | governance policies of an account (G4) |
+//! | [`MAX_POLICY_CONDITIONS`] | 16 | conditions of one governance policy (G4) |
+//! | [`MAX_POLICY_THRESHOLD`] | 2^40 | a governance condition's records-per-day threshold (G4) |
+//! | [`MAX_POLICY_SCOPES_HELD`] | 1,024 | a governance condition's scopes-held threshold (G4) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
 
@@ -123,3 +127,17 @@ pub const MIN_REQUEST_EXPIRY_DAYS: u32 = 1;
 
 /// The longest expiry of an access request, in days (G2).
 pub const MAX_REQUEST_EXPIRY_DAYS: u32 = 365;
+
+/// The most governance policies an account holds (G4): evaluation costs policies × apps.
+pub const MAX_GOVERNANCE_POLICIES: usize = 256;
+
+/// The most conditions of one governance policy (G4).
+pub const MAX_POLICY_CONDITIONS: usize = 16;
+
+/// The largest records-per-day threshold of a governance condition (G4); API-call thresholds
+/// are bounded by [`MAX_DAILY_CALLS`], share-of-limit ones by [`MAX_SHARE_THRESHOLD_PERCENT`],
+/// days since last activity by [`MAX_WINDOW_DAYS`].
+pub const MAX_POLICY_THRESHOLD: u64 = 1 << 40;
+
+/// The largest scopes-held threshold of a governance condition (G4).
+pub const MAX_POLICY_SCOPES_HELD: u64 = 1_024;

@@ -49,6 +49,9 @@ pub(crate) struct SnapshotDoc<E> {
     /// Governance settings (G2); absent when they are the defaults.
     #[serde(default, skip_serializing_if = "crate::governance::GovernanceSettings::is_default")]
     pub(crate) governance_settings: crate::governance::GovernanceSettings,
+    /// The governance policies' change log (G4); absent when there never was a policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) governance_policies: Vec<crate::governance::GovernancePolicyEvent>,
 }
 
 /// Errors reading or writing snapshots and NDJSON event streams.
@@ -98,6 +101,7 @@ pub(crate) fn write(engine: &Engine, notifications: &Notifications) -> Result<St
         notification_rules: notifications.rules().events().to_vec(),
         deliveries: notifications.deliveries().clone(),
         governance_settings: engine.governance_settings,
+        governance_policies: engine.governance_policies().events().to_vec(),
     };
     serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
 }

@@ -35,6 +35,16 @@ pub fn load_engine(path: Option<&str>) -> Result<Engine, String> {
     Engine::from_json(&read(path)?).map_err(|e| format!("cannot load {path}: {e}"))
 }
 
+/// Loads a snapshot with its notification state (rules, deliveries): the bundled sample account
+/// when `path` is `None`.
+///
+/// # Errors
+/// The path and what was wrong with the file.
+pub fn load_account_engine(path: Option<&str>) -> Result<AccountEngine, String> {
+    let path = path.unwrap_or(SAMPLE_ACCOUNT);
+    AccountEngine::from_json(&read(path)?).map_err(|e| format!("cannot load {path}: {e}"))
+}
+
 /// Takes `--html PATH` out of the arguments: the other arguments, in order, and the path.
 ///
 /// # Errors

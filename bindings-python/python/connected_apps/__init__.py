@@ -265,6 +265,7 @@ class RuleType(str, enum.Enum):
     APP_INSTALLED = "app_installed"
     APP_DISCONNECTED = "app_disconnected"
     APP_UNINSTALLED = "app_uninstalled"
+    GOVERNANCE_ALERT = "governance_alert"
 
 
 class Channel(str, enum.Enum):

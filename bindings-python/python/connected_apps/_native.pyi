@@ -1088,6 +1088,46 @@ class Engine:
     ) -> list[Delivery]: ...
     # workflows (W1)
     def workflow_actions(self, now: datetime) -> list[WorkflowActionGroup]: ...
+    # governance (G4, X4, X6)
+    def governance_policies(self) -> list[dict[str, Any]]: ...
+    def governance_policy_changes(self) -> list[dict[str, Any]]: ...
+    def set_governance_policy(self, actor: str, policy: Mapping[str, Any], now: datetime) -> None: ...
+    def remove_governance_policy(self, actor: str, policy: str, now: datetime) -> None: ...
+    def evaluate_governance(
+        self,
+        now: datetime,
+        *,
+        records: Optional[RecordAggregate] = None,
+        usage: Optional[Union[UsageReport, Mapping[str, Any]]] = None,
+        marketplace: Optional[Marketplace] = None,
+        insights_settings: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]: ...
+    def apply_governance(
+        self,
+        now: datetime,
+        *,
+        records: Optional[RecordAggregate] = None,
+        usage: Optional[Union[UsageReport, Mapping[str, Any]]] = None,
+        marketplace: Optional[Marketplace] = None,
+        insights_settings: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]: ...
+    def governance_notifications(self, alerts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]: ...
+    def blast_radius(
+        self,
+        app: str,
+        now: datetime,
+        *,
+        records: Optional[RecordAggregate] = None,
+        insights_settings: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]: ...
+    def least_privilege(
+        self,
+        now: datetime,
+        *,
+        window_days: int = 30,
+        records: Optional[RecordAggregate] = None,
+        insights_settings: Optional[Mapping[str, Any]] = None,
+    ) -> list[dict[str, Any]]: ...
     # snapshots
     def to_json(self) -> str: ...
     @staticmethod

@@ -3,11 +3,21 @@
 //! by [`crate::State::apply`], so the governance state as of any instant is a fold of the log
 //! (uses, G3, are counted from the log's app-activity events when asked).
 
+pub mod alerts;
+pub mod blast_radius;
 pub mod inventory;
+pub mod least_privilege;
 pub mod policy;
 pub mod requests;
 
+pub use alerts::{
+    Evidence, GovernanceAlert, GovernanceCondition, GovernanceDisconnect, GovernanceMetric, GovernanceMode,
+    GovernanceOutcome, GovernancePolicies, GovernancePolicy, GovernancePolicyChange, GovernancePolicyError,
+    GovernancePolicyEvent, GovernancePolicyId, GovernanceReport, ObservedCondition, Severity, evaluate_policies,
+};
+pub use blast_radius::{BLAST_RADIUS_DAYS, BlastRadius, ExposureError, RecordTouch, blast_radius};
 pub use inventory::{AppUser, InventoryItem, Usage, UserInventory};
+pub use least_privilege::{LeastPrivilege, least_privilege};
 pub use policy::{AppPolicy, Approval, GovernanceError, PolicyDecision, PolicyLevel, PolicyRule, PolicyViolation};
 pub use requests::{AccessRequest, ApprovalGrant, GovernanceSettings, QueuedApp, QueuedRequest, RequestStatus};
 

@@ -10,6 +10,7 @@
 mod delivery;
 mod error;
 mod evaluate;
+mod governance;
 mod rule;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 pub use delivery::{DeliveryLog, OpenDisconnection};
 pub use error::NotifyError;
 pub use evaluate::{Delivery, NoticeKey, Trigger, dry_run, evaluate};
+pub use governance::{GovernanceDelivery, governance_deliveries};
 pub use rule::{
     ActiveRule, Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleChange, RuleEvent, RuleId,
     RuleType,

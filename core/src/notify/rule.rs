@@ -28,11 +28,13 @@ pub enum RuleType {
     AppDisconnected,
     /// An app was uninstalled.
     AppUninstalled,
+    /// A governance policy alerted on an app (G4): see [`crate::notify::governance_deliveries`].
+    GovernanceAlert,
 }
 
 impl RuleType {
     /// Every rule type, in declaration order.
-    pub const ALL: [Self; 3] = [Self::AppInstalled, Self::AppDisconnected, Self::AppUninstalled];
+    pub const ALL: [Self; 4] = [Self::AppInstalled, Self::AppDisconnected, Self::AppUninstalled, Self::GovernanceAlert];
 
     /// The type's snake-case name, as in JSON.
     #[must_use]
@@ -41,6 +43,7 @@ impl RuleType {
             Self::AppInstalled => "app_installed",
             Self::AppDisconnected => "app_disconnected",
             Self::AppUninstalled => "app_uninstalled",
+            Self::GovernanceAlert => "governance_alert",
         }
     }
 }

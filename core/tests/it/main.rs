@@ -14,6 +14,8 @@ mod chain;
 mod directory;
 mod fuzz_corpus;
 mod governance;
+mod governance_alerts;
+mod governance_alerts_reference;
 mod governance_reference;
 mod import;
 mod ingest;

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod governance;
+pub mod governance_alerts;
 pub mod marketplace;
 pub mod notify;
 pub mod robust;

@@ -1,0 +1,96 @@
+"""Governance through the UniFFI bindings: policies in audit and enforce (G4), blast radius (X4),
+least privilege (X6)."""
+
+import pytest
+
+import connected_apps_ffi as ca
+from conftest import ADMIN, E, account, at, install
+
+
+def policy(pid, mode, metric, at_least=None, apps=None):
+    return ca.GovernancePolicy(
+        id=pid,
+        name=f"Policy {pid}",
+        severity=ca.Severity.HIGH,
+        conditions=[ca.GovernanceCondition(metric=metric, at_least=at_least, scope=None)],
+        mode=mode,
+        apps=ca.RuleApps.ONLY(apps) if apps else ca.RuleApps.ALL(),
+    )
+
+
+def evidence(deletes):
+    records = ca.RecordAggregate()
+    for _ in range(deletes):
+        records.ingest(ca.RecordEvent(at=at(60), app="salesforce", record_type="contacts", action=ca.RecordAction.DELETED))
+    history = ca.UsageHistory()
+    history.record(ca.UsageSnapshot(app="salesforce", at=at(60), calls_today=6000, usage_limit=10000, resets_at=None))
+    return records, history.report(account(), ca.default_usage_settings(), at(90))
+
+
+def test_audit_and_enforce_policies(engine):
+    install(engine, ADMIN, "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.write"])
+    engine.set_governance_policy("admin", policy("heavy", ca.GovernanceMode.AUDIT, "api_share_of_limit_percent", 60), at(1))
+    engine.set_governance_policy(
+        "admin", policy("wipe", ca.GovernanceMode.ENFORCE, "records_deleted_per_day", 300, ["salesforce"]), at(1)
+    )
+    records, usage = evidence(299)
+    report = engine.evaluate_governance(at(90), records, usage, None, None)
+    assert [(a.policy, a.app, a.conditions[0].observed) for a in report.alerts] == [("heavy", "salesforce", 60)]
+    assert report.disconnects == []
+    records, usage = evidence(300)
+    outcome = engine.apply_governance(at(90), records, usage, None, None)
+    assert [a.policy for a in outcome.report.alerts] == ["heavy", "wipe"]
+    assert outcome.report.disconnects == [ca.GovernanceDisconnect(app="salesforce", user=None)]
+    assert len(outcome.events) == 1
+    engine.create_rule(
+        "admin",
+        ca.Rule(id="gov", name="Governance", rule_type=ca.RuleType.GOVERNANCE_ALERT, apps=ca.RuleApps.ALL(),
+                recipients=ca.Recipients.SUPER_ADMINS(), channels=[ca.Channel.EMAIL], frequency=None,
+                notify_recovered=False),
+        at(90),
+    )
+    deliveries = engine.governance_notifications(outcome.report.alerts)
+    assert [(d.policy, d.recipient, d.severity) for d in deliveries] == [
+        ("heavy", "admin", ca.Severity.HIGH), ("wipe", "admin", ca.Severity.HIGH)
+    ]
+    restored = ca.AccountEngine.from_json(engine.to_json())
+    assert restored.governance_policies() == engine.governance_policies()
+
+
+def test_bad_policies_are_refused_and_change_nothing(engine):
+    before = engine.to_json()
+    with pytest.raises(E.PermissionDenied, match='user "mia" is not a super admin'):
+        engine.set_governance_policy("mia", policy("p", ca.GovernanceMode.AUDIT, "publisher_not_certified"), at(1))
+    with pytest.raises(E.InvalidInput, match='unknown metric "records_shredded"'):
+        engine.set_governance_policy("admin", policy("p", ca.GovernanceMode.AUDIT, "records_shredded", 1), at(1))
+    for bad in (0, 1001):
+        with pytest.raises(E.InvalidInput, match=f"at_least {bad} of metric api_share_of_limit_percent"):
+            engine.set_governance_policy("admin", policy("p", ca.GovernanceMode.AUDIT, "api_share_of_limit_percent", bad), at(1))
+    with pytest.raises(E.NotFound, match='unknown policy "p"'):
+        engine.remove_governance_policy("admin", "p", at(1))
+    assert engine.to_json() == before
+    engine.set_governance_policy("admin", policy("p", ca.GovernanceMode.AUDIT, "api_share_of_limit_percent", 1000), at(1))
+    assert [p.id for p in engine.governance_policies()] == ["p"]
+    assert len(engine.governance_policy_changes()) == 1
+
+
+def test_blast_radius_and_least_privilege(engine):
+    install(engine, ADMIN, "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.write"])
+    records, _ = evidence(12)
+    radius = engine.blast_radius("salesforce", at(90), records, None)
+    assert [w.id for w in radius.workflow_actions] == ["salesforce-task"]
+    assert radius.records == [ca.RecordTouch(record_type="contacts", action=ca.RecordAction.DELETED, count=12)]
+    assert (radius.records_total, radius.users, radius.rules) == (12, ["admin"], [])
+    assert ca.blast_radius_confirmation_prompt(radius).startswith("Uninstalling Salesforce removes 1 workflow action and affects 1 user")
+    with pytest.raises(E.NotFound, match='unknown app "nope"'):
+        engine.blast_radius("nope", at(90), None, None)
+    [view] = [v for v in engine.least_privilege(at(90), 30, records, None) if v.app == "salesforce"]
+    assert view.exercised == ["crm.objects.contacts.read"] and view.droppable == ["crm.objects.deals.write"]
+    assert view.reauthenticate == ca.Command.REAUTHENTICATE(
+        app="salesforce", user=None, scopes=["crm.objects.contacts.read"], expires_at=None
+    )
+    engine.execute(ADMIN, view.reauthenticate, at(91))
+    assert engine.least_privilege(at(91), 3660, records, None)
+    for bad in (0, 3661):
+        with pytest.raises(E.InvalidInput, match=f"window of {bad} days"):
+            engine.least_privilege(at(91), bad, records, None)

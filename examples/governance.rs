@@ -1,0 +1,144 @@
+//! Governance (issue 15): the governance policies' alerts in audit and enforce mode (G4), one
+//! blast radius (X4) and the least-privilege view (X6) on the bundled sample account.
+//!
+//! `cargo run -p connected-apps-examples --example governance [-- <snapshot.json>]`
+//!
+//! "Now" is the newest logged event (the core never reads the clock). The sample holds no record
+//! events, so a small synthetic record history is made: the first connected app deletes a few
+//! contacts a day, then hundreds today. If the snapshot carries no governance policy, two are
+//! set by the first active super admin: an audit policy on idle apps and an enforce policy on
+//! mass deletion; the enforce one is evaluated on a copy, so the sample is left as it was.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use connected_apps::governance::{
+    Evidence, GovernanceCondition, GovernanceMode, GovernancePolicy, GovernancePolicyError, Severity,
+};
+use connected_apps::{AccountEngine, AppId, Engine, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps};
+use connected_apps_examples::{SAMPLE_MARKETPLACE, exit, load_account_engine, read};
+
+fn condition(metric: &str, at_least: Option<u64>) -> GovernanceCondition {
+    GovernanceCondition { metric: metric.into(), at_least, scope: None }
+}
+
+fn sample_policies() -> Vec<GovernancePolicy> {
+    vec![
+        GovernancePolicy {
+            id: "idle-uncertified".into(),
+            name: "Uncertified and idle for a month".into(),
+            severity: Severity::Low,
+            conditions: vec![
+                condition("publisher_not_certified", None),
+                condition("days_since_last_activity", Some(30)),
+            ],
+            mode: GovernanceMode::Audit,
+            apps: RuleApps::All,
+        },
+        GovernancePolicy {
+            id: "mass-delete".into(),
+            name: "Mass deletion".into(),
+            severity: Severity::Critical,
+            conditions: vec![condition("records_deleted_per_day", Some(200)), condition("destructive_change", None)],
+            mode: GovernanceMode::Enforce,
+            apps: RuleApps::All,
+        },
+    ]
+}
+
+/// Eight contacts deleted a day by `app` for two weeks, then 300 today.
+fn sample_records(app: &AppId, now: DateTime<Utc>) -> Result<RecordAggregate, String> {
+    let contacts = RecordType::parse("contacts").map_err(|e| e.to_string())?;
+    let event = |at| RecordEvent { at, app: app.clone(), record_type: contacts.clone(), action: RecordAction::Deleted };
+    let mut events = Vec::new();
+    for day in 1..=14 {
+        events.extend(std::iter::repeat_n(event(now - Duration::days(day)), 8));
+    }
+    events.extend(std::iter::repeat_n(event(now - Duration::minutes(5)), 300));
+    let mut aggregate = RecordAggregate::new();
+    aggregate.ingest_all(&events).map_err(|e| e.to_string())?;
+    Ok(aggregate)
+}
+
+/// Prints the alerts of the engine's policies at `now`, then applies them on a copy.
+fn governance_alerts(engine: &Engine, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Result<(), String> {
+    let mut engine = engine.clone();
+    let text = |e: GovernancePolicyError| e.to_string();
+    if engine.governance_policies().policies().len() == 0 {
+        let admin = engine.directory().active_super_admins().next().map(|u| u.id.clone()).ok_or("no super admin")?;
+        for policy in sample_policies() {
+            engine.set_governance_policy(&admin, policy, now).map_err(text)?;
+        }
+    }
+    let outcome = engine.apply_governance(evidence, now).map_err(text)?;
+    println!("Governance alerts at {now} ({} policies)", engine.governance_policies().policies().len());
+    for alert in &outcome.report.alerts {
+        let observed: Vec<String> =
+            alert.conditions.iter().map(|c| format!("{} = {}", c.condition.metric, c.observed)).collect();
+        println!(
+            "  [{:?}/{:?}] {} on {}: {}",
+            alert.severity,
+            alert.mode,
+            alert.policy_name,
+            alert.app,
+            observed.join(", ")
+        );
+    }
+    for (d, id) in outcome.report.disconnects.iter().zip(&outcome.events) {
+        let user = d.user.as_ref().map(|u| format!(" for {u}")).unwrap_or_default();
+        println!("  enforced: {}{user} disconnected by the system (event {id})", d.app);
+    }
+    Ok(())
+}
+
+/// Prints the blast radius of uninstalling `app` at `now`.
+fn blast_radius(
+    engine: &AccountEngine,
+    app: &AppId,
+    records: &RecordAggregate,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let radius = engine.blast_radius(app, Some(records), None, now).map_err(|e| e.to_string())?;
+    println!("\nBlast radius of uninstalling {} ({})", radius.app_name, radius.app);
+    let actions: Vec<&str> = radius.workflow_actions.iter().map(|a| a.name.as_str()).collect();
+    println!("  workflow actions: {}", if actions.is_empty() { "none".to_owned() } else { actions.join(", ") });
+    for touch in &radius.records {
+        println!("  {} {} {} since {}", touch.count, touch.record_type, touch.action, radius.records_from);
+    }
+    let users: Vec<&str> = radius.users.iter().map(|u| u.as_str()).collect();
+    println!("  users: {}", users.join(", "));
+    println!("  notification rules naming it: {}", radius.rules.len());
+    println!("  {}", radius.confirmation_prompt());
+    Ok(())
+}
+
+/// Prints the scopes granted but never exercised in the last 30 days.
+fn least_privilege(engine: &Engine, records: &RecordAggregate, now: DateTime<Utc>) -> Result<(), String> {
+    let views = engine.least_privilege(Some(records), None, 30, now).map_err(|e| e.to_string())?;
+    let unused: Vec<_> = views.iter().filter(|v| !v.unused.is_empty()).collect();
+    println!("\nLeast privilege (last 30 days): {} of {} connections hold unused scopes", unused.len(), views.len());
+    for view in unused.iter().take(8) {
+        let user = view.user.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+        let drop = if view.droppable.is_empty() { "none (required)".to_owned() } else { view.droppable.join(", ") };
+        println!("  {}{user}: unused {}; droppable {drop}", view.app, view.unused.join(", "));
+    }
+    Ok(())
+}
+
+fn run(path: Option<&str>) -> Result<(), String> {
+    let engine = load_account_engine(path)?;
+    let now = engine.events().last().map(|e| e.at).ok_or("the snapshot has no events")?;
+    let marketplace = connected_apps::Marketplace::from_json(&read(SAMPLE_MARKETPLACE)?).map_err(|e| e.to_string())?;
+    let app =
+        engine.state().connections().find(|c| c.is_installed()).map(|c| c.key.app.clone()).ok_or("no installed app")?;
+    let records = sample_records(&app, now)?;
+    let evidence = Evidence { records: Some(&records), marketplace: Some(&marketplace), ..Evidence::default() };
+    governance_alerts(&engine, &evidence, now)?;
+    blast_radius(&engine, &app, &records, now)?;
+    least_privilege(&engine, &records, now)
+}
+
+fn main() -> ExitCode {
+    let path = std::env::args().nth(1);
+    exit(run(path.as_deref()))
+}
