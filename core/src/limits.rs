@@ -21,6 +21,7 @@
 //! | [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`] | 256, 8 | what a marketplace search reads (longer input is cut, not refused) |
 //! | [`DEDUPE_HORIZON_DAYS`] | 3 | UTC days before the newest delivery's day that webhook/journal keys are remembered (K3) |
 //! | [`MAX_DEDUPE_KEYS`] | 1,048,576 | delivery keys one record aggregate remembers (past it the oldest are forgotten; a snapshot with more is refused) |
+//! | [`MAX_PARTIAL_BYTES`] | 2^32 | bytes of a partial aggregate read by `from_bytes` (every length field inside is also checked against the bytes that remain before anything is allocated) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
 //!
 //! Areas that add a limit add it here, with its line in this table.
@@ -82,3 +83,9 @@ pub const MAX_DEDUPE_KEYS: usize = 1 << 20;
 /// The earliest epoch-millisecond time an import accepts: 10^12 ms is 2001-09-09, before the
 /// platform's APIs existed. A time below it is almost surely in seconds (10^12 s is year 33658).
 pub const MIN_PLATFORM_MILLIS: i64 = 1_000_000_000_000;
+
+/// The longest byte form of a partial (a record aggregate or usage history, X7) that
+/// `from_bytes` reads. Inside it, every count is checked against the bytes that remain and its own
+/// limit ([`MAX_DICTIONARY_LEN`], [`MAX_DEDUPE_KEYS`], [`MAX_USAGE_APPS`]) before anything is
+/// allocated from it.
+pub const MAX_PARTIAL_BYTES: u64 = 1 << 32;

@@ -25,6 +25,7 @@ mod month;
 mod notify;
 mod notify_hardening;
 mod notify_reference;
+mod partials;
 mod permissions;
 mod snapshot;
 mod views;
