@@ -19,6 +19,7 @@ mod insights;
 mod lock;
 mod marketplace;
 mod notify;
+mod partials;
 mod snapshot;
 mod state;
 mod usage;

@@ -118,7 +118,7 @@ impl PyUsageReport {
 /// Readings of the platform's daily API-call counter per private app (U1). Days are those of
 /// the account each report is for. Safe to share between threads (see lock.rs).
 #[pyclass(frozen, module = "connected_apps", name = "UsageHistory")]
-pub struct PyUsageHistory(Locked<UsageHistory>);
+pub struct PyUsageHistory(pub Locked<UsageHistory>);
 
 #[pymethods]
 impl PyUsageHistory {
