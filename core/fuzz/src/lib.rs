@@ -382,15 +382,46 @@ pub fn insights(data: &[u8]) {
     }
 }
 
+/// Target `partial`: `RecordAggregate::from_bytes` and `UsageHistory::from_bytes` on raw bytes
+/// (the byte form partials travel in between workers). What restores writes canonical bytes that
+/// restore to the same partial and bytes; a merge with itself is refused unchanged or restores.
+pub fn partial(data: &[u8]) {
+    if let Ok(aggregate) = RecordAggregate::from_bytes(data) {
+        let bytes = aggregate.to_bytes();
+        let again =
+            RecordAggregate::from_bytes(&bytes).unwrap_or_else(|e| panic!("an aggregate's own bytes are refused: {e}"));
+        assert!(again == aggregate && again.to_bytes() == bytes, "aggregate bytes → restore → bytes differ");
+        assert_aggregate_restores(&aggregate);
+        record_insights(&aggregate);
+        let mut doubled = aggregate.clone();
+        if doubled.merge(&aggregate).is_ok() {
+            assert!(RecordAggregate::from_bytes(&doubled.to_bytes()).is_ok(), "a merged aggregate's bytes are refused");
+        } else {
+            assert!(doubled.to_bytes() == bytes, "a refused merge changed the aggregate");
+        }
+    }
+    if let Ok(history) = UsageHistory::from_bytes(data) {
+        let bytes = history.to_bytes();
+        let again =
+            UsageHistory::from_bytes(&bytes).unwrap_or_else(|e| panic!("a history's own bytes are refused: {e}"));
+        assert!(again == history && again.to_bytes() == bytes, "history bytes → restore → bytes differ");
+        assert_history_restores(&history);
+        let mut doubled = history.clone();
+        assert!(doubled.merge(&history).is_ok() && doubled == history, "a history merged with itself changed");
+        usage_report(&history);
+    }
+}
+
 /// A target's body.
 pub type Body = fn(&[u8]);
 
 /// Every target by name, as the corpus directories are named.
-pub const TARGETS: [(&str, Body); 6] = [
+pub const TARGETS: [(&str, Body); 7] = [
     ("snapshot", snapshot),
     ("ndjson", ndjson),
     ("import", import),
     ("cursor", cursor),
     ("command", command),
     ("insights", insights),
+    ("partial", partial),
 ];
