@@ -209,6 +209,13 @@ impl RecordAggregate {
         catching_panics(|| Ok(Self::wrap(connected_apps::RecordAggregate::from_json(&json)?)))
     }
 
+    /// Reads an aggregate written by `to_bytes`: refused (a typed error) for another format
+    /// version, kind or settings, or corrupt bytes (X7).
+    #[uniffi::constructor]
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<Self>, ConnectedAppsError> {
+        catching_panics(|| Ok(Self::wrap(connected_apps::RecordAggregate::from_bytes(&bytes)?)))
+    }
+
     /// Counts one record event.
     pub fn ingest(&self, event: RecordEvent) -> Result<(), ConnectedAppsError> {
         self.with(|a| Ok(a.ingest(&event)?))
@@ -255,6 +262,12 @@ impl RecordAggregate {
     /// The aggregate as JSON, to store or ship to another node (X7).
     pub fn to_json(&self) -> Result<String, ConnectedAppsError> {
         self.with(|a| Ok(a.to_json()))
+    }
+
+    /// The aggregate's compact byte form (versioned, checksummed, canonical), to ship to another
+    /// node and merge there (X7).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ConnectedAppsError> {
+        self.with(|a| Ok(a.to_bytes()))
     }
 
     /// A record-insights view at `now` (R1–R6, O4) with its destructive-change flags (X2).
@@ -488,6 +501,27 @@ impl UsageHistory {
     /// The history as JSON (its snapshot).
     pub fn to_json(&self) -> Result<String, ConnectedAppsError> {
         self.with(|h| Ok(h.to_json()?))
+    }
+
+    /// Reads a history written by `to_bytes`: refused (a typed error) for another format version
+    /// or kind, or corrupt bytes (X7).
+    #[uniffi::constructor]
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<Self>, ConnectedAppsError> {
+        catching_panics(|| Ok(Arc::new(Self { inner: Mutex::new(connected_apps::UsageHistory::from_bytes(&bytes)?) })))
+    }
+
+    /// The history's compact byte form (versioned, checksummed, canonical), to ship to another
+    /// node and merge there (X7).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ConnectedAppsError> {
+        self.with(|h| Ok(h.to_bytes()))
+    }
+
+    /// Adds another history's readings (X7): the union; of two readings of one app at one
+    /// instant the larger is kept. Refused, changing nothing, past the app limit.
+    pub fn merge(&self, other: Arc<UsageHistory>) -> Result<(), ConnectedAppsError> {
+        // Copy the other side first: merging a history into itself must not lock it twice.
+        let other = locked(&other.inner).clone();
+        self.with(|h| Ok(h.merge(&other)?))
     }
 
     /// Records one reading.

@@ -22,6 +22,7 @@ mod lock;
 mod marketplace;
 mod notify;
 mod report;
+mod partials;
 mod snapshot;
 mod state;
 mod usage;

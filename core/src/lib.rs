@@ -67,8 +67,9 @@ pub use insights::{
     UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 pub use insights::{
-    Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,
-    RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
+    Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, PARTIAL_FORMAT_VERSION, RecordAction,
+    RecordAggregate, RecordCell, RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule,
+    UnexpectedBehaviour,
 };
 pub use kind::ErrorKind;
 pub use lifecycle::LifecycleError;

@@ -24,6 +24,7 @@
 //! | [`MAX_REPORT_DAYS`] | 92 | days in the record-insight or API-usage window of an HTML report (one chart group per day) |
 //! | [`MAX_REPORT_LOG_EVENTS`] | 200 | log events an HTML report lists |
 //! | [`MAX_REPORT_APP_CHARTS`] | 24 | apps with a record chart in an HTML report (the busiest; the rest are counted, not drawn) |
+//! | [`MAX_PARTIAL_BYTES`] | 2^32 | bytes of a partial aggregate read by `from_bytes` (every length field inside is also checked against the bytes that remain before anything is allocated) |
 //! | [`MIN_PLATFORM_MILLIS`] | 10^12 (2001-09-09) | earliest epoch-millisecond time an import accepts (smaller values are seconds, not milliseconds) |
 //! | [`MAX_POLICY_RULES`] | 1,000 | rules in one policy change of an app (G1) |
 //! | [`MAX_REASON_CHARS`] | 2,000 | characters of an access request's, a denial's or a revocation's reason (G2, G3) |
@@ -141,3 +142,9 @@ pub const MAX_POLICY_THRESHOLD: u64 = 1 << 40;
 
 /// The largest scopes-held threshold of a governance condition (G4).
 pub const MAX_POLICY_SCOPES_HELD: u64 = 1_024;
+
+/// The longest byte form of a partial (a record aggregate or usage history, X7) that
+/// `from_bytes` reads. Inside it, every count is checked against the bytes that remain and its own
+/// limit ([`MAX_DICTIONARY_LEN`], [`MAX_DEDUPE_KEYS`], [`MAX_USAGE_APPS`]) before anything is
+/// allocated from it.
+pub const MAX_PARTIAL_BYTES: u64 = 1 << 32;

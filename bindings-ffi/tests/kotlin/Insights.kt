@@ -43,4 +43,29 @@ fun insightsTests() {
             history.report(account().copy(timeZone = "Mars/Olympus"), defaultUsageSettings(), start)
         }
     }
+
+    test("partials: byte form, merge in any order, typed errors for other versions and kinds") {
+        val day0 = Instant.parse("2026-03-01T10:00:00Z").epochSecond * 1_000_000
+        val a = RecordAggregate.fromColumns(RecordEventColumns(listOf(day0, day0 + 3_600_000_000), listOf(0u, 1u),
+            listOf("salesforce", "zapier"), listOf(0u, 0u), listOf("deals"), byteArrayOf(0, 2)))
+        val b = RecordAggregate.fromColumns(RecordEventColumns(listOf(day0), listOf(0u),
+            listOf("zapier"), listOf(0u), listOf("contacts"), byteArrayOf(1)))
+        val ab = RecordAggregate.fromBytes(a.toBytes())
+        ab.merge(b)
+        val ba = RecordAggregate.fromBytes(b.toBytes())
+        ba.merge(a)
+        eq(ab.toBytes().toList(), ba.toBytes().toList())
+        eq(ab.eventCount(), 3uL)
+        val newer = a.toBytes().also { it[4] = 2 }
+        throws<ConnectedAppsException.InvalidInput>("partial format version 2 is not supported") { RecordAggregate.fromBytes(newer) }
+        throws<ConnectedAppsException.InvalidInput>("partial kind is usage history") { RecordAggregate.fromBytes(UsageHistory().toBytes()) }
+
+        val start = Instant.parse("2026-03-02T08:00:00Z")
+        val h1 = UsageHistory()
+        h1.record(UsageSnapshot("crm-sync", start, 900uL, null, null))
+        val h2 = UsageHistory()
+        h2.record(UsageSnapshot("crm-sync", start, 850uL, null, null))
+        h2.merge(h1)
+        eq(UsageHistory.fromBytes(h2.toBytes()).snapshots("crm-sync").single().callsToday, 900uL)
+    }
 }

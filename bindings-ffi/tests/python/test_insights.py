@@ -87,3 +87,31 @@ def test_record_insights_bounds_window_dictionaries_and_counts():
         big.merge(ca.RecordAggregate.from_json(text))
     assert big.to_json() == text
     assert aggregate.to_json() == before
+
+
+def test_partials_ship_as_bytes_and_merge_in_any_order():
+    day0 = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+
+    def part(apps, actions):
+        return ca.RecordAggregate.from_columns(ca.RecordEventColumns(
+            at_micros=[micros(day0 + timedelta(hours=5 * i)) for i in range(len(actions))], apps=apps,
+            app_dictionary=["salesforce", "zapier"], record_types=[0] * len(actions),
+            record_type_dictionary=["deals"], actions=bytes(actions),
+        ))
+
+    a, b = part([0, 1, 1], [0, 1, 2]), part([1, 0], [3, 0])
+    data = a.to_bytes()
+    assert data[:4] == b"CApt" and data[4] == 1
+    ab = ca.RecordAggregate.from_bytes(data)
+    ab.merge(b)
+    ba = ca.RecordAggregate.from_bytes(b.to_bytes())
+    ba.merge(a)
+    assert ab.to_bytes() == ba.to_bytes() and ab.event_count() == 5 and ab.cells() == ba.cells()
+    before = ab.to_bytes()
+    with pytest.raises(E.InvalidInput, match="partial format version 2 is not supported, expected 1"):
+        ca.RecordAggregate.from_bytes(data[:4] + bytes([2]) + data[5:])
+    with pytest.raises(E.InvalidInput, match="checksum mismatch"):
+        ca.RecordAggregate.from_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(E.InvalidInput, match="partial kind is usage history, expected record aggregate"):
+        ca.RecordAggregate.from_bytes(ca.UsageHistory().to_bytes())
+    assert ab.to_bytes() == before

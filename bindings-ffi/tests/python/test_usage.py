@@ -71,3 +71,25 @@ def test_api_usage_keeps_the_platform_limit_and_warns_on_share():
     assert restored.snapshots("inventory-sync") == history.snapshots("inventory-sync")
     with pytest.raises(E.InvalidInput, match="calls today 1099511627777"):
         ca.UsageHistory.from_json(history.to_json().replace('"calls_today":40210', '"calls_today":1099511627777'))
+
+
+def test_usage_histories_ship_as_bytes_and_merge():
+    start = datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+
+    def snap(app, minutes, calls):
+        return ca.UsageSnapshot(app=app, at=start + timedelta(minutes=minutes), calls_today=calls,
+                                usage_limit=250000, resets_at=None)
+
+    a, b = ca.UsageHistory(), ca.UsageHistory()
+    a.record_all([snap("crm-sync", 0, 100), snap("crm-sync", 30, 900)])
+    b.record_all([snap("crm-sync", 30, 850), snap("billing", 5, 7)])
+    ab = ca.UsageHistory.from_bytes(a.to_bytes())
+    ab.merge(b)
+    ba = ca.UsageHistory.from_bytes(b.to_bytes())
+    ba.merge(a)
+    assert ab.to_bytes() == ba.to_bytes()
+    assert [s.calls_today for s in ab.snapshots("crm-sync")] == [100, 900]
+    with pytest.raises(E.InvalidInput, match="partial kind is record aggregate, expected usage history"):
+        ca.UsageHistory.from_bytes(ca.RecordAggregate().to_bytes())
+    with pytest.raises(E.InvalidInput, match="not a connected-apps partial"):
+        ca.UsageHistory.from_bytes(b"CAp")

@@ -388,15 +388,52 @@ pub fn insights(data: &[u8]) {
     }
 }
 
+/// A partial's own bytes restore to the same partial, which writes the same bytes; returns them.
+fn assert_bytes_restore<T: PartialEq, E: std::fmt::Display>(
+    partial: &T,
+    to_bytes: fn(&T) -> Vec<u8>,
+    from_bytes: fn(&[u8]) -> Result<T, E>,
+) -> Vec<u8> {
+    let bytes = to_bytes(partial);
+    let again = from_bytes(&bytes).unwrap_or_else(|e| panic!("a partial's own bytes are refused: {e}"));
+    assert!(&again == partial && to_bytes(&again) == bytes, "partial bytes → restore → bytes differ");
+    bytes
+}
+
+/// Target `partial`: `RecordAggregate::from_bytes` and `UsageHistory::from_bytes` on raw bytes
+/// (the byte form partials travel in between workers). What restores writes canonical bytes that
+/// restore to the same partial and bytes; a merge with itself is refused unchanged or restores.
+pub fn partial(data: &[u8]) {
+    if let Ok(aggregate) = RecordAggregate::from_bytes(data) {
+        let bytes = assert_bytes_restore(&aggregate, RecordAggregate::to_bytes, RecordAggregate::from_bytes);
+        assert_aggregate_restores(&aggregate);
+        record_insights(&aggregate);
+        let mut doubled = aggregate.clone();
+        if doubled.merge(&aggregate).is_ok() {
+            assert!(RecordAggregate::from_bytes(&doubled.to_bytes()).is_ok(), "a merged aggregate's bytes are refused");
+        } else {
+            assert!(doubled.to_bytes() == bytes, "a refused merge changed the aggregate");
+        }
+    }
+    if let Ok(history) = UsageHistory::from_bytes(data) {
+        assert_bytes_restore(&history, UsageHistory::to_bytes, UsageHistory::from_bytes);
+        assert_history_restores(&history);
+        let mut doubled = history.clone();
+        assert!(doubled.merge(&history).is_ok() && doubled == history, "a history merged with itself changed");
+        usage_report(&history);
+    }
+}
+
 /// A target's body.
 pub type Body = fn(&[u8]);
 
 /// Every target by name, as the corpus directories are named.
-pub const TARGETS: [(&str, Body); 6] = [
+pub const TARGETS: [(&str, Body); 7] = [
     ("snapshot", snapshot),
     ("ndjson", ndjson),
     ("import", import),
     ("cursor", cursor),
     ("command", command),
     ("insights", insights),
+    ("partial", partial),
 ];

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::partial::{Reader, Writer, sorted_codes};
 use super::{InsightsError, RecordAction, RecordEvent, RecordType};
 use crate::catalog::AppId;
 pub use crate::limits::{DEDUPE_HORIZON_DAYS, MAX_DEDUPE_KEYS};
@@ -207,6 +208,84 @@ impl DedupeMemory {
         }
         self.settle();
         both
+    }
+}
+
+impl DedupeMemory {
+    /// Writes the memory into a partial's body, canonical: dictionaries sorted and holding only
+    /// the entries a key uses, keys in order.
+    pub(super) fn write_bytes(&self, w: &mut Writer) {
+        match self.newest_ms {
+            None => w.u8(0),
+            Some(newest) => {
+                w.u8(1);
+                w.i64(newest);
+            }
+        }
+        w.i64(self.floor_ms);
+        let mut used = (vec![false; self.apps.len()], vec![false; self.types.len()]);
+        for &(a, t, _) in self.keys.values().flatten() {
+            used.0.get_mut(a as usize).into_iter().chain(used.1.get_mut(t as usize)).for_each(|u| *u = true);
+        }
+        let (apps, app_codes) = sorted_codes(&self.apps, &used.0);
+        let (types, type_codes) = sorted_codes(&self.types, &used.1);
+        for names in [&apps, &types] {
+            w.len(names.len());
+            names.iter().for_each(|n| w.str(n));
+        }
+        w.len(self.keys.len());
+        for (&(at, hi, lo), cell) in &self.keys {
+            w.i64(at);
+            w.fixed(hi);
+            w.fixed(lo);
+            let cell = cell
+                .and_then(|(a, t, action)| Some((*app_codes.get(a as usize)?, *type_codes.get(t as usize)?, action)));
+            match cell {
+                None => w.u8(0),
+                Some((a, t, action)) => {
+                    w.u8(1);
+                    w.varint(a.into());
+                    w.varint(t.into());
+                    w.u8(action.code());
+                }
+            }
+        }
+    }
+
+    /// Reads a memory written by [`DedupeMemory::write_bytes`], re-checked as a JSON restore is.
+    pub(super) fn read_bytes(r: &mut Reader<'_>) -> Result<Self, InsightsError> {
+        let newest_ms = match r.u8()? {
+            0 => None,
+            1 => Some(r.i64()?),
+            tag => return Err(r.bad(format!("dedupe newest-time tag {tag} is neither 0 nor 1"))),
+        };
+        let floor_ms = r.i64()?;
+        let apps = r.strings("dedupe apps", crate::limits::MAX_DICTIONARY_LEN)?.into_iter().map(AppId).collect();
+        let record_types = r
+            .strings("dedupe record types", crate::limits::MAX_DICTIONARY_LEN)?
+            .iter()
+            .map(|t| RecordType::parse(t))
+            .collect::<Result<_, _>>()?;
+        // A key takes at least 18 bytes: time, two 8-byte fingerprints and the cell's tag.
+        let n = r.count("dedupe keys", 18, MAX_DEDUPE_KEYS)?;
+        let mut keys = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (at, hi, lo) = (r.i64()?, r.fixed()?, r.fixed()?);
+            let cell = match r.u8()? {
+                0 => None,
+                1 => {
+                    let (app, ty, code) = (r.u32()?, r.u32()?, r.u8()?);
+                    let action = RecordAction::ALL
+                        .get(usize::from(code))
+                        .copied()
+                        .ok_or_else(|| r.bad(format!("dedupe key has action {code}, expected 0..=3")))?;
+                    Some((app, ty, action))
+                }
+                tag => return Err(r.bad(format!("dedupe cell tag {tag} is neither 0 nor 1"))),
+            };
+            keys.push((at, hi, lo, cell));
+        }
+        Self::try_from(MemoryDto { newest_ms, floor_ms, apps, record_types, keys })
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod batch;
 pub mod dedupe;
+mod partial;
 mod records;
 mod robust;
 mod usage;
@@ -18,6 +19,7 @@ use thiserror::Error;
 
 use crate::kind::ErrorKind;
 
+pub use partial::PARTIAL_FORMAT_VERSION;
 pub use records::RecordAggregate;
 pub use robust::RobustRule;
 pub use usage::{
@@ -185,6 +187,33 @@ pub enum InsightsError {
         /// The most allowed.
         max: usize,
     },
+    /// A partial's bytes were written in another version of the byte form.
+    #[error("partial format version {got} is not supported, expected {expected}")]
+    PartialVersion {
+        /// The version the bytes name.
+        got: u8,
+        /// The version this library reads ([`PARTIAL_FORMAT_VERSION`]).
+        expected: u8,
+    },
+    /// A partial was built with other settings (or is of another kind) than the aggregate it
+    /// would restore into: its counts would not merge with this library's.
+    #[error("partial {setting} is {got}, expected {expected}")]
+    IncompatiblePartial {
+        /// The setting that differs.
+        setting: &'static str,
+        /// The partial's value.
+        got: String,
+        /// This library's value.
+        expected: String,
+    },
+    /// A partial's bytes are longer than [`crate::limits::MAX_PARTIAL_BYTES`].
+    #[error("partial of {len} bytes exceeds the maximum of {max}")]
+    PartialTooLarge {
+        /// Its length.
+        len: u64,
+        /// The most allowed.
+        max: u64,
+    },
 }
 
 impl InsightsError {
@@ -210,6 +239,9 @@ impl InsightsError {
             | Self::WindowTooLong { .. }
             | Self::DictionaryTooLong { .. }
             | Self::CountOverflow { .. }
+            | Self::PartialVersion { .. }
+            | Self::IncompatiblePartial { .. }
+            | Self::PartialTooLarge { .. }
             | Self::InvalidRule { .. } => ErrorKind::InvalidInput,
         }
     }

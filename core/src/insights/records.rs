@@ -16,11 +16,12 @@ use std::collections::btree_map::Entry;
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::partial::{Kind, Reader, Writer, sorted_codes};
 use super::vocabulary::ACTIONS;
 use super::{DAY_MICROS, InsightsError, MAX_MICROS, checked_micros, day_from_index};
 use crate::catalog::AppId;
 use crate::insights::{RecordAction, RecordCell, RecordEvent, RecordType};
-use crate::limits::MAX_DICTIONARY_LEN;
+use crate::limits::{DEDUPE_HORIZON_DAYS, MAX_DICTIONARY_LEN};
 use crate::log::Dictionary;
 
 /// Days per storage block of a series.
@@ -340,6 +341,79 @@ impl RecordAggregate {
         let dto: AggregateDto = serde_json::from_str(text)
             .map_err(|e| InsightsError::Malformed { what: "record aggregate", message: e.to_string() })?;
         Self::try_from(dto)
+    }
+}
+
+impl RecordAggregate {
+    /// The aggregate's compact byte form (X7), to pickle or ship between workers: a versioned
+    /// envelope (see the `partial` module) around its dictionaries, non-zero cells and dedupe
+    /// memory, canonical — two aggregates holding the same counts and memory write the same bytes,
+    /// whatever order their events or merges came in.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(Kind::Records);
+        w.varint(u64::from(DEDUPE_HORIZON_DAYS));
+        w.varint(self.events);
+        let mut used = (vec![false; self.apps.len()], vec![false; self.types.len()]);
+        for &(a, t) in self.series.keys() {
+            used.0.get_mut(a as usize).into_iter().chain(used.1.get_mut(t as usize)).for_each(|u| *u = true);
+        }
+        let (apps, app_codes) = sorted_codes(self.apps.names(), &used.0);
+        let (types, type_codes) = sorted_codes(self.types.names(), &used.1);
+        for names in [&apps, &types] {
+            w.len(names.len());
+            names.iter().for_each(|n| w.str(n));
+        }
+        let mut cells: Vec<(u32, u32, i64, usize, u64)> = self
+            .series
+            .iter()
+            .flat_map(|(&(a, t), s)| {
+                let (a, t) = (app_codes.get(a as usize).copied(), type_codes.get(t as usize).copied());
+                s.cells().filter_map(move |(day, action, n)| Some((a?, t?, day, action, n)))
+            })
+            .collect();
+        cells.sort_unstable();
+        w.len(cells.len());
+        for (a, t, day, action, n) in cells {
+            w.varint(a.into());
+            w.varint(t.into());
+            w.i64(day);
+            w.u8(action as u8);
+            w.varint(n);
+        }
+        self.dedupe.write_bytes(&mut w);
+        w.finish()
+    }
+
+    /// Reads an aggregate written by [`RecordAggregate::to_bytes`]: the envelope is checked
+    /// (size, format version, kind, settings, checksum), every length against the bytes that
+    /// remain, then the content is re-checked as [`RecordAggregate::from_json`] does.
+    ///
+    /// # Errors
+    /// [`InsightsError::PartialVersion`] for another version of the byte form,
+    /// [`InsightsError::IncompatiblePartial`] for another kind or settings,
+    /// [`InsightsError::PartialTooLarge`], [`InsightsError::Malformed`] for corrupt or truncated
+    /// bytes, and the errors of [`RecordAggregate::from_json`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, InsightsError> {
+        let mut r = Reader::open(bytes, Kind::Records, "record aggregate bytes")?;
+        r.setting("dedupe horizon days", u64::from(DEDUPE_HORIZON_DAYS))?;
+        let events = r.varint()?;
+        let apps = r.strings("apps", MAX_DICTIONARY_LEN)?.into_iter().map(AppId).collect();
+        let record_types = r
+            .strings("record types", MAX_DICTIONARY_LEN)?
+            .iter()
+            .map(|t| RecordType::parse(t))
+            .collect::<Result<_, _>>()?;
+        // A cell takes at least 5 bytes: app, record type, day, action and count.
+        let n = r.count("cells", 5, usize::MAX)?;
+        let mut cells = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (app, ty, day) = (r.u32()?, r.u32()?, r.i64()?);
+            cells.push((day, app, ty, r.u8()?, r.varint()?));
+        }
+        let dedupe = super::dedupe::DedupeMemory::read_bytes(&mut r)?;
+        r.end()?;
+        Self::try_from(AggregateDto { version: 1, events, apps, record_types, cells, dedupe })
     }
 }
 

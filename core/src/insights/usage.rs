@@ -25,6 +25,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::partial::{Kind, Reader, Writer};
 use super::robust::RobustRule;
 use super::{InsightsError, MAX_MICROS, checked_micros};
 use crate::account::{Account, Tier};
@@ -155,8 +156,9 @@ pub struct UsageSnapshotColumns<'a> {
     pub calls_today: &'a [i64],
 }
 
-/// What is kept of one snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What is kept of one snapshot. Ordered by calls, then the reported limit and reset time: of two
+/// readings of one app at one instant, a merge keeps the larger (a running total only grows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reading {
     calls_today: u64,
@@ -203,6 +205,16 @@ impl TryFrom<UsageHistoryData> for UsageHistory {
         }
         Ok(Self { apps: data.apps })
     }
+}
+
+/// An instant written as seconds and nanoseconds (bounds are checked with the reading).
+fn instant(r: &mut Reader<'_>) -> Result<DateTime<Utc>, InsightsError> {
+    let (secs, nanos) = (r.i64()?, r.varint()?);
+    u32::try_from(nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000)
+        .and_then(|n| DateTime::from_timestamp(secs, n))
+        .ok_or_else(|| r.bad(format!("instant {secs} s + {nanos} ns is not a time")))
 }
 
 /// Checks one reading's bounds; `row` names it in the error.
@@ -582,6 +594,94 @@ impl UsageHistory {
         let data: UsageHistoryData = serde_json::from_str(json)
             .map_err(|e| InsightsError::Malformed { what: "usage history", message: e.to_string() })?;
         Self::try_from(data)
+    }
+
+    /// Adds `other`'s readings to this history (X7): the union of both, so merging partial
+    /// histories in any grouping and order gives the history of all their readings. Where both
+    /// hold a reading of one app at one instant and the two differ, the larger is kept (by calls,
+    /// then reported limit, then reset time): unlike [`UsageHistory::record`] (a later reading
+    /// replaces), a merge knows no order, and a running total only grows.
+    ///
+    /// # Errors
+    /// [`InsightsError::TooManyApps`] when the union would pass [`MAX_USAGE_APPS`] apps; nothing
+    /// changes then.
+    pub fn merge(&mut self, other: &Self) -> Result<(), InsightsError> {
+        self.check_new_apps(other.apps.keys())?;
+        for (app, readings) in &other.apps {
+            let mine = self.apps.entry(app.clone()).or_default();
+            for (at, reading) in readings {
+                let kept = mine.entry(*at).or_insert(*reading);
+                *kept = (*kept).max(*reading);
+            }
+        }
+        Ok(())
+    }
+
+    /// The history's compact byte form (X7), to pickle or ship between workers: a versioned
+    /// envelope (see the `partial` module) around its readings, canonical (apps and instants in
+    /// order).
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(Kind::Usage);
+        w.len(self.apps.len());
+        for (app, readings) in &self.apps {
+            w.str(app.as_str());
+            w.len(readings.len());
+            for (at, reading) in readings {
+                w.i64(at.timestamp());
+                w.varint(at.timestamp_subsec_nanos().into());
+                w.varint(reading.calls_today);
+                let flags = u8::from(reading.usage_limit.is_some()) | u8::from(reading.resets_at.is_some()) << 1;
+                w.u8(flags);
+                if let Some(limit) = reading.usage_limit {
+                    w.varint(limit);
+                }
+                if let Some(resets_at) = reading.resets_at {
+                    w.i64(resets_at.timestamp());
+                    w.varint(resets_at.timestamp_subsec_nanos().into());
+                }
+            }
+        }
+        w.finish()
+    }
+
+    /// Reads a history written by [`UsageHistory::to_bytes`]: the envelope is checked (size,
+    /// format version, kind, checksum), every length against the bytes that remain, then every
+    /// bound an ingest checks.
+    ///
+    /// # Errors
+    /// [`InsightsError::PartialVersion`], [`InsightsError::IncompatiblePartial`] (bytes of another
+    /// kind), [`InsightsError::PartialTooLarge`], [`InsightsError::Malformed`] for corrupt or
+    /// truncated bytes, and the errors of [`UsageHistory::from_json`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, InsightsError> {
+        let mut r = Reader::open(bytes, Kind::Usage, "usage history bytes")?;
+        // An app takes at least 2 bytes: its name's length and its count of readings.
+        let n = r.count("apps", 2, MAX_USAGE_APPS)?;
+        let mut apps = Readings::new();
+        for _ in 0..n {
+            let app = AppId(r.string()?);
+            // A reading takes at least 4 bytes: seconds, nanoseconds, calls and flags.
+            let m = r.count("readings", 4, usize::MAX)?;
+            let mut readings = BTreeMap::new();
+            for _ in 0..m {
+                let at = instant(&mut r)?;
+                let calls_today = r.varint()?;
+                let flags = r.u8()?;
+                if flags > 3 {
+                    return Err(r.bad(format!("reading flags {flags} name fields that do not exist")));
+                }
+                let usage_limit = if flags & 1 == 1 { Some(r.varint()?) } else { None };
+                let resets_at = if flags & 2 == 2 { Some(instant(&mut r)?) } else { None };
+                if readings.insert(at, Reading { calls_today, usage_limit, resets_at }).is_some() {
+                    return Err(r.bad(format!("app {app} has two readings at {at}")));
+                }
+            }
+            if apps.insert(app.clone(), readings).is_some() {
+                return Err(r.bad(format!("app {app} appears twice")));
+            }
+        }
+        r.end()?;
+        Self::try_from(UsageHistoryData { apps })
     }
 
     /// The readings of local days `from..=to` in `tz`, and the history's first local day.

@@ -154,6 +154,11 @@ fn insights_corpus() {
     replay("insights");
 }
 
+#[test]
+fn partial_corpus() {
+    replay("partial");
+}
+
 /// The fixture the targets share is what the seeds assume: a log before the split, a valid tail.
 #[test]
 fn fixture_is_a_valid_prefix_and_tail() {

@@ -30,6 +30,7 @@ mod month;
 mod notify;
 mod notify_hardening;
 mod notify_reference;
+mod partials;
 mod permissions;
 mod reference_sources;
 #[cfg(feature = "report")]
