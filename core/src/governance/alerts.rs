@@ -42,10 +42,11 @@ use thiserror::Error;
 use crate::account::UserId;
 use crate::catalog::{AppId, Distribution, is_scope_name};
 use crate::connection::{Connection, ConnectionState};
-use crate::error::{ErrorKind, LifecycleError};
 use crate::event::EventId;
 use crate::insights::UsageReport;
 use crate::insights::{Grouping, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate};
+use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 use crate::limits::{
     MAX_DAILY_CALLS, MAX_GOVERNANCE_POLICIES, MAX_POLICY_CONDITIONS, MAX_POLICY_SCOPES_HELD, MAX_POLICY_THRESHOLD,
     MAX_SHARE_THRESHOLD_PERCENT, MAX_WINDOW_DAYS,

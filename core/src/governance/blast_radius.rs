@@ -20,10 +20,10 @@ use thiserror::Error;
 use crate::account::UserId;
 use crate::catalog::{AppId, WorkflowAction};
 use crate::engine::UNINSTALL_CONFIRMATION;
-use crate::error::ErrorKind;
 use crate::insights::{
     Grouping, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordType,
 };
+use crate::kind::ErrorKind;
 use crate::notify::{NotificationRules, RuleApps, RuleId};
 use crate::state::{Directory, State};
 

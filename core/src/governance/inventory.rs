@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::connection::{Connection, ConnectionKey, ConnectionState};
+use crate::directory::DirectoryError;
 use crate::engine::Engine;
-use crate::error::{DirectoryError, LifecycleError};
 use crate::event::{EventId, EventKind};
+use crate::lifecycle::LifecycleError;
 
 /// A connection's uses: its app-activity events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -48,12 +48,12 @@ impl Governance {
         directory: &crate::state::Directory,
         app: &crate::catalog::App,
         event: &crate::log::EventRef<'_>,
-    ) -> Result<bool, crate::error::LifecycleError> {
+    ) -> Result<bool, crate::lifecycle::LifecycleError> {
         use crate::event::EventKind;
         if let Some(user) = event.user
             && event.kind.is_governance()
         {
-            return Err(crate::error::LifecycleError::ConnectionUserNotAllowed {
+            return Err(crate::lifecycle::LifecycleError::ConnectionUserNotAllowed {
                 app: app.id.clone(),
                 user: user.clone(),
             });
@@ -89,6 +89,6 @@ impl Governance {
 fn known(
     directory: &crate::state::Directory,
     user: &crate::account::UserId,
-) -> Result<(), crate::error::LifecycleError> {
-    directory.user(user).map(|_| ()).ok_or_else(|| crate::error::LifecycleError::UnknownUser(user.clone()))
+) -> Result<(), crate::lifecycle::LifecycleError> {
+    directory.user(user).map(|_| ()).ok_or_else(|| crate::lifecycle::LifecycleError::UnknownUser(user.clone()))
 }

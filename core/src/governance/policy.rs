@@ -29,8 +29,9 @@ use crate::account::{TeamId, UserId};
 use crate::catalog::{AppId, AppLevel, ScopeRequirement};
 use crate::connection::{ConnectionKey, ConnectionState};
 use crate::engine::Engine;
-use crate::error::{ErrorKind, LifecycleError};
 use crate::event::{Event, EventId, EventKind};
+use crate::kind::ErrorKind;
+use crate::lifecycle::LifecycleError;
 use crate::state::Directory;
 
 /// What a policy says about an app, ordered from least to most permissive.

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::engine::Engine;
-use crate::error::LifecycleError;
 use crate::event::{EventId, EventKind};
 use crate::governance::policy::{Approval, GovernanceError, PolicyLevel};
+use crate::lifecycle::LifecycleError;
 use crate::limits::{MAX_REASON_CHARS, MAX_REQUEST_EXPIRY_DAYS, MIN_REQUEST_EXPIRY_DAYS};
 
 /// How a super admin grants an access request.

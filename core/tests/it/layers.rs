@@ -23,7 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("features", &["access", "activity", "ingest", "insights", "notify", "marketplace", "governance"]),
     ("io", &["snapshot", "import"]),
     ("views", &["views"]),
-    ("top", &["lib", "error", "account_engine"]),
+    ("top", &["lib", "error", "account_engine", "report"]),
 ];
 
 /// Modules that are one unit for the cycle check: the log's hash chain (`chain.rs`) is the log's
