@@ -52,7 +52,7 @@ pub enum Error {
     /// See [`crate::report::ReportError`] (feature `report`).
     #[cfg(feature = "report")]
     #[error(transparent)]
-    Report(#[from] crate::report::ReportError),
+    Report(#[from] crate::report::error::ReportError),
     /// A governance policy error (G4).
     #[error(transparent)]
     GovernancePolicy(#[from] crate::governance::GovernancePolicyError),

@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("engine", &["engine"]),
     ("features", &["access", "activity", "ingest", "insights", "notify", "marketplace", "governance"]),
     ("io", &["snapshot", "import"]),
-    ("views", &["views"]),
+    ("views", &["views", "report::error"]),
     ("top", &["lib", "error", "account_engine", "report"]),
 ];
 
