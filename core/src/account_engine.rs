@@ -31,7 +31,7 @@ use crate::engine::Engine;
 use crate::error::{Error, SnapshotError};
 use crate::event::Event;
 use crate::ingest::{NO_USER, type_code};
-use crate::log::{EventLog, EventRef};
+use crate::log::{EventLog, EventRef, LogColumns};
 use crate::state::Directory;
 use crate::views::AppLogFilter;
 
@@ -167,6 +167,33 @@ impl<'a> IndexedLog<'a> {
                 None => return Ok(events),
             }
         }
+    }
+
+    /// Every event matching `filter`, oldest first, as columns ([`LogColumns`]); an empty filter
+    /// reads the log's columns whole, one pass each.
+    ///
+    /// # Errors
+    /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`].
+    pub fn columns(&self, filter: &ActivityFilter) -> Result<LogColumns<'a>, ActivityError> {
+        if *filter == ActivityFilter::default() {
+            self.index.check_covers(self.log)?;
+            return Ok(self.log.columns(0..self.log.len()));
+        }
+        Ok(self.log.columns_at(&self.index.matching_positions(self.log, filter)?))
+    }
+
+    /// One page of [`Self::query`] as columns, newest first, and its next cursor.
+    ///
+    /// # Errors
+    /// As [`Self::query`].
+    pub fn page_columns(
+        &self,
+        filter: &ActivityFilter,
+        cursor: Option<&str>,
+        page_size: usize,
+    ) -> Result<(LogColumns<'a>, Option<String>), ActivityError> {
+        let (positions, next_cursor) = self.index.page_positions(self.log, filter, cursor, page_size)?;
+        Ok((self.log.columns_at(&positions), next_cursor))
     }
 
     /// [`Self::app_log`] as columns.

@@ -46,14 +46,14 @@ pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{
-    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
-    UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageColumns, UsageHistory, UsageReport,
+    UsageSettings, UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 pub use insights::{
     Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction, RecordAggregate, RecordCell,
-    RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
+    RecordCellColumns, RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
 };
-pub use log::{EventLog, EventRef, Events};
+pub use log::{EventLog, EventRef, Events, LogColumns};
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,
     LearningTopic, Listing, Marketplace, PricingFilter, PricingPlan, Recommendation, SearchHit, SearchQuery,

@@ -23,6 +23,27 @@ use crate::insights::{RecordAction, RecordCell, RecordEvent, RecordType};
 use crate::limits::MAX_DICTIONARY_LEN;
 use crate::log::Dictionary;
 
+/// The non-zero cells of a [`RecordAggregate`] as columns ([`RecordAggregate::cell_columns`]),
+/// ordered by day, app, record type and action like [`RecordAggregate::cells`]; the codes index
+/// the dictionaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordCellColumns<'a> {
+    /// UTC days, as days since 1970-01-01.
+    pub days: Vec<i32>,
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// The apps, by code.
+    pub app_dictionary: &'a [AppId],
+    /// Record-type codes into `record_type_dictionary`.
+    pub record_types: Vec<u32>,
+    /// The record types, by code.
+    pub record_type_dictionary: &'a [RecordType],
+    /// Action codes: positions in [`RecordAction::ALL`].
+    pub actions: Vec<u8>,
+    /// The cells' counts.
+    pub counts: Vec<u64>,
+}
+
 /// Days per storage block of a series.
 pub(super) const BLOCK_DAYS: usize = 16;
 
@@ -318,6 +339,54 @@ impl RecordAggregate {
             })
             .collect();
         out.sort();
+        out
+    }
+
+    /// Every non-zero cell as columns, in the order of [`Self::cells`]: what a host hands on as
+    /// a table (e.g. Arrow) without a per-cell string.
+    #[must_use]
+    pub fn cell_columns(&self) -> RecordCellColumns<'_> {
+        let (apps, types) = (self.apps.names(), self.types.names());
+        let ranks = |len: usize, less: &dyn Fn(usize, usize) -> std::cmp::Ordering| {
+            let mut order: Vec<usize> = (0..len).collect();
+            order.sort_by(|&a, &b| less(a, b));
+            let mut rank = vec![0u32; len];
+            for (position, code) in order.into_iter().enumerate() {
+                if let Some(r) = rank.get_mut(code) {
+                    *r = u32::try_from(position).unwrap_or(u32::MAX);
+                }
+            }
+            rank
+        };
+        let app_rank = ranks(apps.len(), &|a, b| apps.get(a).cmp(&apps.get(b)));
+        let type_rank = ranks(types.len(), &|a, b| types.get(a).cmp(&types.get(b)));
+        let rank_of = |ranks: &[u32], code: u32| ranks.get(code as usize).copied().unwrap_or(u32::MAX);
+        let mut cells: Vec<(i64, u32, u32, usize, u64, u32, u32)> = self
+            .series
+            .iter()
+            .flat_map(|(&(a, t), s)| {
+                let (ra, rt) = (rank_of(&app_rank, a), rank_of(&type_rank, t));
+                s.cells().map(move |(day, action, count)| (day, ra, rt, action, count, a, t))
+            })
+            .collect();
+        cells.sort_unstable_by_key(|&(day, ra, rt, action, ..)| (day, ra, rt, action));
+        let mut out = RecordCellColumns {
+            days: Vec::with_capacity(cells.len()),
+            apps: Vec::with_capacity(cells.len()),
+            app_dictionary: apps,
+            record_types: Vec::with_capacity(cells.len()),
+            record_type_dictionary: types,
+            actions: Vec::with_capacity(cells.len()),
+            counts: Vec::with_capacity(cells.len()),
+        };
+        for (day, _, _, action, count, a, t) in cells {
+            // Days are within 0..=MAX_DAY (about 2.9 million): they fit an i32.
+            out.days.push(i32::try_from(day).unwrap_or(i32::MAX));
+            out.apps.push(a);
+            out.record_types.push(t);
+            out.actions.push(u8::try_from(action).unwrap_or(u8::MAX));
+            out.counts.push(count);
+        }
         out
     }
 
