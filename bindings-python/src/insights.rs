@@ -7,6 +7,7 @@ use connected_apps::{
     RecordInsights, RecordType,
 };
 use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
 
 use crate::convert::{Instant, column, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
@@ -138,6 +139,13 @@ impl PyRecordAggregate {
     fn cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let cells = self.0.read(py, RecordAggregate::cells)?;
         to_py(py, &cells)
+    }
+
+    /// Every non-zero cell as an Arrow table (`__arrow_c_stream__`), ordered as `cells()`:
+    /// `day` date32, `app` and `record_type` (dictionaries), `action` (dictionary of
+    /// `RecordAction` values), `count` uint64.
+    fn cells_table(&self, py: Python<'_>) -> PyResult<PyTable> {
+        self.0.read(py, |cube| crate::arrow::record_cells_table(cube.cell_columns()))?
     }
 
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
