@@ -19,10 +19,8 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
-use connected_apps::{
-    ActivityType, LogColumns, RecordAction, RecordCellColumns, State, UsageColumns,
-};
 use chrono::{DateTime, Utc};
+use connected_apps::{ActivityType, LogColumns, RecordAction, RecordCellColumns, State, UsageColumns};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;

@@ -5,6 +5,7 @@
 mod access;
 mod account;
 mod activity;
+mod arrays;
 mod arrow;
 mod catalog;
 mod chain;
