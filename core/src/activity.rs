@@ -376,7 +376,7 @@ impl ActivityIndex {
         }
     }
 
-    pub(crate) fn check_covers(&self, log: &EventLog) -> Result<(), ActivityError> {
+    fn check_covers(&self, log: &EventLog) -> Result<(), ActivityError> {
         if log.len() == self.len && self.covers_prefix_of(log) {
             Ok(())
         } else {
