@@ -1,7 +1,8 @@
 //! Host numpy arrays in, of whatever dtype the documented API takes (issue 14): each array is
 //! copied once, as it is, while the GIL is held (the hardening rule: what is validated is a
 //! private copy, never a buffer another thread may change), then cast or dictionary-encoded in
-//! Rust with the GIL released. An array already of the target dtype is only copied: no
+//! Rust with the GIL released (strings are read once, with the GIL held, each row hashed once
+//! into its code). An array already of the target dtype is only copied: no
 //! `astype`, no `np.unique` in Python.
 //!
 //! Refused, with the argument named: anything but a numpy array (`TypeError`), a masked array,
@@ -10,6 +11,7 @@
 //! (`InvalidInputError`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use connected_apps::ErrorKind;
 use numpy::{Element, PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
@@ -147,15 +149,18 @@ pub fn micros(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<i64>> {
 /// A column of strings (numpy `str_` or object array of `str`) as codes into a dictionary of
 /// its distinct values, in order of first appearance.
 pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
-    let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     match dtype.kind() {
         b'U' => {
+            // Read once, with the GIL held (no copy of the characters): each row is hashed once.
             let width = dtype.itemsize() / 4;
             let len = obj.len()?;
-            let chars: Vec<u32> =
-                if width == 0 { Vec::new() } else { copy::<u32>(&obj.call_method1("view", ("u4",))?)? };
-            py.detach(|| encode_ucs4(&chars, width, len, name))
+            if width == 0 {
+                return encode_ucs4(&[], 0, len, name);
+            }
+            let view = obj.call_method1("view", ("u4",))?;
+            let chars = view.cast::<PyArray1<u32>>()?.readonly();
+            encode_ucs4(chars.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?, width, len, name)
         }
         b'O' => {
             let mut codes = Vec::with_capacity(obj.len()?);
@@ -189,9 +194,30 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
     }
 }
 
+/// A fast, non-keyed hash for the strings of one call (their values come from the caller, who
+/// gains nothing by colliding them but a slower call of their own).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            if let Some(w) = word.get_mut(..chunk.len()) {
+                w.copy_from_slice(chunk);
+            }
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
 /// Dictionary-encodes `len` fixed-width UCS4 strings of `width` characters (NUL-padded).
 fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
-    let mut seen: HashMap<&[u32], u32> = HashMap::new();
+    let mut seen: HashMap<&[u32], u32, BuildHasherDefault<Fx>> = HashMap::default();
     let mut names = Vec::new();
     let mut codes = Vec::with_capacity(len);
     let rows: Box<dyn Iterator<Item = &[u32]>> =

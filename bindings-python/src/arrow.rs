@@ -10,6 +10,7 @@
 //! (the batches are shared, immutable): a consumer that drops a stream half-read changes
 //! nothing, and the table can be read again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::types::{ArrowDictionaryKeyType, UInt8Type, UInt32Type};
@@ -17,6 +18,7 @@ use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray,
     TimestampMicrosecondArray, UInt64Array,
 };
+use arrow_buffer::ArrowNativeType;
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
@@ -47,24 +49,53 @@ fn strings<'a>(names: impl Iterator<Item = &'a str>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(names))
 }
 
-/// Codes into `names` as a dictionary column; [`NO_CODE`] is null (its key stored as 0).
+/// Codes into `names` as a dictionary column; [`NO_CODE`] is null (its key stored as 0). With
+/// fewer rows than names (a page), only the names used are kept, renumbered in order of use.
 fn dictionary<'a, K: ArrowDictionaryKeyType>(
     keys: Vec<K::Native>,
     names: impl Iterator<Item = &'a str>,
     is_null: impl Fn(K::Native) -> bool,
 ) -> Result<ArrayRef, ArrowError>
 where
-    K::Native: Default,
+    K::Native: Default + TryFrom<usize>,
 {
+    let names: Vec<&str> = names.collect();
     let nulls = keys.iter().any(|k| is_null(*k)).then(|| {
         NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |i| keys.get(i).is_some_and(|k| !is_null(*k))))
     });
-    let keys = match &nulls {
-        Some(_) => keys.into_iter().map(|k| if is_null(k) { K::Native::default() } else { k }).collect(),
-        None => keys,
+    let (keys, names) = if keys.len() < names.len() {
+        let mut used: Vec<&str> = Vec::new();
+        let mut renumbered: HashMap<usize, K::Native> = HashMap::new();
+        let mut compact = Vec::with_capacity(keys.len());
+        for key in keys {
+            if is_null(key) {
+                compact.push(K::Native::default());
+                continue;
+            }
+            let code = key.as_usize();
+            let new = match renumbered.get(&code) {
+                Some(new) => *new,
+                None => {
+                    let new = K::Native::try_from(used.len()).map_err(|_| {
+                        ArrowError::InvalidArgumentError(format!("dictionary of {} entries", used.len()))
+                    })?;
+                    used.push(names.get(code).copied().ok_or_else(|| {
+                        ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len()))
+                    })?);
+                    renumbered.insert(code, new);
+                    new
+                }
+            };
+            compact.push(new);
+        }
+        (compact, used)
+    } else if nulls.is_some() {
+        (keys.into_iter().map(|k| if is_null(k) { K::Native::default() } else { k }).collect(), names)
+    } else {
+        (keys, names)
     };
     let keys = PrimitiveArray::<K>::try_new(keys.into(), nulls)?;
-    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, strings(names))?))
+    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, strings(names.into_iter()))?))
 }
 
 /// Codes (u32) into `names`, nulls where [`NO_CODE`].

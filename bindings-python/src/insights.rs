@@ -123,6 +123,7 @@ impl PyRecordAggregate {
     /// the argument, counting nothing.
     #[pyo3(signature = (at_us, apps, record_types, actions, *, app_dictionary = None,
                         record_type_dictionary = None))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per column or keyword of the Python signature")]
     fn ingest_arrays(
         &self,
         py: Python<'_>,

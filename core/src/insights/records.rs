@@ -361,31 +361,77 @@ impl RecordAggregate {
         let app_rank = ranks(apps.len(), &|a, b| apps.get(a).cmp(&apps.get(b)));
         let type_rank = ranks(types.len(), &|a, b| types.get(a).cmp(&types.get(b)));
         let rank_of = |ranks: &[u32], code: u32| ranks.get(code as usize).copied().unwrap_or(u32::MAX);
-        let mut cells: Vec<(i64, u32, u32, usize, u64, u32, u32)> = self
-            .series
+        // Series in (app name, type name) order, each's cells in day then action order; then a
+        // stable sort by day gives the order of `cells()` without comparing whole cells.
+        let mut series: Vec<(u32, u32, u32, u32, &Series)> =
+            self.series.iter().map(|(&(a, t), s)| (rank_of(&app_rank, a), rank_of(&type_rank, t), a, t, s)).collect();
+        series.sort_unstable_by_key(|&(ra, rt, ..)| (ra, rt));
+        let cells: Vec<(i64, usize, u64, u32, u32)> = series
             .iter()
-            .flat_map(|(&(a, t), s)| {
-                let (ra, rt) = (rank_of(&app_rank, a), rank_of(&type_rank, t));
-                s.cells().map(move |(day, action, count)| (day, ra, rt, action, count, a, t))
-            })
+            .flat_map(|&(_, _, a, t, s)| s.cells().map(move |(day, action, count)| (day, action, count, a, t)))
             .collect();
-        cells.sort_unstable_by_key(|&(day, ra, rt, action, ..)| (day, ra, rt, action));
+        let n = cells.len();
         let mut out = RecordCellColumns {
-            days: Vec::with_capacity(cells.len()),
-            apps: Vec::with_capacity(cells.len()),
+            days: vec![0; n],
+            apps: vec![0; n],
             app_dictionary: apps,
-            record_types: Vec::with_capacity(cells.len()),
+            record_types: vec![0; n],
             record_type_dictionary: types,
-            actions: Vec::with_capacity(cells.len()),
-            counts: Vec::with_capacity(cells.len()),
+            actions: vec![0; n],
+            counts: vec![0; n],
         };
-        for (day, _, _, action, count, a, t) in cells {
+        // A stable counting sort by day when the days span little more than the cells, else a
+        // stable sort; `slots[i]` is where cell i goes.
+        let (first, last) = cells.iter().fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c.0), hi.max(c.0)));
+        let span = usize::try_from(last.saturating_sub(first)).unwrap_or(usize::MAX).saturating_add(1);
+        let slots: Vec<usize> = if n > 0 && span <= n.saturating_mul(4).saturating_add(1024) {
+            let offset = |day: i64| usize::try_from(day - first).unwrap_or_default();
+            let mut starts = vec![0usize; span + 1];
+            for c in &cells {
+                if let Some(s) = starts.get_mut(offset(c.0) + 1) {
+                    *s += 1;
+                }
+            }
+            for i in 1..starts.len() {
+                let before = starts.get(i - 1).copied().unwrap_or_default();
+                if let Some(s) = starts.get_mut(i) {
+                    *s += before;
+                }
+            }
+            cells
+                .iter()
+                .map(|c| {
+                    let slot = starts.get_mut(offset(c.0)).map(|s| {
+                        *s += 1;
+                        *s - 1
+                    });
+                    slot.unwrap_or_default()
+                })
+                .collect()
+        } else {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&i| cells.get(i).map(|c| c.0));
+            let mut slots = vec![0; n];
+            for (slot, i) in order.into_iter().enumerate() {
+                if let Some(s) = slots.get_mut(i) {
+                    *s = slot;
+                }
+            }
+            slots
+        };
+        for ((day, action, count, a, t), slot) in cells.into_iter().zip(slots) {
             // Days are within 0..=MAX_DAY (about 2.9 million): they fit an i32.
-            out.days.push(i32::try_from(day).unwrap_or(i32::MAX));
-            out.apps.push(a);
-            out.record_types.push(t);
-            out.actions.push(u8::try_from(action).unwrap_or(u8::MAX));
-            out.counts.push(count);
+            let cell = (
+                out.days.get_mut(slot),
+                out.apps.get_mut(slot),
+                out.record_types.get_mut(slot),
+                out.actions.get_mut(slot),
+                out.counts.get_mut(slot),
+            );
+            if let (Some(d), Some(ap), Some(ty), Some(ac), Some(co)) = cell {
+                (*d, *ap, *ty, *ac, *co) =
+                    (i32::try_from(day).unwrap_or(i32::MAX), a, t, u8::try_from(action).unwrap_or(u8::MAX), count);
+            }
         }
         out
     }

@@ -340,8 +340,11 @@ fn arb_steps(max: usize) -> impl Strategy<Value = Vec<(u32, u8, Option<u8>, u8)>
     proptest::collection::vec((0u32..4, 0u8..4, proptest::option::of(0u8..4), 0u8..12), 0..max)
 }
 
+/// A row as columns hold it: id, µs, type code, app, user, actor.
+type Row = (u64, i64, u8, String, Option<String>, Option<String>);
+
 /// The rows of log columns, decoded, beside the same fields of events.
-fn rows_of(c: &LogColumns<'_>) -> Vec<(u64, i64, u8, String, Option<String>, Option<String>)> {
+fn rows_of(c: &LogColumns<'_>) -> Vec<Row> {
     let user = |code: u32| c.user_dictionary.get(code as usize).map(|u| u.0.clone());
     (0..c.len())
         .map(|i| {
@@ -351,7 +354,7 @@ fn rows_of(c: &LogColumns<'_>) -> Vec<(u64, i64, u8, String, Option<String>, Opt
         .collect()
 }
 
-fn rows_of_events(events: &[Event]) -> Vec<(u64, i64, u8, String, Option<String>, Option<String>)> {
+fn rows_of_events(events: &[Event]) -> Vec<Row> {
     let code = |t: ActivityType| ActivityType::ALL.iter().position(|x| *x == t).unwrap() as u8;
     events
         .iter()
@@ -376,7 +379,8 @@ fn columns_of_the_whole_log_and_of_nothing_keep_every_column() {
     let logged = EventLog::from_events(events.clone()).unwrap();
     assert_eq!(rows_of(&logged.columns(0..logged.len())), rows_of_events(&events));
     assert_eq!(rows_of(&logged.columns(1..3)), rows_of_events(&events[1..3]));
-    assert!(logged.columns(5..2).is_empty() && logged.columns_at(&[]).is_empty());
+    let (from, to) = (5, 2);
+    assert!(logged.columns(from..to).is_empty() && logged.columns_at(&[]).is_empty());
     // Positions past the log are skipped, not read.
     assert_eq!(rows_of(&logged.columns_at(&[2, 900, 0])), rows_of_events(&[events[2].clone(), events[0].clone()]));
     let index = ActivityIndex::from_log(&logged).unwrap();

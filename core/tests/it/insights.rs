@@ -327,6 +327,19 @@ fn cells_from_columns(agg: &RecordAggregate) -> Vec<RecordCell> {
         .collect()
 }
 
+#[test]
+fn cell_columns_of_days_centuries_apart_are_the_cells() {
+    let mut agg = RecordAggregate::new();
+    for (y, app, action) in
+        [(2090, 1, RecordAction::Created), (1971, 2, RecordAction::Merged), (2026, 0, RecordAction::Updated)]
+    {
+        agg.ingest(&event(noon(day(y, 3, 1)), app, 1, action)).unwrap();
+        agg.ingest(&event(noon(day(y, 3, 1)), 3, 0, action)).unwrap();
+    }
+    assert_eq!(cells_from_columns(&agg), agg.cells());
+    assert_eq!(cells_from_columns(&RecordAggregate::new()), vec![]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
