@@ -1,24 +1,30 @@
-"""Benchmarks of the Python module against numpy, polars and DuckDB (issue 5; not part of tests).
+"""What a Python user runs, ours beside a peer, measured honestly (issues 5 and 14; not tests).
 
-Run after `RELEASE=1 scripts/test-python.sh` has built the release module into .venv:
+Build the release module first, then run:
 
-    .venv/bin/python benches/python/peers.py [--rows 10000000] [--repeat 5]
+    RELEASE=1 scripts/test-python.sh -k zzz_build_only   # builds the release module into .venv
+    .venv/bin/python benches/python/peers.py [--rows 10000000] [--repeat 3] [--tasks A1,A2,A3,A4]
 
-Each task prints one line, ours beside the peers, the median of `--repeat` runs:
+Every row times the same work on both sides: ours includes reading the result out into Python
+(an Arrow table pyarrow or polars holds) and building any index it needs there and then; the
+peer's includes its fetch. Before a row prints, its outputs are compared and must be equal. Each
+figure is the median of `--repeat` runs; `setup` (not timed) builds the inputs both sides start
+from. Rows (and the goal each is held to, printed beside the ratio):
 
-    P1 ours_ms=… duckdb_ms=… polars_ms=… numpy_ms=…   daily counts per (day, app, record type, action)
-    P2 ours_ms=… duckdb_ms=… polars_ms=… numpy_ms=…   filter (one app ∧ two types ∧ last 7 days) + newest 100
-    P3 ours_eps=… duckdb_eps=… polars_eps=… numpy_eps=…   bulk ingest of log events, events/s
+    A1 10M log rows → polars DataFrame (ours: engine.activity_table())   vs memcpy of the same bytes   ≤ 2×
+    A2 ca.ingest_record_arrays (documented API) on exact-dtype arrays     vs cube.ingest_columns        ≤ 1.2×
+    A3 record ingest + full read-out as Arrow                             vs DuckDB group-by + fetch    ≥ 5× faster
+    A4 a page of 100 events as one Arrow batch (index built beforehand)   vs SQLite, (app, ts) index     ≥ 10× faster
 
-P1 runs on `--rows` synthetic record events (200 apps, 10 record types, 4 actions, 60 days); P2 and
-P3 on a `--rows`-entry activity log (200 apps, 1,000 users, about 11 days). Every task is a
-`(name, unit, {peer: columns -> (setup, run)})` entry in TASKS, timed the same way: only `run` is
-timed, `setup` builds what the peer needs beforehand (e.g. our engine and its index for P2).
+A2s is A2 with strings and datetime64[ns] (encoded and cast in Rust), for information. A1 and A4
+run on a `--rows`-event activity log (200 apps, 1,000 users, about 11 days); A2 and A3 on
+`--rows` record events (200 apps, 10 record types, 4 actions, 60 days).
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import sys
 import time
@@ -26,12 +32,17 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+import polars as pl
+import pyarrow as pa
 
 import connected_apps as ca
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 N_APPS = 200
 N_USERS = 1_000
+DAY_US = 86_400_000_000
+RECORD_TYPES = ["contacts", "companies", "deals", "tickets", "products", "line_items", "quotes", "calls", "emails",
+                "meetings"]
 # Every connection walks this cycle, so every generated row is a valid transition.
 CYCLE = [
     ca.ActivityType.APP_ACTIVITY,
@@ -41,6 +52,8 @@ CYCLE = [
     ca.ActivityType.CONNECTION_EXPIRED,
     ca.ActivityType.CONNECTED,
 ]
+PAGE_APP = 7
+PAGE_TYPES = [ca.ActivityType.DISCONNECTED, ca.ActivityType.RECONNECTED]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,272 +65,239 @@ def log_columns(rows: int) -> Dict[str, Any]:
     changes, some by users, in time order."""
     rng = np.random.default_rng(7)
     i = np.arange(rows, dtype=np.int64)
-    app = (i % N_APPS).astype(np.uint32)
-    step = i // N_APPS
     cycle = np.array([t.code for t in CYCLE], dtype=np.uint8)
-    types = cycle[step % len(CYCLE)]
+    types = cycle[(i // N_APPS) % len(CYCLE)]
     by_user = np.isin(types, [ca.ActivityType.DISCONNECTED.code, ca.ActivityType.RECONNECTED.code])
-    actors = np.where(by_user, rng.integers(0, N_USERS, rows), ca.NO_USER).astype(np.uint32)
     start = int(T0.timestamp() * 1_000_000) + 1_000_000
     return {
         "ids": (i + 1_000).astype(np.uint64),
         "at_us": start + i * 100_000,  # ten events per second of log time: 10M rows span ~11.6 days
         "types": types,
-        "apps": app,
+        "apps": (i % N_APPS).astype(np.uint32),
         "app_dictionary": [f"app-{a:03d}" for a in range(N_APPS)],
-        "actors": actors,
+        "actors": np.where(by_user, rng.integers(0, N_USERS, rows), ca.NO_USER).astype(np.uint32),
         "user_dictionary": [f"user-{u:04d}" for u in range(N_USERS)],
     }
 
 
-def fresh_engine() -> ca.Engine:
+def logged_engine(cols: Dict[str, Any]) -> ca.Engine:
     users = [ca.User(f"user-{u:04d}", f"User {u}", f"u{u}@acme.test", super_admin=u == 0) for u in range(N_USERS)]
     apps = [ca.App(f"app-{a:03d}", f"App {a}", "p", level="account_level", distribution="marketplace")
             for a in range(N_APPS)]
     engine = ca.Engine(ca.Account("1", "Acme"), users=users, apps=apps)
     for a in range(N_APPS):
         engine.install("user-0000", f"app-{a:03d}", T0)
+    engine.ingest_columns(cols["ids"], cols["at_us"], cols["types"], cols["apps"], cols["app_dictionary"],
+                          actors=cols["actors"], user_dictionary=cols["user_dictionary"])
     return engine
-
-
-# ---------------------------------------------------------------------------------------------
-# P3: bulk ingest throughput. Every peer takes the same numpy columns and ends with the rows
-# loaded in its own store; ours also validates each row against the connection's state.
-
-
-def p3_ours(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    def setup() -> Any:
-        return fresh_engine()
-
-    def run(engine: Any) -> None:
-        engine.ingest_columns(cols["ids"], cols["at_us"], cols["types"], cols["apps"], cols["app_dictionary"],
-                              actors=cols["actors"], user_dictionary=cols["user_dictionary"])
-
-    return setup, run
-
-
-def p3_duckdb(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    import duckdb
-    import pyarrow as pa
-
-    table = pa.table({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
-
-    def setup() -> Any:
-        return duckdb.connect()
-
-    def run(con: Any) -> None:
-        con.register("incoming", table)
-        con.execute("CREATE TABLE log AS SELECT * FROM incoming")
-
-    return setup, run
-
-
-def p3_polars(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    import polars as pl
-
-    def run(_: Any) -> None:
-        frame = pl.DataFrame({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
-        frame = frame.rechunk()
-
-    return (lambda: None), run
-
-
-def p3_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    dtype = np.dtype([("id", "u8"), ("at_us", "i8"), ("type", "u1"), ("app", "u4"), ("actor", "u4")])
-
-    def run(_: Any) -> None:
-        log = np.empty(len(cols["ids"]), dtype=dtype)
-        log["id"], log["at_us"], log["type"] = cols["ids"], cols["at_us"], cols["types"]
-        log["app"], log["actor"] = cols["apps"], cols["actors"]
-
-    return (lambda: None), run
-
-
-# ---------------------------------------------------------------------------------------------
-# P1: daily counts per (day, app, record type, action) from numpy record-event columns.
-
-DAY_US = 86_400_000_000
-N_RECORD_TYPES = 10
 
 
 def record_columns(rows: int) -> Dict[str, Any]:
     rng = np.random.default_rng(11)
-    start = int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp() * 1_000_000)
+    start = int(T0.timestamp() * 1_000_000)
     return {
-        "at_us": np.sort(start + rng.integers(0, 60 * DAY_US, rows)),
+        "at": np.sort(start + rng.integers(0, 60 * DAY_US, rows)),
         "apps": rng.integers(0, N_APPS, rows).astype(np.uint32),
         "app_dictionary": [f"app-{a:03d}" for a in range(N_APPS)],
-        "record_types": rng.integers(0, N_RECORD_TYPES, rows).astype(np.uint32),
-        "record_type_dictionary": ["contacts", "companies", "deals", "tickets", "products", "line_items",
-                                   "quotes", "calls", "emails", "meetings"],
+        "record_types": rng.integers(0, len(RECORD_TYPES), rows).astype(np.uint32),
+        "record_type_dictionary": RECORD_TYPES,
         "actions": rng.integers(0, 4, rows).astype(np.uint8),
     }
 
 
-def p1_ours(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    def run(cube: Any) -> None:
-        cube.ingest_columns(cols["at_us"], cols["apps"], cols["app_dictionary"], cols["record_types"],
-                            cols["record_type_dictionary"], cols["actions"])
-
-    return ca.RecordAggregate, run
+def ingest_exact(cube: ca.RecordAggregate, c: Dict[str, Any]) -> int:
+    return cube.ingest_columns(c["at"], c["apps"], c["app_dictionary"], c["record_types"],
+                               c["record_type_dictionary"], c["actions"])
 
 
-def p1_duckdb(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    import duckdb
-    import pyarrow as pa
-
-    table = pa.table({k: cols[k] for k in ("at_us", "apps", "record_types", "actions")})
-
-    def setup() -> Any:
-        con = duckdb.connect()
-        con.register("records", table)
-        return con
-
-    def run(con: Any) -> None:
-        con.execute(f"SELECT at_us // {DAY_US} AS day, apps, record_types, actions, count(*) FROM records "
-                    "GROUP BY ALL").fetchall()
-
-    return setup, run
-
-
-def p1_polars(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    import polars as pl
-
-    frame = pl.DataFrame({k: cols[k] for k in ("at_us", "apps", "record_types", "actions")})
-
-    def run(_: Any) -> None:
-        frame.group_by([pl.col("at_us") // DAY_US, "apps", "record_types", "actions"]).len()
-
-    return (lambda: None), run
-
-
-def p1_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    def run(_: Any) -> None:
-        day = cols["at_us"] // DAY_US
-        day = day - day.min()
-        key = ((day * N_APPS + cols["apps"]) * N_RECORD_TYPES + cols["record_types"]) * 4 + cols["actions"]
-        counts = np.bincount(key)
-        np.flatnonzero(counts)
-
-    return (lambda: None), run
+def cells_frame(table: Any) -> pl.DataFrame:
+    """Cells as (day as days since the epoch, app, record_type, action, count), sorted."""
+    frame = pl.DataFrame(table).with_columns(pl.col(pl.Categorical).cast(pl.String))
+    if frame.schema["day"] == pl.Date:
+        frame = frame.with_columns(pl.col("day").cast(pl.Int32))
+    return frame.select(pl.col("day").cast(pl.Int64), "app", "record_type", "action",
+                        pl.col("count").cast(pl.UInt64)).sort(["day", "app", "record_type", "action"])
 
 
 # ---------------------------------------------------------------------------------------------
-# P2: filter (one app, two activity types, last 7 days) and the newest 100, on the log.
+# Rows: each returns (ours, peer), each a (setup, run) pair, and a check of the two outputs.
 
-P2_APP = 7
-P2_TYPES = [ca.ActivityType.DISCONNECTED, ca.ActivityType.RECONNECTED]
-
-
-def p2_since_us(cols: Dict[str, Any]) -> int:
-    return int(cols["at_us"][-1]) - 7 * DAY_US
+Side = Tuple[Callable[[], Any], Callable[[Any], Any]]
 
 
-def p2_ours(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    built: Dict[str, Any] = {}
-    since = datetime.fromtimestamp(p2_since_us(cols) / 1_000_000, tz=timezone.utc)
-    query = {"apps": [cols["app_dictionary"][P2_APP]], "types": P2_TYPES, "since": since, "page_size": 100}
+def a1(rows: int) -> Tuple[Side, Side, Callable[[Any, Any], None]]:
+    cols = log_columns(rows)
+    engine = logged_engine(cols)
+    nbytes = pa.table(engine.activity_table()).nbytes
+    source = np.random.default_rng(1).integers(0, 255, nbytes, dtype=np.uint8)
 
-    def setup() -> Any:
-        if "engine" not in built:  # ingest and index once, outside the timing
-            engine = fresh_engine()
-            p3_ours(cols)[1](engine)
-            engine.activity(**query)
-            built["engine"] = engine
-        return built["engine"]
+    def check(frame: pl.DataFrame, copied: np.ndarray) -> None:
+        assert copied.nbytes == nbytes and np.array_equal(copied[:4096], source[:4096])
+        logged = frame.height - rows  # the installs come first
+        assert logged == N_APPS
+        tail = frame.slice(N_APPS)
+        assert np.array_equal(tail["id"].to_numpy(), cols["ids"])
+        assert np.array_equal(tail["at"].dt.epoch("us").to_numpy(), cols["at_us"])
+        app_codes = tail["app"].cast(pl.String).str.slice(4).cast(pl.UInt32).to_numpy()
+        assert np.array_equal(app_codes, cols["apps"])
+        assert tail["actor"].null_count() == int((cols["actors"] == ca.NO_USER).sum())
 
-    def run(engine: Any) -> None:
-        assert len(engine.activity(**query)) == 100
-
-    return setup, run
+    return ((lambda: engine), lambda e: pl.DataFrame(e.activity_table())), ((lambda: source), np.copy), check
 
 
-def p2_duckdb(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
+def a2(rows: int, strings: bool = False) -> Tuple[Side, Side, Callable[[Any, Any], None]]:
+    c = record_columns(rows)
+    documented = dict(c)
+    if strings:
+        documented.update(
+            at=(c["at"] * 1_000).astype("datetime64[ns]"),
+            apps=np.array(c["app_dictionary"])[c["apps"]],
+            record_types=np.array(RECORD_TYPES)[c["record_types"]],
+            app_dictionary=None,
+            record_type_dictionary=None,
+        )
+
+    def ours(cube: ca.RecordAggregate) -> ca.RecordAggregate:
+        ca.ingest_record_arrays(cube, documented["at"], documented["apps"], documented["record_types"],
+                                documented["actions"], app_dictionary=documented["app_dictionary"],
+                                record_type_dictionary=documented["record_type_dictionary"])
+        return cube
+
+    def exact(cube: ca.RecordAggregate) -> ca.RecordAggregate:
+        ingest_exact(cube, c)
+        return cube
+
+    def check(a: ca.RecordAggregate, b: ca.RecordAggregate) -> None:
+        assert a.event_count == b.event_count == rows
+        assert cells_frame(a.cells_table()).equals(cells_frame(b.cells_table()))
+
+    return (ca.RecordAggregate, ours), (ca.RecordAggregate, exact), check
+
+
+def a3(rows: int) -> Tuple[Side, Side, Callable[[Any, Any], None]]:
     import duckdb
-    import pyarrow as pa
 
-    table = pa.table({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
-    codes = ", ".join(str(t.code) for t in P2_TYPES)
+    c = record_columns(rows)
+    records = pa.table({"at_us": c["at"], "apps": c["apps"], "record_types": c["record_types"],
+                        "actions": c["actions"]})
+    apps, actions = pa.array(c["app_dictionary"]), pa.array([a.value for a in ca.RecordAction])
 
-    def setup() -> Any:
+    def ours(cube: ca.RecordAggregate) -> pa.Table:
+        ingest_exact(cube, c)
+        return pa.table(cube.cells_table())
+
+    def setup_duckdb() -> Any:
         con = duckdb.connect()
-        con.register("incoming", table)
-        con.execute("CREATE TABLE log AS SELECT * FROM incoming")
+        con.register("records", records)
         return con
 
-    def run(con: Any) -> None:
-        con.execute(f"SELECT * FROM log WHERE apps = {P2_APP} AND types IN ({codes}) AND at_us >= "
-                    f"{p2_since_us(cols)} ORDER BY at_us DESC LIMIT 100").fetchall()
+    def theirs(con: Any) -> pa.Table:
+        return con.sql(f"SELECT at_us // {DAY_US} AS day, apps, record_types, actions, count(*) AS n "
+                       "FROM records GROUP BY ALL").to_arrow_table()
 
-    return setup, run
+    def check(ours_table: pa.Table, theirs_table: Any) -> None:
+        theirs_table = pa.table(theirs_table)
+        peer = pl.DataFrame({
+            "day": theirs_table.column("day").to_numpy(),
+            "app": apps.take(theirs_table.column("apps")).to_numpy(zero_copy_only=False),
+            "record_type": np.array(RECORD_TYPES)[theirs_table.column("record_types").to_numpy()],
+            "action": actions.take(theirs_table.column("actions")).to_numpy(zero_copy_only=False),
+            "count": theirs_table.column("n").to_numpy().astype(np.uint64),
+        }).with_columns(pl.col("day").cast(pl.Int64)).sort(["day", "app", "record_type", "action"])
+        assert cells_frame(ours_table).equals(peer)
 
-
-def p2_polars(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    import polars as pl
-
-    frame = pl.DataFrame({k: cols[k] for k in ("ids", "at_us", "types", "apps", "actors")})
-    codes = [t.code for t in P2_TYPES]
-
-    def run(_: Any) -> None:
-        frame.filter((pl.col("apps") == P2_APP) & pl.col("types").is_in(codes)
-                     & (pl.col("at_us") >= p2_since_us(cols))).sort("at_us", descending=True).head(100)
-
-    return (lambda: None), run
+    return (ca.RecordAggregate, ours), (setup_duckdb, theirs), check
 
 
-def p2_numpy(cols: Dict[str, Any]) -> Tuple[Callable[[], Any], Callable[[Any], None]]:
-    codes = [t.code for t in P2_TYPES]
+def a4(rows: int) -> Tuple[Side, Side, Callable[[Any, Any], None]]:
+    cols = log_columns(rows)
+    since_us = int(cols["at_us"][-1]) - 7 * DAY_US
+    since = datetime.fromtimestamp(since_us / 1_000_000, tz=timezone.utc)
+    app = cols["app_dictionary"][PAGE_APP]
+    engine = logged_engine(cols)
+    query = {"apps": [app], "types": PAGE_TYPES, "since": since, "page_size": 100}
+    started = time.perf_counter()
+    engine.activity_batch(**query)  # builds the index, as SQLite's CREATE INDEX below
+    ours_index = time.perf_counter() - started
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE log (id INTEGER, ts INTEGER, type INTEGER, app INTEGER, actor INTEGER)")
+    db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?)", zip(
+        cols["ids"].tolist(), cols["at_us"].tolist(), cols["types"].tolist(), cols["apps"].tolist(),
+        cols["actors"].tolist()))
+    started = time.perf_counter()
+    db.execute("CREATE INDEX by_app_ts ON log (app, ts)")
+    print(f"   A4 index build: ours {ours_index * 1_000:.0f} ms, SQLite {(time.perf_counter() - started) * 1_000:.0f} ms"
+          " (not in the row)", flush=True)
+    codes = ", ".join(str(t.code) for t in PAGE_TYPES)
+    matching = ((cols["apps"] == PAGE_APP) & np.isin(cols["types"], [t.code for t in PAGE_TYPES])
+                & (cols["at_us"] >= since_us)).sum()
+    sql = (f"SELECT id, ts, type, app, actor FROM log WHERE app = {PAGE_APP} AND type IN ({codes}) AND ts >= ? "
+           "ORDER BY ts DESC LIMIT 100")
 
-    def run(_: Any) -> None:
-        # The log is in time order: the newest matches are the last ones.
-        mask = (cols["apps"] == P2_APP) & np.isin(cols["types"], codes) & (cols["at_us"] >= p2_since_us(cols))
-        newest = np.flatnonzero(mask)[-100:][::-1]
-        cols["ids"][newest]
+    def ours(e: ca.Engine) -> pa.Table:
+        page, _ = e.activity_batch(**query)
+        return pa.table(page)
 
-    return (lambda: None), run
+    def check(ours_table: pa.Table, theirs_rows: List[tuple]) -> None:
+        assert ours_table.num_rows == len(theirs_rows) == min(100, int(matching))
+        assert ours_table.column("id").to_pylist() == [r[0] for r in theirs_rows]
+
+    return (lambda: engine, ours), (lambda: db, lambda d: d.execute(sql, (since_us,)).fetchall()), check
 
 
-# ---------------------------------------------------------------------------------------------
-
-Peer = Callable[[Dict[str, Any]], Tuple[Callable[[], Any], Callable[[Any], None]]]
-PEERS = ("ours", "duckdb", "polars", "numpy")
-TASKS: List[Tuple[str, str, str, Dict[str, Peer]]] = [
-    ("P1", "ms", "records", {"ours": p1_ours, "duckdb": p1_duckdb, "polars": p1_polars, "numpy": p1_numpy}),
-    ("P2", "ms", "log", {"ours": p2_ours, "duckdb": p2_duckdb, "polars": p2_polars, "numpy": p2_numpy}),
-    ("P3", "eps", "log", {"ours": p3_ours, "duckdb": p3_duckdb, "polars": p3_polars, "numpy": p3_numpy}),
+# name, description, peer name, row, goal: (kind, ratio) where ratio = ours / peer time
+ROWS: List[Tuple[str, str, str, Callable[..., Any], Tuple[str, float]]] = [
+    ("A1", "10M log rows -> polars DataFrame", "memcpy", a1, ("<=", 2.0)),
+    ("A2", "ingest_record_arrays vs exact-dtype ingest_columns", "exact", a2, ("<=", 1.2)),
+    ("A2s", "ingest_record_arrays, strings + datetime64[ns]", "exact", lambda r: a2(r, strings=True), ("info", 0)),
+    ("A3", "record ingest + read-out as Arrow", "duckdb", a3, (">=", 5.0)),
+    ("A4", "page of 100 events as one Arrow batch", "sqlite", a4, (">=", 10.0)),
 ]
 
 
-def median_seconds(setup: Callable[[], Any], run: Callable[[Any], None], repeat: int) -> float:
-    times = []
+def median_seconds(side: Side, repeat: int) -> Tuple[float, Any]:
+    setup, run = side
+    times, out = [], None
     for _ in range(repeat):
         state = setup()
         start = time.perf_counter()
-        run(state)
+        out = run(state)
         times.append(time.perf_counter() - start)
         del state
-    return statistics.median(times)
+    return statistics.median(times), out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--tasks", default="P1,P2,P3", help="comma-separated subset, e.g. P1,P3")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tasks", default=",".join(r[0] for r in ROWS), help="comma-separated subset, e.g. A1,A4")
     args = parser.parse_args(argv)
-    data = {"records": lambda: record_columns(args.rows), "log": lambda: log_columns(args.rows)}
-    for name, unit, kind, peers in TASKS:
-        if name not in args.tasks.split(","):
+    wanted = args.tasks.split(",")
+    print(f"rows={args.rows:_} repeat={args.repeat}", flush=True)
+    failed = False
+    for name, what, peer, row, (kind, goal) in ROWS:
+        if name not in wanted:
             continue
-        cols = data[kind]()
-        figures = []
-        for peer in PEERS:
-            seconds = median_seconds(*peers[peer](cols), repeat=args.repeat)
-            value = args.rows / seconds if unit == "eps" else seconds * 1_000
-            text = f"{value:,.0f}".replace(",", "_") if unit == "eps" else f"{value:.3f}"
-            figures.append(f"{peer}_{unit}={text}")
-        print(name, " ".join(figures), flush=True)
-    return 0
+        ours_side, peer_side, check = row(args.rows)
+        # One untimed run each, outputs compared, before any figure.
+        check(ours_side[1](ours_side[0]()), peer_side[1](peer_side[0]()))
+        ours_s, ours_out = median_seconds(ours_side, args.repeat)
+        peer_s, peer_out = median_seconds(peer_side, args.repeat)
+        check(ours_out, peer_out)
+        ratio = ours_s / peer_s
+        if kind == "<=":
+            verdict = f"ours/{peer}={ratio:.2f}x (goal <= {goal}x) {'ok' if ratio <= goal else 'MISSED'}"
+            failed |= ratio > goal
+        elif kind == ">=":
+            speedup = 1 / ratio
+            verdict = f"{peer}/ours={speedup:.1f}x faster (goal >= {goal}x) {'ok' if speedup >= goal else 'MISSED'}"
+            failed |= speedup < goal
+        else:
+            verdict = f"ours/{peer}={ratio:.2f}x"
+        print(f"{name:<4} ours_ms={ours_s * 1_000:.3f} {peer}_ms={peer_s * 1_000:.3f} {verdict}   # {what}",
+              flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 
 use connected_apps::{ActivityFacets, ActivityFilter, AppId, Event, UserId};
 use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
 
 use crate::convert::{Instant, enum_out, enums_in, wrapper};
 use crate::engine::PyEngine;
@@ -123,6 +124,50 @@ impl PyEngine {
             })
         })?
         .or_raise()
+    }
+
+    /// Every event matching the filter (as `activity` takes it), oldest first, as an Arrow table
+    /// (`__arrow_c_stream__`): `id` uint64, `at` timestamp[us, UTC], `type` (dictionary of
+    /// `ActivityType` values), `app`, `user` and `actor` (dictionaries of ids; `user`/`actor` null
+    /// when none). Nothing matching: an empty table with the same schema.
+    #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None))]
+    fn activity_table(
+        &self,
+        py: Python<'_>,
+        types: Option<&Bound<'_, PyAny>>,
+        users: Option<Vec<String>>,
+        apps: Option<Vec<String>>,
+        since: Option<Instant>,
+        until: Option<Instant>,
+    ) -> PyResult<PyTable> {
+        let filter = activity_filter(types, users, apps, since, until)?;
+        self.with_activity(py, |log| Ok(crate::arrow::log_table(log.columns(&filter)?)))?.or_raise()?
+    }
+
+    /// One page of `activity` as one Arrow batch (the columns of `activity_table`), newest first,
+    /// and the next page's cursor (`None` on the last page).
+    #[pyo3(signature = (*, types = None, users = None, apps = None, since = None, until = None, cursor = None,
+                        page_size = 50))]
+    #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
+    fn activity_batch(
+        &self,
+        py: Python<'_>,
+        types: Option<&Bound<'_, PyAny>>,
+        users: Option<Vec<String>>,
+        apps: Option<Vec<String>>,
+        since: Option<Instant>,
+        until: Option<Instant>,
+        cursor: Option<String>,
+        #[pyo3(from_py_with = crate::convert::int::page_size)] page_size: usize,
+    ) -> PyResult<(PyTable, Option<String>)> {
+        let filter = activity_filter(types, users, apps, since, until)?;
+        let (columns, next) = self
+            .with_activity(py, |log| {
+                let (columns, next) = log.page_columns(&filter, cursor.as_deref(), page_size)?;
+                Ok((crate::arrow::log_table(columns), next))
+            })?
+            .or_raise()?;
+        Ok((columns?, next))
     }
 
     /// Counts for the filter menus (L4): per type, acting user (and system events) and app, each

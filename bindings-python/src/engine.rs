@@ -416,6 +416,15 @@ impl PyEngine {
         self.read(py, |e| PyState(e.state().clone()))
     }
 
+    /// The inventory of connections as an Arrow table (`__arrow_c_stream__`), one row per
+    /// connection (uninstalled ones included) by app then user: `app`, `user` (null for
+    /// account-level apps), `state` at `now`, `first_installed_at`, `installed_at`,
+    /// `installed_by`, `expires_at`, `last_activity_at`, `health_since`, `update_available`,
+    /// `granted_scopes` (how many).
+    fn connections_table(&self, py: Python<'_>, now: Instant) -> PyResult<pyo3_arrow::PyTable> {
+        self.read(py, |e| crate::arrow::connections_table(e.state(), now.0))?
+    }
+
     /// The state as of `at`: the fold of every event at or before that instant.
     fn state_as_of(&self, py: Python<'_>, at: Instant) -> PyResult<PyState> {
         self.read(py, |e| PyState(e.state_as_of(at.0)))

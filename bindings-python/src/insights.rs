@@ -7,6 +7,7 @@ use connected_apps::{
     RecordInsights, RecordType,
 };
 use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
 
 use crate::convert::{Instant, column, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
@@ -114,6 +115,41 @@ impl PyRecordAggregate {
         self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
     }
 
+    /// Counts record events held in numpy arrays, all or nothing (what
+    /// `connected_apps.ingest_record_arrays` calls): `at_us` datetime64 (D to ns) or integers
+    /// in µs; `apps`/`record_types` strings (encoded here), or integer codes with their
+    /// dictionary; `actions` integers (`RecordAction.code`). Each array is copied once as it is
+    /// and cast or encoded without the GIL; a wrong dtype, ndim, layout or value raises naming
+    /// the argument, counting nothing.
+    #[pyo3(signature = (at_us, apps, record_types, actions, *, app_dictionary = None,
+                        record_type_dictionary = None))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per column or keyword of the Python signature")]
+    fn ingest_arrays(
+        &self,
+        py: Python<'_>,
+        at_us: &Bound<'_, PyAny>,
+        apps: &Bound<'_, PyAny>,
+        record_types: &Bound<'_, PyAny>,
+        actions: &Bound<'_, PyAny>,
+        app_dictionary: Option<Vec<String>>,
+        record_type_dictionary: Option<Vec<String>>,
+    ) -> PyResult<usize> {
+        let at_us = crate::arrays::micros(at_us, "at")?;
+        let (apps, app_dictionary) = crate::arrays::codes(apps, app_dictionary, "apps")?;
+        let (record_types, record_type_dictionary) =
+            crate::arrays::codes(record_types, record_type_dictionary, "record_types")?;
+        let actions = crate::arrays::integers::<u8>(actions, "actions")?;
+        let columns = RecordEventColumns {
+            at_micros: &at_us,
+            apps: &apps,
+            app_dictionary: &app_dictionary,
+            record_types: &record_types,
+            record_type_dictionary: &record_type_dictionary,
+            actions: &actions,
+        };
+        self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
+    }
+
     /// Adds another cube's counts (X7); raises, changing nothing, when the total would pass
     /// 2**64 - 1. `other` is read first (a copy), so merging a cube into itself doubles it rather
     /// than waiting on itself.
@@ -138,6 +174,13 @@ impl PyRecordAggregate {
     fn cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let cells = self.0.read(py, RecordAggregate::cells)?;
         to_py(py, &cells)
+    }
+
+    /// Every non-zero cell as an Arrow table (`__arrow_c_stream__`), ordered as `cells()`:
+    /// `day` date32, `app` and `record_type` (dictionaries), `action` (dictionary of
+    /// `RecordAction` values), `count` uint64.
+    fn cells_table(&self, py: Python<'_>) -> PyResult<PyTable> {
+        self.0.read(py, |cube| crate::arrow::record_cells_table(cube.cell_columns()))?
     }
 
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {

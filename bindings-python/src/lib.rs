@@ -5,6 +5,8 @@
 mod access;
 mod account;
 mod activity;
+mod arrays;
+mod arrow;
 mod catalog;
 mod chain;
 mod command;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use connected_apps::{AppId, UsageHistory, UsageReport, UsageSettings, UsageSnapshot, UsageSnapshotColumns};
 use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
 
 use crate::account::PyAccount;
 use crate::convert::{Instant, column, datetime_out, int_in, opt_datetime_out, to_py, wrapper};
@@ -177,6 +178,13 @@ impl PyUsageHistory {
     fn snapshots<'py>(&self, py: Python<'py>, app: String) -> PyResult<Bound<'py, PyAny>> {
         let snapshots = self.0.read(py, |history| history.snapshots(&AppId(app)))?;
         to_py(py, &snapshots)
+    }
+
+    /// Every reading as an Arrow table (`__arrow_c_stream__`), by app then time: `app`
+    /// (dictionary), `at` timestamp[us, UTC], `calls_today` uint64, `usage_limit` uint64 and
+    /// `resets_at` timestamp (null when not reported).
+    fn table(&self, py: Python<'_>) -> PyResult<PyTable> {
+        self.0.read(py, |history| crate::arrow::usage_table(history.columns()))?
     }
 
     /// The report for `account` at `now` over the last `window_days` local days of its time

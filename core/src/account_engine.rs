@@ -36,7 +36,7 @@ use crate::error::{Error, SnapshotError};
 use crate::event::Event;
 use crate::ingest::{NO_USER, type_code};
 use crate::lifecycle::LifecycleError;
-use crate::log::{EventLog, EventRef};
+use crate::log::{EventLog, EventRef, LogColumns};
 use crate::marketplace::{Marketplace, MarketplaceError};
 use crate::notify::{Delivery, DeliveryLog, NotificationRules, Notifications, NotifyError, Rule, RuleId};
 use crate::snapshot::events_from_ndjson;
@@ -177,6 +177,32 @@ impl<'a> IndexedLog<'a> {
                 None => return Ok(events),
             }
         }
+    }
+
+    /// Every event matching `filter`, oldest first, as columns ([`LogColumns`]); an empty filter
+    /// reads the log's columns whole, one pass each, without the index (it needs no sync).
+    ///
+    /// # Errors
+    /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`] (not for an empty filter).
+    pub fn columns(&self, filter: &ActivityFilter) -> Result<LogColumns<'a>, ActivityError> {
+        if *filter == ActivityFilter::default() {
+            return Ok(self.log.columns(0..self.log.len()));
+        }
+        Ok(self.log.columns_at(&self.index.matching_positions(self.log, filter)?))
+    }
+
+    /// One page of [`Self::query`] as columns, newest first, and its next cursor.
+    ///
+    /// # Errors
+    /// As [`Self::query`].
+    pub fn page_columns(
+        &self,
+        filter: &ActivityFilter,
+        cursor: Option<&str>,
+        page_size: usize,
+    ) -> Result<(LogColumns<'a>, Option<String>), ActivityError> {
+        let (positions, next_cursor) = self.index.page_positions(self.log, filter, cursor, page_size)?;
+        Ok((self.log.columns_at(&positions), next_cursor))
     }
 
     /// [`Self::app_log`] as columns.

@@ -553,6 +553,23 @@ impl ActivityIndex {
         cursor: Option<&str>,
         page_size: usize,
     ) -> Result<ActivityPage<'e>, ActivityError> {
+        let (positions, next_cursor) = self.page_positions(log, filter, cursor, page_size)?;
+        let events = positions.iter().filter_map(|p| log.get(*p as usize)).collect();
+        Ok(ActivityPage { events, next_cursor })
+    }
+
+    /// The log positions of [`Self::query`]'s page, newest first, and its next cursor: a host
+    /// reads the page's rows from them as columns ([`EventLog::columns_at`]).
+    ///
+    /// # Errors
+    /// As [`Self::query`].
+    pub fn page_positions(
+        &self,
+        log: &EventLog,
+        filter: &ActivityFilter,
+        cursor: Option<&str>,
+        page_size: usize,
+    ) -> Result<(Vec<u32>, Option<String>), ActivityError> {
         if page_size == 0 || page_size > MAX_PAGE_SIZE {
             return Err(ActivityError::PageSize { size: page_size, max: MAX_PAGE_SIZE });
         }
@@ -578,11 +595,11 @@ impl ActivityIndex {
         }
         let more = positions.len() > page_size;
         positions.truncate(page_size);
-        let page: Vec<EventRef<'e>> = positions.iter().filter_map(|p| log.get(*p as usize)).collect();
-        let next_cursor = match (more, positions.last(), page.last()) {
-            (true, Some(position), Some(event)) => Some(
+        let last = positions.last().and_then(|p| log.get(*p as usize).map(|e| (*p, e)));
+        let next_cursor = match (more, last) {
+            (true, Some((position, event))) => Some(
                 Cursor {
-                    position: *position,
+                    position,
                     id: event.id,
                     secs: event.at.timestamp(),
                     nanos: event.at.timestamp_subsec_nanos(),
@@ -592,7 +609,23 @@ impl ActivityIndex {
             ),
             _ => None,
         };
-        Ok(ActivityPage { events: page, next_cursor })
+        Ok((positions, next_cursor))
+    }
+
+    /// The log positions of every event matching `filter`, oldest first: the whole result of a
+    /// query at once, for a host that reads it as columns ([`EventLog::columns_at`]).
+    ///
+    /// # Errors
+    /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`].
+    pub fn matching_positions(&self, log: &EventLog, filter: &ActivityFilter) -> Result<Vec<u32>, ActivityError> {
+        self.check_covers(log)?;
+        let (lo, hi) = self.time_range(log, filter)?;
+        let mut positions = Vec::new();
+        if let Some((source, residual)) = self.plan(log, filter, lo, hi.max(lo)) {
+            newest_matching(log, &source, &residual, lo, usize::MAX, &mut positions);
+        }
+        positions.reverse();
+        Ok(positions)
     }
 
     /// Counts of the events matching `filter`, per type, acting user and app (L4), as faceted

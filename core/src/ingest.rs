@@ -36,7 +36,7 @@ use crate::engine::Engine;
 use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::kind::ErrorKind;
 use crate::lifecycle::LifecycleError;
-use crate::log::{EventLog, IdRuns};
+use crate::log::{EventLog, IdColumn};
 use crate::log::{NO_CODE, plain_kind};
 use crate::state::State;
 
@@ -357,7 +357,7 @@ struct Codes {
 /// `false` when its ids are not strictly increasing or its times not in order (the caller then
 /// rolls the log back).
 fn append_keys(
-    ids: &mut IdRuns,
+    ids: &mut IdColumn,
     at: &mut Vec<i64>,
     app: &mut Vec<u32>,
     user: &mut Vec<u32>,

@@ -63,17 +63,17 @@ pub use governance::{
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
 pub use insights::{
-    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
-    UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageColumns, UsageHistory, UsageReport,
+    UsageSettings, UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 pub use insights::{
     Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, PARTIAL_FORMAT_VERSION, RecordAction,
-    RecordAggregate, RecordCell, RecordEvent, RecordEventColumns, RecordInsights, RecordType, RobustRule,
-    UnexpectedBehaviour,
+    RecordAggregate, RecordCell, RecordCellColumns, RecordEvent, RecordEventColumns, RecordInsights, RecordType,
+    RobustRule, UnexpectedBehaviour,
 };
 pub use kind::ErrorKind;
 pub use lifecycle::LifecycleError;
-pub use log::{EventLog, EventRef, Events};
+pub use log::{EventLog, EventRef, Events, LogColumns};
 pub use marketplace::MarketplaceError;
 pub use marketplace::{
     Filters, InstallPermission, InstallVerdict, LearningItem, LearningKind, LearningLibrary, LearningSection,

@@ -4,9 +4,10 @@
 //! connects, disconnects, expiries). Holding each as an [`Event`] would cost ~170 bytes and three
 //! heap strings per event; here an event is a row of dense columns: time in nanoseconds (8
 //! bytes), activity type (1), app and actor as codes into dictionaries (4 + 4), the connection
-//! user only where logs have one (4), and the id as part of a run of consecutive ids (free while
-//! ids count up one by one, 12 bytes a run otherwise): 17 bytes for a numbered log of
-//! account-level apps, at most 33. The few events with a payload (scopes, settings, errors,
+//! user only where logs have one (4), and the id as an offset from the first id of its block of
+//! 512 (free while ids count up one by one, 1 or 2 bytes while they have small gaps, 4 or 8
+//! otherwise): 17 bytes for a numbered log of account-level apps, 19 when its ids have gaps of
+//! up to 128, at most 29. The few events with a payload (scopes, settings, errors,
 //! versions) keep it in a side table. The hash chain (X8, [`crate::chain`]) adds one 32-byte
 //! checkpoint per 1,024 events (0.03 bytes per event), computed when first needed, never on
 //! append. Reads hand out [`EventRef`]s that borrow from the log;
@@ -198,65 +199,153 @@ pub(crate) struct Mark {
     users: usize,
 }
 
-/// Event ids as runs of consecutive ids: logs mostly number their events one after another, so
-/// a run costs 12 bytes however long it is, and a batch of numbered events writes no id at all.
+/// Rows per block of the id column.
+const ID_BLOCK: usize = 512;
+
+/// Event ids, in blocks of [`ID_BLOCK`] rows, each a first id plus the offsets of the others
+/// from it in the fewest bytes that hold them all: none when the block counts up one by one (a
+/// numbered log costs 17 bytes per 512 events), 1 or 2 bytes when ids have small gaps (2 bytes
+/// while a block spans fewer than 65,536 ids), 4 or 8 otherwise. Only the last block grows; it
+/// is rewritten wider when a new id needs more bytes.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct IdRuns {
-    /// Position of each run's first row, ascending; the first run starts at 0.
-    starts: Vec<u32>,
-    /// Id of each run's first row.
+pub(crate) struct IdColumn {
+    /// The first id of each block.
     firsts: Vec<u64>,
+    /// Bytes per offset in each block (0: the ids count up one by one from the first).
+    widths: Vec<u8>,
+    /// Where each block's offsets start in `offsets`.
+    starts: Vec<usize>,
+    /// Offsets from the block's first id (wrapping), little-endian, `width` bytes each.
+    offsets: Vec<u8>,
     len: usize,
 }
 
-impl IdRuns {
+/// The fewest bytes (1, 2, 4 or 8) that hold `offset`.
+fn offset_width(offset: u64) -> u8 {
+    match offset {
+        0..=0xff => 1,
+        0x100..=0xffff => 2,
+        0x1_0000..=0xffff_ffff => 4,
+        _ => 8,
+    }
+}
+
+impl IdColumn {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// The run holding `position`.
-    fn run_of(&self, position: usize) -> Option<usize> {
-        (position < self.len).then(|| self.starts.partition_point(|&s| s as usize <= position).checked_sub(1))?
+    /// The block of `position` and the row within it.
+    fn locate(position: usize) -> (usize, usize) {
+        (position / ID_BLOCK, position % ID_BLOCK)
+    }
+
+    /// The id of `row` in `block`.
+    fn in_block(&self, block: usize, row: usize) -> Option<u64> {
+        let first = *self.firsts.get(block)?;
+        let width = usize::from(*self.widths.get(block)?);
+        if width == 0 {
+            return first.checked_add(row as u64);
+        }
+        let at = self.starts.get(block)?.checked_add(row.checked_mul(width)?)?;
+        let bytes = self.offsets.get(at..at.checked_add(width)?)?;
+        let mut le = [0u8; 8];
+        le.get_mut(..width)?.copy_from_slice(bytes);
+        Some(first.wrapping_add(u64::from_le_bytes(le)))
     }
 
     pub(crate) fn get(&self, position: usize) -> Option<u64> {
-        let run = self.run_of(position)?;
-        let offset = position - *self.starts.get(run)? as usize;
-        self.firsts.get(run)?.checked_add(offset as u64)
+        if position >= self.len {
+            return None;
+        }
+        let (block, row) = Self::locate(position);
+        self.in_block(block, row)
     }
 
     pub(crate) fn last(&self) -> Option<u64> {
         self.len.checked_sub(1).and_then(|p| self.get(p))
     }
 
+    /// Rows in `block`.
+    fn block_len(&self, block: usize) -> usize {
+        self.len.saturating_sub(block * ID_BLOCK).min(ID_BLOCK)
+    }
+
     fn push(&mut self, id: u64) {
-        if self.last().and_then(|l| l.checked_add(1)) != Some(id) {
-            // Positions fit in u32: the log holds at most `MAX_EVENTS`.
-            self.starts.push(self.len as u32);
+        let (block, row) = Self::locate(self.len);
+        if row == 0 {
             self.firsts.push(id);
+            self.widths.push(0);
+            self.starts.push(self.offsets.len());
+            self.len += 1;
+            return;
         }
+        let (Some(&first), Some(&width)) = (self.firsts.get(block), self.widths.get(block)) else { return };
+        let offset = id.wrapping_sub(first);
+        if width == 0 && offset == row as u64 {
+            self.len += 1;
+            return;
+        }
+        let needed = offset_width(offset).max(width);
+        if needed != width {
+            self.widen(block, row, needed);
+        }
+        self.offsets.extend_from_slice(offset.to_le_bytes().get(..usize::from(needed)).unwrap_or_default());
         self.len += 1;
     }
 
-    pub(crate) fn extend(&mut self, ids: &[u64]) {
-        let mut next = self.last().and_then(|l| l.checked_add(1));
-        for &id in ids {
-            if next != Some(id) {
-                self.starts.push(self.len as u32);
-                self.firsts.push(id);
-            }
-            next = id.checked_add(1);
-            self.len += 1;
+    /// Rewrites the first `rows` offsets of the last block, `block`, `width` bytes each.
+    fn widen(&mut self, block: usize, rows: usize, width: u8) {
+        let (Some(&first), Some(&start)) = (self.firsts.get(block), self.starts.get(block)) else { return };
+        let ids: Vec<u64> = (0..rows).filter_map(|r| self.in_block(block, r)).collect();
+        self.offsets.truncate(start);
+        for id in ids {
+            let offset = id.wrapping_sub(first).to_le_bytes();
+            self.offsets.extend_from_slice(offset.get(..usize::from(width)).unwrap_or_default());
+        }
+        if let Some(w) = self.widths.get_mut(block) {
+            *w = width;
         }
     }
 
-    /// Whether `id` is in a run, for ids that increase strictly through the log (runs then
-    /// cover disjoint ranges in order).
+    pub(crate) fn extend(&mut self, ids: &[u64]) {
+        for &id in ids {
+            self.push(id);
+        }
+    }
+
+    /// Whether `id` is in the column, for ids that increase strictly through the log (blocks
+    /// then cover disjoint ranges in order).
     fn contains_sorted(&self, id: u64) -> bool {
-        let Some(run) = self.firsts.partition_point(|&f| f <= id).checked_sub(1) else { return false };
-        let end = self.starts.get(run + 1).map_or(self.len, |&s| s as usize);
-        let run_len = end - self.starts.get(run).map_or(0, |&s| s as usize);
-        self.firsts.get(run).is_some_and(|&first| id - first < run_len as u64)
+        let Some(block) = self.firsts.partition_point(|&f| f <= id).checked_sub(1) else { return false };
+        let (mut lo, mut hi) = (0, self.block_len(block));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.in_block(block, mid) {
+                Some(x) if x == id => return true,
+                Some(x) if x < id => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        false
+    }
+
+    /// The ids at positions `range` (clipped), appended to `out`, a block at a time.
+    pub(crate) fn copy_range(&self, range: Range<usize>, out: &mut Vec<u64>) {
+        let end = range.end.min(self.len);
+        let mut position = range.start.min(end);
+        out.reserve(end - position);
+        while position < end {
+            let (block, row) = Self::locate(position);
+            let rows = (self.block_len(block) - row).min(end - position);
+            let (Some(&first), Some(&width)) = (self.firsts.get(block), self.widths.get(block)) else { return };
+            if width == 0 {
+                out.extend((row..row + rows).map(|r| first.wrapping_add(r as u64)));
+            } else {
+                out.extend((row..row + rows).filter_map(|r| self.in_block(block, r)));
+            }
+            position += rows;
+        }
     }
 
     fn iter(&self) -> impl Iterator<Item = u64> + '_ {
@@ -267,26 +356,34 @@ impl IdRuns {
         if len >= self.len {
             return;
         }
-        let runs = self.starts.partition_point(|&s| (s as usize) < len);
-        self.starts.truncate(runs);
-        self.firsts.truncate(runs);
+        let blocks = len.div_ceil(ID_BLOCK);
+        self.firsts.truncate(blocks);
+        self.widths.truncate(blocks);
+        self.starts.truncate(blocks);
+        let kept = match (self.starts.last(), self.widths.last()) {
+            (Some(&start), Some(&width)) => start + (len - (blocks - 1) * ID_BLOCK) * usize::from(width),
+            _ => 0,
+        };
+        self.offsets.truncate(kept);
         self.len = len;
     }
 
     fn shrink_to_fit(&mut self) {
-        self.starts.shrink_to_fit();
         self.firsts.shrink_to_fit();
+        self.widths.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.offsets.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
-        self.starts.capacity() * 4 + self.firsts.capacity() * 8
+        self.firsts.capacity() * 8 + self.widths.capacity() + self.starts.capacity() * 8 + self.offsets.capacity()
     }
 }
 
 /// The event log as columns; see the [module docs](self).
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
-    pub(crate) ids: IdRuns,
+    pub(crate) ids: IdColumn,
     /// Nanoseconds since the Unix epoch.
     pub(crate) at: Vec<i64>,
     /// Activity type as [`ActivityType::code`], with [`PAYLOAD`] set when the payload is aside.
@@ -566,6 +663,92 @@ impl EventLog {
     }
 }
 
+/// Rows of the log as columns ([`EventLog::columns`], [`EventLog::columns_at`]): what a host
+/// hands on as a table (e.g. Arrow) without a per-row object. The codes index the log's own
+/// dictionaries; [`NO_USER`](crate::ingest::NO_USER) marks a row without a user or actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogColumns<'a> {
+    /// Event ids.
+    pub ids: Vec<u64>,
+    /// Event times, µs since the epoch (UTC), rounded down.
+    pub at_micros: Vec<i64>,
+    /// Activity-type codes: positions in [`ActivityType::ALL`].
+    pub types: Vec<u8>,
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// Connection-user codes into `user_dictionary`.
+    pub users: Vec<u32>,
+    /// Acting-user codes into `user_dictionary`.
+    pub actors: Vec<u32>,
+    /// The log's apps, by code.
+    pub app_dictionary: &'a [AppId],
+    /// The log's users, by code.
+    pub user_dictionary: &'a [UserId],
+}
+
+impl LogColumns<'_> {
+    /// Rows held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there is no row.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+impl EventLog {
+    /// The events at positions `range` (clipped to the log), oldest first, as columns: one pass
+    /// per column.
+    #[must_use]
+    pub fn columns(&self, range: Range<usize>) -> LogColumns<'_> {
+        let end = range.end.min(self.len());
+        let range = range.start.min(end)..end;
+        let slice = |column: &[u32]| -> Vec<u32> {
+            // Short user columns: the missing tail is NO_CODE.
+            let have = column.get(range.start.min(column.len())..range.end.min(column.len())).unwrap_or_default();
+            let mut out = Vec::with_capacity(range.len());
+            out.extend_from_slice(have);
+            out.resize(range.len(), NO_CODE);
+            out
+        };
+        let mut ids = Vec::new();
+        self.ids.copy_range(range.clone(), &mut ids);
+        LogColumns {
+            ids,
+            at_micros: self.at.get(range.clone()).unwrap_or_default().iter().map(|n| n.div_euclid(1000)).collect(),
+            types: self.kind.get(range.clone()).unwrap_or_default().iter().map(|k| k & !PAYLOAD).collect(),
+            apps: slice(&self.app),
+            users: slice(&self.user),
+            actors: slice(&self.actor),
+            app_dictionary: self.apps.names(),
+            user_dictionary: self.users.names(),
+        }
+    }
+
+    /// The events at `positions`, in that order, as columns; positions past the log are skipped.
+    #[must_use]
+    pub fn columns_at(&self, positions: &[u32]) -> LogColumns<'_> {
+        let positions: Vec<usize> = positions.iter().map(|&p| p as usize).filter(|&p| p < self.len()).collect();
+        let pick = |column: &[u32]| -> Vec<u32> {
+            positions.iter().map(|&p| column.get(p).copied().unwrap_or(NO_CODE)).collect()
+        };
+        LogColumns {
+            ids: positions.iter().filter_map(|&p| self.ids.get(p)).collect(),
+            at_micros: positions.iter().filter_map(|&p| self.at.get(p)).map(|n| n.div_euclid(1000)).collect(),
+            types: positions.iter().filter_map(|&p| self.kind.get(p)).map(|k| k & !PAYLOAD).collect(),
+            apps: pick(&self.app),
+            users: pick(&self.user),
+            actors: pick(&self.actor),
+            app_dictionary: self.apps.names(),
+            user_dictionary: self.users.names(),
+        }
+    }
+}
+
 impl<'a> IntoIterator for &'a EventLog {
     type Item = EventRef<'a>;
     type IntoIter = Events<'a>;
@@ -668,29 +851,69 @@ mod tests {
         assert_eq!(log.len(), 2);
     }
 
+    /// The id column built from `ids`, `split` pushed in one batch and the rest one by one.
+    fn id_column(ids: &[u64], split: usize) -> IdColumn {
+        let mut column = IdColumn::default();
+        column.extend(ids.get(..split).unwrap());
+        for id in ids.get(split..).unwrap() {
+            column.push(*id);
+        }
+        column
+    }
+
     #[test]
-    fn id_runs_agree_with_a_plain_list() {
+    fn id_column_agrees_with_a_plain_list() {
         let ids: Vec<u64> = [1, 2, 3, 7, 8, 20, 21, 22, 23, 24, 30, u64::MAX - 1, u64::MAX].into();
         for split in 0..ids.len() {
-            let mut runs = IdRuns::default();
-            runs.extend(ids.get(..split).unwrap());
-            for id in ids.get(split..).unwrap() {
-                runs.push(*id);
-            }
-            assert_eq!(runs.iter().collect::<Vec<_>>(), ids);
+            let column = id_column(&ids, split);
+            assert_eq!(column.iter().collect::<Vec<_>>(), ids);
             for probe in [0, 1, 3, 4, 6, 7, 9, 19, 24, 25, 30, 31, u64::MAX - 2, u64::MAX] {
-                assert_eq!(runs.contains_sorted(probe), ids.contains(&probe), "{probe}");
+                assert_eq!(column.contains_sorted(probe), ids.contains(&probe), "{probe}");
             }
             for keep in 0..=ids.len() {
-                let mut cut = runs.clone();
+                let mut cut = column.clone();
                 cut.truncate(keep);
                 assert_eq!(cut.iter().collect::<Vec<_>>(), ids.get(..keep).unwrap());
                 assert_eq!(cut.last(), keep.checked_sub(1).map(|k| ids[k]));
             }
         }
-        let mut numbered = IdRuns::default();
+        let mut numbered = IdColumn::default();
         numbered.extend(&(1_000..2_000).collect::<Vec<u64>>());
-        assert_eq!((numbered.starts.len(), numbered.get(999)), (1, Some(1_999)));
+        assert_eq!((numbered.firsts.len(), numbered.offsets.len(), numbered.get(999)), (2, 0, Some(1_999)));
+    }
+
+    #[test]
+    fn id_blocks_take_the_fewest_bytes_and_widen_when_an_id_needs_more() {
+        // Gaps of 1..=128 across blocks of 512: every block fits 2 bytes an id, most 1 early on.
+        let mut x = 0x9e37_79b9_u64;
+        let mut gapped = vec![10u64];
+        for _ in 1..5_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            gapped.push(gapped.last().unwrap() + 1 + (x >> 57));
+        }
+        let mut column = id_column(&gapped, 1_234);
+        column.shrink_to_fit();
+        assert_eq!(column.iter().collect::<Vec<_>>(), gapped);
+        assert!(column.widths.iter().all(|&w| w <= 2), "{:?}", column.widths);
+        assert!(column.heap_bytes() <= 2 * gapped.len() + 17 * gapped.len().div_ceil(ID_BLOCK) + 64);
+        for (p, id) in gapped.iter().enumerate().step_by(97) {
+            assert!(column.contains_sorted(*id) && !column.contains_sorted(id + 1) || gapped.contains(&(id + 1)));
+            assert_eq!(column.get(p), Some(*id));
+        }
+        let mut out = vec![];
+        column.copy_range(500..1_600, &mut out);
+        assert_eq!(out, gapped.get(500..1_600).unwrap());
+        // Just inside one byte, then one past it: the block is rewritten 2 bytes wide.
+        let mut widened = IdColumn::default();
+        widened.extend(&[100, 101, 355]);
+        assert_eq!(widened.widths, [1]);
+        widened.push(356);
+        assert_eq!(widened.widths, [2]);
+        // Unsorted and extreme ids (wrapping offsets) come back as they went in.
+        let wild: Vec<u64> = [5, 3, u64::MAX, 0, 7, 1 << 40, 6].into();
+        let column = id_column(&wild, 3);
+        assert_eq!((column.iter().collect::<Vec<_>>(), column.widths.clone()), (wild, vec![8]));
+        assert_eq!(column.get(7), None);
     }
 
     #[test]

@@ -518,13 +518,23 @@ def ingest_record_arrays(
 ) -> int:
     """Counts record events held in numpy arrays into `cube`, all or nothing; returns how many.
 
-    ``at`` is ``datetime64`` (any unit, UTC) or int64 µs; ``apps``/``record_types`` hold strings,
-    or uint32 codes with their dictionaries; ``actions`` holds ``RecordAction.code`` values.
+    ``at`` is ``datetime64`` (D to ns, UTC) or integers in µs; ``apps``/``record_types`` hold
+    strings (dictionary-encoded in Rust), or integer codes with their dictionaries; ``actions``
+    holds ``RecordAction.code`` values. Arrays of the exact dtypes (int64 µs, uint32 codes, uint8)
+    cross as they are: each is copied once and any cast happens in Rust with the GIL released.
+    A wrong dtype, dimension or layout (non-contiguous) raises naming the argument; nothing is
+    counted then.
     """
     import numpy as np
 
-    app_codes, app_dict = _codes(apps, app_dictionary, "apps")
-    type_codes, type_dict = _codes(record_types, record_type_dictionary, "record_types")
-    return cube.ingest_columns(
-        _micros(at), app_codes, app_dict, type_codes, type_dict, _integers(actions, np.uint8, "actions")
+    def array(values: Any) -> Any:
+        return values if isinstance(values, np.ndarray) else np.asarray(values)
+
+    return cube.ingest_arrays(
+        array(at),
+        array(apps),
+        array(record_types),
+        array(actions),
+        app_dictionary=None if app_dictionary is None else list(app_dictionary),
+        record_type_dictionary=None if record_type_dictionary is None else list(record_type_dictionary),
     )

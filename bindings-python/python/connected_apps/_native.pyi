@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional, Protocol, Union
 
 from typing_extensions import final
 
@@ -11,6 +11,19 @@ import numpy.typing as npt
 
 # Enum parameters take a member of the matching ``connected_apps`` enum or its string value; enum
 # results are members of those enums (defined in Python, typed ``Any`` here to avoid a cycle).
+class _ArrowTable(Protocol):
+    """An Arrow table (pyo3-arrow's ``arro3.core.Table``): read it with ``polars.DataFrame(t)``,
+    ``pyarrow.table(t)``, ``duckdb.sql("select ... from t")`` or ``pyarrow.table(t).to_pandas()``;
+    each export is its own stream (``__arrow_c_stream__``), so a table can be read again."""
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __len__(self) -> int: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+
 _EnumIn = str
 _Json = Any
 
@@ -812,12 +825,23 @@ class RecordAggregate:
         record_type_dictionary: Sequence[str],
         actions: npt.NDArray[np.uint8],
     ) -> int: ...
+    def ingest_arrays(
+        self,
+        at_us: npt.NDArray[Any],
+        apps: npt.NDArray[Any],
+        record_types: npt.NDArray[Any],
+        actions: npt.NDArray[Any],
+        *,
+        app_dictionary: Optional[Sequence[str]] = None,
+        record_type_dictionary: Optional[Sequence[str]] = None,
+    ) -> int: ...
     def merge(self, other: RecordAggregate) -> None: ...
     @property
     def event_count(self) -> int: ...
     @property
     def cell_count(self) -> int: ...
     def cells(self) -> list[dict[str, Any]]: ...
+    def cells_table(self) -> _ArrowTable: ...
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str) -> RecordAggregate: ...
@@ -904,6 +928,7 @@ class UsageHistory:
         calls_today: npt.NDArray[np.int64],
     ) -> int: ...
     def snapshots(self, app: str) -> list[dict[str, Any]]: ...
+    def table(self) -> _ArrowTable: ...
     def report(
         self,
         account: Union[Account, Mapping[str, Any]],
@@ -1017,6 +1042,7 @@ class Engine:
     @property
     def event_count(self) -> int: ...
     def state(self) -> State: ...
+    def connections_table(self, now: datetime) -> _ArrowTable: ...
     def state_as_of(self, at: datetime) -> State: ...
     def connection_state(self, app: str, now: datetime, *, user: Optional[str] = None) -> Any: ...
     # views
@@ -1057,6 +1083,26 @@ class Engine:
         since: Optional[datetime] = None,
         until: Optional[datetime] = None,
     ) -> ActivityFacets: ...
+    def activity_table(
+        self,
+        *,
+        types: Optional[Iterable[_EnumIn]] = None,
+        users: Optional[Sequence[str]] = None,
+        apps: Optional[Sequence[str]] = None,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+    ) -> _ArrowTable: ...
+    def activity_batch(
+        self,
+        *,
+        types: Optional[Iterable[_EnumIn]] = None,
+        users: Optional[Sequence[str]] = None,
+        apps: Optional[Sequence[str]] = None,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        cursor: Optional[str] = None,
+        page_size: int = 50,
+    ) -> tuple[_ArrowTable, Optional[str]]: ...
     def current_app(self, id: str) -> Optional[App]: ...
     def app_version(self, id: str) -> Optional[tuple[str, datetime]]: ...
     # access (O3)

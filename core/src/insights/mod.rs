@@ -20,11 +20,11 @@ use thiserror::Error;
 use crate::kind::ErrorKind;
 
 pub use partial::PARTIAL_FORMAT_VERSION;
-pub use records::RecordAggregate;
+pub use records::{RecordAggregate, RecordCellColumns};
 pub use robust::RobustRule;
 pub use usage::{
-    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageHistory, UsageReport, UsageSettings,
-    UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
+    ApiLimitConfig, ApiLimits, AppUsageDay, DailyUsage, LimitForecast, UsageColumns, UsageHistory, UsageReport,
+    UsageSettings, UsageSnapshot, UsageSnapshotColumns, UsageSpike, UsageTrend,
 };
 pub use view::{Grouping, InsightRow, InsightsQuery, InsightsSettings, RecordInsights, UnexpectedBehaviour};
 pub use vocabulary::{RecordAction, RecordCell, RecordEvent, RecordEventColumns, RecordType, STANDARD_RECORD_TYPES};

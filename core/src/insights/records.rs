@@ -24,6 +24,27 @@ use crate::insights::{RecordAction, RecordCell, RecordEvent, RecordType};
 use crate::limits::{DEDUPE_HORIZON_DAYS, MAX_DICTIONARY_LEN};
 use crate::log::Dictionary;
 
+/// The non-zero cells of a [`RecordAggregate`] as columns ([`RecordAggregate::cell_columns`]),
+/// ordered by day, app, record type and action like [`RecordAggregate::cells`]; the codes index
+/// the dictionaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordCellColumns<'a> {
+    /// UTC days, as days since 1970-01-01.
+    pub days: Vec<i32>,
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// The apps, by code.
+    pub app_dictionary: &'a [AppId],
+    /// Record-type codes into `record_type_dictionary`.
+    pub record_types: Vec<u32>,
+    /// The record types, by code.
+    pub record_type_dictionary: &'a [RecordType],
+    /// Action codes: positions in [`RecordAction::ALL`].
+    pub actions: Vec<u8>,
+    /// The cells' counts.
+    pub counts: Vec<u64>,
+}
+
 /// Days per storage block of a series.
 pub(super) const BLOCK_DAYS: usize = 16;
 
@@ -319,6 +340,100 @@ impl RecordAggregate {
             })
             .collect();
         out.sort();
+        out
+    }
+
+    /// Every non-zero cell as columns, in the order of [`Self::cells`]: what a host hands on as
+    /// a table (e.g. Arrow) without a per-cell string.
+    #[must_use]
+    pub fn cell_columns(&self) -> RecordCellColumns<'_> {
+        let (apps, types) = (self.apps.names(), self.types.names());
+        let ranks = |len: usize, less: &dyn Fn(usize, usize) -> std::cmp::Ordering| {
+            let mut order: Vec<usize> = (0..len).collect();
+            order.sort_by(|&a, &b| less(a, b));
+            let mut rank = vec![0u32; len];
+            for (position, code) in order.into_iter().enumerate() {
+                if let Some(r) = rank.get_mut(code) {
+                    *r = u32::try_from(position).unwrap_or(u32::MAX);
+                }
+            }
+            rank
+        };
+        let app_rank = ranks(apps.len(), &|a, b| apps.get(a).cmp(&apps.get(b)));
+        let type_rank = ranks(types.len(), &|a, b| types.get(a).cmp(&types.get(b)));
+        let rank_of = |ranks: &[u32], code: u32| ranks.get(code as usize).copied().unwrap_or(u32::MAX);
+        // Series in (app name, type name) order, each's cells in day then action order; then a
+        // stable sort by day gives the order of `cells()` without comparing whole cells.
+        let mut series: Vec<(u32, u32, u32, u32, &Series)> =
+            self.series.iter().map(|(&(a, t), s)| (rank_of(&app_rank, a), rank_of(&type_rank, t), a, t, s)).collect();
+        series.sort_unstable_by_key(|&(ra, rt, ..)| (ra, rt));
+        let cells: Vec<(i64, usize, u64, u32, u32)> = series
+            .iter()
+            .flat_map(|&(_, _, a, t, s)| s.cells().map(move |(day, action, count)| (day, action, count, a, t)))
+            .collect();
+        let n = cells.len();
+        let mut out = RecordCellColumns {
+            days: vec![0; n],
+            apps: vec![0; n],
+            app_dictionary: apps,
+            record_types: vec![0; n],
+            record_type_dictionary: types,
+            actions: vec![0; n],
+            counts: vec![0; n],
+        };
+        // A stable counting sort by day when the days span little more than the cells, else a
+        // stable sort; `slots[i]` is where cell i goes.
+        let (first, last) = cells.iter().fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c.0), hi.max(c.0)));
+        let span = usize::try_from(last.saturating_sub(first)).unwrap_or(usize::MAX).saturating_add(1);
+        let slots: Vec<usize> = if n > 0 && span <= n.saturating_mul(4).saturating_add(1024) {
+            let offset = |day: i64| usize::try_from(day - first).unwrap_or_default();
+            let mut starts = vec![0usize; span + 1];
+            for c in &cells {
+                if let Some(s) = starts.get_mut(offset(c.0) + 1) {
+                    *s += 1;
+                }
+            }
+            for i in 1..starts.len() {
+                let before = starts.get(i - 1).copied().unwrap_or_default();
+                if let Some(s) = starts.get_mut(i) {
+                    *s += before;
+                }
+            }
+            cells
+                .iter()
+                .map(|c| {
+                    let slot = starts.get_mut(offset(c.0)).map(|s| {
+                        *s += 1;
+                        *s - 1
+                    });
+                    slot.unwrap_or_default()
+                })
+                .collect()
+        } else {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&i| cells.get(i).map(|c| c.0));
+            let mut slots = vec![0; n];
+            for (slot, i) in order.into_iter().enumerate() {
+                if let Some(s) = slots.get_mut(i) {
+                    *s = slot;
+                }
+            }
+            slots
+        };
+        for ((day, action, count, a, t), slot) in cells.into_iter().zip(slots) {
+            // Days are within 0..=MAX_DAY (about 2.9 million): they fit an i32.
+            let cell = (
+                out.days.get_mut(slot),
+                out.apps.get_mut(slot),
+                out.record_types.get_mut(slot),
+                out.actions.get_mut(slot),
+                out.counts.get_mut(slot),
+            );
+            if let (Some(d), Some(ap), Some(ty), Some(ac), Some(co)) = cell {
+                (*d, *ap, *ty, *ac, *co) =
+                    (i32::try_from(day).unwrap_or(i32::MAX), a, t, u8::try_from(action).unwrap_or(u8::MAX), count);
+            }
+        }
         out
     }
 

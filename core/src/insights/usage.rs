@@ -170,6 +170,23 @@ struct Reading {
 
 type Readings = BTreeMap<AppId, BTreeMap<DateTime<Utc>, Reading>>;
 
+/// Every reading of a [`UsageHistory`] as columns ([`UsageHistory::columns`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageColumns<'a> {
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// The apps with readings, in id order (their codes).
+    pub app_dictionary: Vec<&'a AppId>,
+    /// When each reading was taken, µs since the epoch (UTC).
+    pub at_micros: Vec<i64>,
+    /// The calls the app had made that day.
+    pub calls_today: Vec<u64>,
+    /// The `usageLimit` reported with the reading, if any.
+    pub usage_limits: Vec<Option<u64>>,
+    /// The `resetsAt` reported with the reading, µs since the epoch, if any.
+    pub resets_at_micros: Vec<Option<i64>>,
+}
+
 /// The kept history of usage snapshots, per app, by UTC instant. Its serde form is its snapshot:
 /// restoring re-checks every bound an ingest checks ([`InsightsError`] otherwise).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -567,6 +584,33 @@ impl UsageHistory {
                 resets_at: r.resets_at,
             })
             .collect()
+    }
+
+    /// Every reading as columns, by app (in id order) then time: what a host hands on as a
+    /// table (e.g. Arrow).
+    #[must_use]
+    pub fn columns(&self) -> UsageColumns<'_> {
+        let rows = self.apps.values().map(BTreeMap::len).sum();
+        let mut out = UsageColumns {
+            apps: Vec::with_capacity(rows),
+            app_dictionary: self.apps.keys().collect(),
+            at_micros: Vec::with_capacity(rows),
+            calls_today: Vec::with_capacity(rows),
+            usage_limits: Vec::with_capacity(rows),
+            resets_at_micros: Vec::with_capacity(rows),
+        };
+        for (code, readings) in self.apps.values().enumerate() {
+            // At most MAX_USAGE_APPS apps: the code fits a u32.
+            let code = u32::try_from(code).unwrap_or(u32::MAX);
+            for (at, reading) in readings {
+                out.apps.push(code);
+                out.at_micros.push(at.timestamp_micros());
+                out.calls_today.push(reading.calls_today);
+                out.usage_limits.push(reading.usage_limit);
+                out.resets_at_micros.push(reading.resets_at.map(|r| r.timestamp_micros()));
+            }
+        }
+        out
     }
 
     /// Apps with at least one snapshot.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use connected_apps::{
     AppId, ErrorKind, Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction,
-    RecordAggregate, RecordEvent, RecordEventColumns, RecordType, RobustRule,
+    RecordAggregate, RecordCell, RecordEvent, RecordEventColumns, RecordType, RobustRule,
 };
 use proptest::prelude::*;
 
@@ -313,6 +313,47 @@ fn arb_events() -> impl Strategy<Value = Vec<RecordEvent>> {
             .map(|(h, app, ty, action)| event(start + Duration::hours(h), app, ty, RecordAction::ALL[action]))
             .collect()
     })
+}
+
+/// The cells read back from the aggregate's columns.
+fn cells_from_columns(agg: &RecordAggregate) -> Vec<RecordCell> {
+    let c = agg.cell_columns();
+    (0..c.counts.len())
+        .map(|i| RecordCell {
+            day: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + Duration::days(i64::from(c.days[i])),
+            app: c.app_dictionary[c.apps[i] as usize].clone(),
+            record_type: c.record_type_dictionary[c.record_types[i] as usize].clone(),
+            action: RecordAction::ALL[usize::from(c.actions[i])],
+            count: c.counts[i],
+        })
+        .collect()
+}
+
+#[test]
+fn cell_columns_of_days_centuries_apart_are_the_cells() {
+    let mut agg = RecordAggregate::new();
+    for (y, app, action) in
+        [(2090, 1, RecordAction::Created), (1971, 2, RecordAction::Merged), (2026, 0, RecordAction::Updated)]
+    {
+        agg.ingest(&event(noon(day(y, 3, 1)), app, 1, action)).unwrap();
+        agg.ingest(&event(noon(day(y, 3, 1)), 3, 0, action)).unwrap();
+    }
+    assert_eq!(cells_from_columns(&agg), agg.cells());
+    assert_eq!(cells_from_columns(&RecordAggregate::new()), vec![]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The columns hold the cells, in the cells' order (apps and types first seen out of name order).
+    #[test]
+    fn cell_columns_are_the_cells(events in arb_events()) {
+        let mut agg = RecordAggregate::new();
+        for e in events.iter().rev() {
+            agg.ingest(e).unwrap();
+        }
+        prop_assert_eq!(cells_from_columns(&agg), agg.cells());
+    }
 }
 
 proptest! {

@@ -131,6 +131,26 @@ fn trend_spikes_and_the_forecast_of_exhaustion() {
 }
 
 #[test]
+fn the_history_as_columns_holds_every_reading_by_app_then_time() {
+    let t = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let mut history = UsageHistory::new();
+    assert!(history.columns().apps.is_empty());
+    history.record(&snap("zoom", t + Duration::hours(1), 40)).unwrap();
+    history.record(&snap("asana", t, 7)).unwrap();
+    let limited =
+        UsageSnapshot { usage_limit: Some(500), resets_at: Some(t + Duration::hours(12)), ..snap("zoom", t, 10) };
+    history.record(&limited).unwrap();
+    let c = history.columns();
+    let apps: Vec<&str> = c.apps.iter().map(|&a| c.app_dictionary[a as usize].0.as_str()).collect();
+    assert_eq!(apps, ["asana", "zoom", "zoom"]);
+    let micros = |d: Duration| (t + d).timestamp_micros();
+    assert_eq!(c.at_micros, [micros(Duration::zero()), micros(Duration::zero()), micros(Duration::hours(1))]);
+    assert_eq!(c.calls_today, [7, 10, 40]);
+    assert_eq!(c.usage_limits, [None, Some(500), None]);
+    assert_eq!(c.resets_at_micros, [None, Some(micros(Duration::hours(12))), None]);
+}
+
+#[test]
 fn bad_input_is_refused_and_nothing_is_kept() {
     let mut h = UsageHistory::new();
     h.record(&snap("a", Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap(), 5)).unwrap();

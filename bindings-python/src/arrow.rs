@@ -1,0 +1,217 @@
+//! Tables out as Arrow (issue 14): the core's columns (`LogColumns`, `RecordCellColumns`,
+//! `UsageColumns`, the connections) become Arrow arrays, moved rather than copied where the
+//! layouts agree (ids, times, counts), dictionary-encoded with the core's own dictionaries where
+//! they are codes (apps, users, types), and cross to Python as a pyo3-arrow `Table`, which any
+//! consumer of the Arrow PyCapsule interface (`__arrow_c_stream__`) reads: polars, pyarrow,
+//! DuckDB, pandas through pyarrow. No per-row loop runs in Python; each method's Rust part runs
+//! with the GIL released.
+//!
+//! Every table keeps its full schema when it has no row. Each export hands out its own stream
+//! (the batches are shared, immutable): a consumer that drops a stream half-read changes
+//! nothing, and the table can be read again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::types::{ArrowDictionaryKeyType, UInt8Type, UInt32Type};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray, UInt64Array,
+};
+use arrow_buffer::ArrowNativeType;
+use arrow_buffer::{BooleanBuffer, NullBuffer};
+use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+use chrono::{DateTime, Utc};
+use connected_apps::{ActivityType, LogColumns, RecordAction, RecordCellColumns, State, UsageColumns};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+/// "No code" in the core's code columns: the row has no user (a null).
+const NO_CODE: u32 = u32::MAX;
+
+/// The error of an Arrow array the columns could not form (a bug, never bad input).
+fn arrow_error(e: ArrowError) -> PyErr {
+    PyValueError::new_err(format!("arrow table could not be built: {e}"))
+}
+
+/// A UTC timestamp column in µs.
+fn timestamps(micros: Vec<i64>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
+}
+
+/// A nullable UTC timestamp column in µs.
+fn opt_timestamps(micros: Vec<Option<i64>>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
+}
+
+fn strings<'a>(names: impl Iterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(names))
+}
+
+/// Codes into `names` as a dictionary column; [`NO_CODE`] is null (its key stored as 0). With
+/// fewer rows than names (a page), only the names used are kept, renumbered in order of use.
+fn dictionary<'a, K: ArrowDictionaryKeyType>(
+    keys: Vec<K::Native>,
+    names: impl Iterator<Item = &'a str>,
+    is_null: impl Fn(K::Native) -> bool,
+) -> Result<ArrayRef, ArrowError>
+where
+    K::Native: Default + TryFrom<usize>,
+{
+    let names: Vec<&str> = names.collect();
+    let nulls = keys.iter().any(|k| is_null(*k)).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |i| keys.get(i).is_some_and(|k| !is_null(*k))))
+    });
+    let (keys, names) = if keys.len() < names.len() {
+        let mut used: Vec<&str> = Vec::new();
+        let mut renumbered: HashMap<usize, K::Native> = HashMap::new();
+        let mut compact = Vec::with_capacity(keys.len());
+        for key in keys {
+            if is_null(key) {
+                compact.push(K::Native::default());
+                continue;
+            }
+            let code = key.as_usize();
+            let new = match renumbered.get(&code) {
+                Some(new) => *new,
+                None => {
+                    let new = K::Native::try_from(used.len()).map_err(|_| {
+                        ArrowError::InvalidArgumentError(format!("dictionary of {} entries", used.len()))
+                    })?;
+                    used.push(names.get(code).copied().ok_or_else(|| {
+                        ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len()))
+                    })?);
+                    renumbered.insert(code, new);
+                    new
+                }
+            };
+            compact.push(new);
+        }
+        (compact, used)
+    } else if nulls.is_some() {
+        (keys.into_iter().map(|k| if is_null(k) { K::Native::default() } else { k }).collect(), names)
+    } else {
+        (keys, names)
+    };
+    let keys = PrimitiveArray::<K>::try_new(keys.into(), nulls)?;
+    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, strings(names.into_iter()))?))
+}
+
+/// Codes (u32) into `names`, nulls where [`NO_CODE`].
+fn codes<'a>(keys: Vec<u32>, names: impl Iterator<Item = &'a str>) -> Result<ArrayRef, ArrowError> {
+    dictionary::<UInt32Type>(keys, names, |k| k == NO_CODE)
+}
+
+fn dict_type(key: DataType) -> DataType {
+    DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8))
+}
+
+fn utc_micros() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// One batch as a table (its schema kept when it has no row).
+fn table(fields: Vec<Field>, columns: Vec<ArrayRef>) -> PyResult<PyTable> {
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow_error)?;
+    PyTable::try_new(vec![batch], schema)
+}
+
+/// The activity log's columns: `id`, `at`, `type`, `app`, `user`, `actor`.
+pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
+    let fields = vec![
+        Field::new("id", DataType::UInt64, false),
+        Field::new("at", utc_micros(), false),
+        Field::new("type", dict_type(DataType::UInt8), false),
+        Field::new("app", dict_type(DataType::UInt32), false),
+        Field::new("user", dict_type(DataType::UInt32), true),
+        Field::new("actor", dict_type(DataType::UInt32), true),
+    ];
+    let types = ActivityType::ALL.iter().map(|t| t.as_str());
+    let users = || c.user_dictionary.iter().map(|u| u.as_str());
+    let columns = vec![
+        Arc::new(UInt64Array::from(c.ids)) as ArrayRef,
+        timestamps(c.at_micros),
+        dictionary::<UInt8Type>(c.types, types, |_| false).map_err(arrow_error)?,
+        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
+        codes(c.users, users()).map_err(arrow_error)?,
+        codes(c.actors, users()).map_err(arrow_error)?,
+    ];
+    table(fields, columns)
+}
+
+/// Record insights' cells: `day`, `app`, `record_type`, `action`, `count`.
+pub fn record_cells_table(c: RecordCellColumns<'_>) -> PyResult<PyTable> {
+    let fields = vec![
+        Field::new("day", DataType::Date32, false),
+        Field::new("app", dict_type(DataType::UInt32), false),
+        Field::new("record_type", dict_type(DataType::UInt32), false),
+        Field::new("action", dict_type(DataType::UInt8), false),
+        Field::new("count", DataType::UInt64, false),
+    ];
+    let actions = RecordAction::ALL.iter().map(|a| a.as_str());
+    let columns = vec![
+        Arc::new(Date32Array::from(c.days)) as ArrayRef,
+        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
+        codes(c.record_types, c.record_type_dictionary.iter().map(|t| t.as_str())).map_err(arrow_error)?,
+        dictionary::<UInt8Type>(c.actions, actions, |_| false).map_err(arrow_error)?,
+        Arc::new(UInt64Array::from(c.counts)),
+    ];
+    table(fields, columns)
+}
+
+/// Usage readings: `app`, `at`, `calls_today`, `usage_limit`, `resets_at`.
+pub fn usage_table(c: UsageColumns<'_>) -> PyResult<PyTable> {
+    let fields = vec![
+        Field::new("app", dict_type(DataType::UInt32), false),
+        Field::new("at", utc_micros(), false),
+        Field::new("calls_today", DataType::UInt64, false),
+        Field::new("usage_limit", DataType::UInt64, true),
+        Field::new("resets_at", utc_micros(), true),
+    ];
+    let columns = vec![
+        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
+        timestamps(c.at_micros),
+        Arc::new(UInt64Array::from(c.calls_today)) as ArrayRef,
+        Arc::new(UInt64Array::from(c.usage_limits)),
+        opt_timestamps(c.resets_at_micros),
+    ];
+    table(fields, columns)
+}
+
+/// The inventory of connections at `now`: `app`, `user`, `state`, `first_installed_at`,
+/// `installed_at`, `installed_by`, `expires_at`, `last_activity_at`, `health_since`,
+/// `update_available`, `granted_scopes` (how many).
+pub fn connections_table(state: &State, now: DateTime<Utc>) -> PyResult<PyTable> {
+    let micros = |t: DateTime<Utc>| t.timestamp_micros();
+    let connections: Vec<_> = state.connections().collect();
+    let fields = vec![
+        Field::new("app", DataType::Utf8, false),
+        Field::new("user", DataType::Utf8, true),
+        Field::new("state", DataType::Utf8, false),
+        Field::new("first_installed_at", utc_micros(), false),
+        Field::new("installed_at", utc_micros(), false),
+        Field::new("installed_by", DataType::Utf8, true),
+        Field::new("expires_at", utc_micros(), true),
+        Field::new("last_activity_at", utc_micros(), true),
+        Field::new("health_since", utc_micros(), false),
+        Field::new("update_available", DataType::Boolean, false),
+        Field::new("granted_scopes", DataType::UInt64, false),
+    ];
+    let columns = vec![
+        strings(connections.iter().map(|c| c.key.app.as_str())),
+        Arc::new(StringArray::from_iter(connections.iter().map(|c| c.key.user.as_ref().map(|u| u.as_str()))))
+            as ArrayRef,
+        strings(connections.iter().map(|c| c.state_at(now).as_str())),
+        timestamps(connections.iter().map(|c| micros(c.first_installed_at)).collect()),
+        timestamps(connections.iter().map(|c| micros(c.installed_at)).collect()),
+        Arc::new(StringArray::from_iter(connections.iter().map(|c| c.installed_by.as_ref().map(|u| u.as_str())))),
+        opt_timestamps(connections.iter().map(|c| c.expires_at.map(micros)).collect()),
+        opt_timestamps(connections.iter().map(|c| c.last_activity_at.map(micros)).collect()),
+        timestamps(connections.iter().map(|c| micros(c.health_since)).collect()),
+        Arc::new(BooleanArray::from(connections.iter().map(|c| c.update_available).collect::<Vec<_>>())),
+        Arc::new(UInt64Array::from_iter_values(connections.iter().map(|c| c.granted_scopes.len() as u64))),
+    ];
+    table(fields, columns)
+}
