@@ -568,6 +568,42 @@ pub fn connect_from_workflow(
     Ok(engine.execute(&Actor::User(user.clone()), install, now)?)
 }
 
+/// Governance views that need the notification rules (X4, G4), so they live beside them.
+impl AccountEngine {
+    /// The blast radius of `app` at `now` over the engine's state and notification rules: see
+    /// [`crate::governance::blast_radius()`].
+    ///
+    /// # Errors
+    /// As [`crate::governance::blast_radius()`].
+    pub fn blast_radius(
+        &self,
+        app: &crate::catalog::AppId,
+        records: Option<&crate::insights::RecordAggregate>,
+        settings: Option<&crate::insights::InsightsSettings>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::governance::BlastRadius, crate::governance::ExposureError> {
+        crate::governance::blast_radius(
+            self.engine.directory(),
+            self.engine.state(),
+            self.notification_rules(),
+            records,
+            settings,
+            app,
+            now,
+        )
+    }
+
+    /// The deliveries of `alerts` through the engine's `governance_alert` rules: see
+    /// [`crate::notify::governance_deliveries`].
+    #[must_use]
+    pub fn governance_notifications(
+        &self,
+        alerts: &[crate::governance::GovernanceAlert],
+    ) -> Vec<crate::notify::GovernanceDelivery> {
+        crate::notify::governance_deliveries(self.engine.directory(), self.notification_rules(), alerts)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "tests may panic")]
 mod tests {
@@ -832,41 +868,5 @@ mod tests {
         );
         assert_eq!(AccountEngine::from(restored.clone().into_engine()).to_json().unwrap(), text);
         assert!(restored.index_heap_bytes() > 0);
-    }
-}
-
-/// Governance views that need the notification rules (X4, G4), so they live beside them.
-impl AccountEngine {
-    /// The blast radius of `app` at `now` over the engine's state and notification rules: see
-    /// [`crate::governance::blast_radius`].
-    ///
-    /// # Errors
-    /// As [`crate::governance::blast_radius`].
-    pub fn blast_radius(
-        &self,
-        app: &crate::catalog::AppId,
-        records: Option<&crate::insights::RecordAggregate>,
-        settings: Option<&crate::insights::InsightsSettings>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<crate::governance::BlastRadius, crate::governance::ExposureError> {
-        crate::governance::blast_radius(
-            self.engine.directory(),
-            self.engine.state(),
-            self.notification_rules(),
-            records,
-            settings,
-            app,
-            now,
-        )
-    }
-
-    /// The deliveries of `alerts` through the engine's `governance_alert` rules: see
-    /// [`crate::notify::governance_deliveries`].
-    #[must_use]
-    pub fn governance_notifications(
-        &self,
-        alerts: &[crate::governance::GovernanceAlert],
-    ) -> Vec<crate::notify::GovernanceDelivery> {
-        crate::notify::governance_deliveries(self.engine.directory(), self.notification_rules(), alerts)
     }
 }
