@@ -222,7 +222,7 @@ pub struct AccessRequest {
     pub requester: UserId,
     /// The scopes asked for (granted as asked when approved by install).
     pub scopes: BTreeSet<String>,
-    /// Why (free text, at most [`MAX_REASON_CHARS`] characters).
+    /// Why (free text, at most [`crate::limits::MAX_REASON_CHARS`] characters).
     pub reason: String,
     /// When it was asked.
     pub requested_at: DateTime<Utc>,
