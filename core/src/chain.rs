@@ -350,12 +350,12 @@ impl Canonical<'_> {
             }
             EventKind::PolicyChanged { level, approval } => {
                 match level {
-                    crate::governance::PolicyLevel::Account => self.u8(0),
-                    crate::governance::PolicyLevel::Team(t) => {
+                    crate::governance::model::PolicyLevel::Account => self.u8(0),
+                    crate::governance::model::PolicyLevel::Team(t) => {
                         self.u8(1);
                         self.str(t.as_ref());
                     }
-                    crate::governance::PolicyLevel::User(u) => {
+                    crate::governance::model::PolicyLevel::User(u) => {
                         self.u8(2);
                         self.str(u.as_ref());
                     }

@@ -30,9 +30,9 @@ pub struct Engine {
     pub(crate) state: State,
     pub(crate) next_id: u64,
     /// Each user's teams, for policy checks in O(teams of the user) (G1).
-    pub(crate) team_index: crate::governance::policy::TeamIndex,
+    pub(crate) team_index: crate::governance::fold::TeamIndex,
     /// Governance settings (G2), kept here so snapshots carry them.
-    pub(crate) governance_settings: crate::governance::GovernanceSettings,
+    pub(crate) governance_settings: crate::governance::model::GovernanceSettings,
     /// Governance policies (G4) and their change log, kept here so snapshots carry them.
     pub(crate) governance_policies: crate::governance::GovernancePolicies,
 }
@@ -42,8 +42,8 @@ impl Engine {
     #[must_use]
     pub fn new(directory: Directory) -> Self {
         Self {
-            team_index: crate::governance::policy::TeamIndex::build(&directory),
-            governance_settings: crate::governance::GovernanceSettings::default(),
+            team_index: crate::governance::fold::TeamIndex::build(&directory),
+            governance_settings: crate::governance::model::GovernanceSettings::default(),
             directory,
             events: EventLog::new(),
             state: State::default(),

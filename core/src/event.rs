@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::{AppId, Feature, ScopeDecl};
-use crate::governance::{Approval, ApprovalGrant, PolicyLevel};
+use crate::governance::model::{Approval, ApprovalGrant, PolicyLevel};
 
 pub use crate::ids::EventId;
 

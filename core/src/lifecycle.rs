@@ -142,7 +142,7 @@ pub enum LifecycleError {
     LogFull(usize),
     /// A governance rule refused it (G1–G3): a policy, a request, a revocation.
     #[error(transparent)]
-    Governance(#[from] crate::governance::GovernanceError),
+    Governance(#[from] crate::governance::model::GovernanceError),
 }
 
 pub(crate) fn for_user(user: Option<&UserId>) -> String {

@@ -24,7 +24,7 @@ pub struct State {
     connections: BTreeMap<AppId, BTreeMap<String, Connection>>,
     revisions: BTreeMap<AppId, AppRevision>,
     /// Policies, access requests and uses (G1–G3).
-    pub(crate) governance: crate::governance::Governance,
+    pub(crate) governance: crate::governance::fold::Governance,
 }
 
 /// An app's entry as its latest version change left it ([`EventKind::AppVersionChanged`]).
@@ -54,7 +54,7 @@ impl State {
 
     /// The governance state: policies, access requests (G1, G2).
     #[must_use]
-    pub fn governance(&self) -> &crate::governance::Governance {
+    pub fn governance(&self) -> &crate::governance::fold::Governance {
         &self.governance
     }
 
@@ -185,7 +185,7 @@ pub(crate) fn change(
         | EventKind::AccessDenied { .. } => None,
         EventKind::Uninstalled => Some(Health::Uninstalled),
         EventKind::ConnectionRevoked { reason } => {
-            crate::governance::requests::check_reason(reason)?;
+            crate::governance::model::check_reason(reason)?;
             Some(Health::Uninstalled)
         }
         EventKind::Connected => {

@@ -185,7 +185,7 @@ impl Engine {
         if self.directory.user(user).is_none() {
             return Err(LifecycleError::UnknownUser(user.clone()));
         }
-        crate::governance::requests::check_reason(&reason)?;
+        crate::governance::model::check_reason(&reason)?;
         let events: Vec<_> = self
             .user_connections(user, now)
             .map(|c| (c.key.app.clone(), c.key.user.clone(), EventKind::ConnectionRevoked { reason: reason.clone() }))

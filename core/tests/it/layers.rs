@@ -17,8 +17,21 @@ use std::path::{Path, PathBuf};
 /// directory with its `mod.rs`; a submodule takes its module's layer unless listed itself).
 const LAYERS: &[(&str, &[&str])] = &[
     ("leaves", &["ids", "kind", "hash", "time", "limits"]),
-    ("domain", &["account", "catalog", "event", "connection", "command", "directory", "directory::error", "lifecycle"]),
-    ("store", &["log", "chain", "state"]),
+    (
+        "domain",
+        &[
+            "account",
+            "catalog",
+            "event",
+            "connection",
+            "command",
+            "directory",
+            "directory::error",
+            "lifecycle",
+            "governance::model",
+        ],
+    ),
+    ("store", &["log", "chain", "state", "governance::fold"]),
     ("engine", &["engine"]),
     ("features", &["access", "activity", "ingest", "insights", "notify", "marketplace", "governance"]),
     ("io", &["snapshot", "import"]),
