@@ -61,7 +61,7 @@ fn sample_records(app: &AppId, now: DateTime<Utc>) -> Result<RecordAggregate, St
 }
 
 /// Prints the alerts of the engine's policies at `now`, then applies them on a copy.
-fn governance_alerts(engine: &Engine, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Result<(), String> {
+fn governance_alerts(engine: &AccountEngine, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Result<(), String> {
     let mut engine = engine.clone();
     let text = |e: GovernancePolicyError| e.to_string();
     if engine.governance_policies().policies().len() == 0 {

@@ -4,9 +4,10 @@
 use std::hint::black_box;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use connected_apps::AccountEngine as Engine;
 use connected_apps::governance::{Evidence, GovernanceCondition, GovernanceMode, GovernancePolicy, Severity};
 use connected_apps::{
-    Actor, AppLevel, Command, Directory, Engine, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps,
+    Actor, AppLevel, Command, Directory, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps,
     UsageHistory, UsageReport, UsageSettings, UsageSnapshot,
 };
 use connected_apps_benches::{Xorshift, account, app, user};

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use connected_apps::governance::GovernanceDelivery;
 use connected_apps::governance::{
     BlastRadius, Evidence, GovernanceAlert, GovernanceCondition, GovernanceDisconnect, GovernanceMode,
     GovernanceOutcome, GovernancePolicy, GovernancePolicyChange, GovernancePolicyEvent, GovernancePolicyId,
     GovernanceReport, LeastPrivilege, ObservedCondition, RecordTouch, Severity,
 };
 use connected_apps::insights::{InsightsSettings, RecordAction, RecordType, UsageReport};
-use connected_apps::notify::GovernanceDelivery;
 use connected_apps::{AppId, Channel, Command, EventId, RuleApps, RuleId, UserId, WorkflowAction};
 
 use crate::engine::AccountEngine;
@@ -182,12 +182,12 @@ fn copied(
 impl AccountEngine {
     /// The governance policies in force, by id (G4).
     pub fn governance_policies(&self) -> Result<Vec<GovernancePolicy>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.governance_policies().policies().cloned().collect()))
+        self.read_core(|engine| Ok(engine.governance_policies().policies().cloned().collect()))
     }
 
     /// The policies' change log, oldest first.
     pub fn governance_policy_changes(&self) -> Result<Vec<GovernancePolicyEvent>, ConnectedAppsError> {
-        self.read(|engine| Ok(engine.governance_policies().events().to_vec()))
+        self.read_core(|engine| Ok(engine.governance_policies().events().to_vec()))
     }
 
     /// Creates or replaces a governance policy (super admins only).
@@ -197,7 +197,7 @@ impl AccountEngine {
         policy: GovernancePolicy,
         now: Timestamp,
     ) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| Ok(engine.set_governance_policy(&actor, policy, now)?))
+        self.write_core(|engine| Ok(engine.set_governance_policy(&actor, policy, now)?))
     }
 
     /// Removes a governance policy (super admins only).
@@ -207,7 +207,7 @@ impl AccountEngine {
         policy: GovernancePolicyId,
         now: Timestamp,
     ) -> Result<(), ConnectedAppsError> {
-        self.write(|engine| Ok(engine.remove_governance_policy(&actor, &policy, now)?))
+        self.write_core(|engine| Ok(engine.remove_governance_policy(&actor, &policy, now)?))
     }
 
     /// Evaluates the policies at `now` over the optional evidence; changes nothing.
@@ -226,7 +226,7 @@ impl AccountEngine {
             usage: usage.as_ref(),
             marketplace: marketplace.as_deref().map(|m| &m.inner),
         };
-        self.read(|engine| Ok(engine.evaluate_governance(&evidence, now)?))
+        self.read_core(|engine| Ok(engine.evaluate_governance(&evidence, now)?))
     }
 
     /// Evaluates the policies and logs the disconnects of enforce policies as system events,
@@ -246,7 +246,7 @@ impl AccountEngine {
             usage: usage.as_ref(),
             marketplace: marketplace.as_deref().map(|m| &m.inner),
         };
-        self.write(|engine| Ok(engine.apply_governance(&evidence, now)?))
+        self.write_core(|engine| Ok(engine.apply_governance(&evidence, now)?))
     }
 
     /// The deliveries of `alerts` through the `governance_alert` notification rules.

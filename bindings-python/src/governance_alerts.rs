@@ -59,13 +59,13 @@ impl PyEngine {
     /// The governance policies in force, by id, as dicts (G4).
     fn governance_policies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let policies: Vec<GovernancePolicy> =
-            self.read(py, |e| e.governance_policies().policies().cloned().collect())?;
+            self.read_account(py, |e| e.governance_policies().policies().cloned().collect())?;
         to_py(py, &policies)
     }
 
     /// The policies' change log (who set or removed which policy, when), as dicts.
     fn governance_policy_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let changes = self.read(py, |e| e.governance_policies().events().to_vec())?;
+        let changes = self.read_account(py, |e| e.governance_policies().events().to_vec())?;
         to_py(py, &changes)
     }
 
@@ -80,12 +80,13 @@ impl PyEngine {
         now: Instant,
     ) -> PyResult<()> {
         let policy: GovernancePolicy = from_py(policy, "governance policy")?;
-        self.write(py, |e| e.set_governance_policy(&UserId(actor), policy, now.0))?.or_raise()
+        self.write_account(py, |e| e.set_governance_policy(&UserId(actor), policy, now.0))?.or_raise()
     }
 
     /// Removes a governance policy; super admins only.
     fn remove_governance_policy(&self, py: Python<'_>, actor: String, policy: String, now: Instant) -> PyResult<()> {
-        self.write(py, |e| e.remove_governance_policy(&UserId(actor), &GovernancePolicyId(policy), now.0))?.or_raise()
+        self.write_account(py, |e| e.remove_governance_policy(&UserId(actor), &GovernancePolicyId(policy), now.0))?
+            .or_raise()
     }
 
     /// Evaluates the policies at `now` (G4) over the optional evidence: a `RecordAggregate`, a
@@ -103,7 +104,7 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let input = evidence_in(py, records, usage, insights_settings)?;
         let market = marketplace.map(Bound::get);
-        let report = self.read(py, |e| e.evaluate_governance(&input.evidence(market), now.0))?.or_raise()?;
+        let report = self.read_account(py, |e| e.evaluate_governance(&input.evidence(market), now.0))?.or_raise()?;
         to_py(py, &report)
     }
 
@@ -121,7 +122,7 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let input = evidence_in(py, records, usage, insights_settings)?;
         let market = marketplace.map(Bound::get);
-        let outcome = self.write(py, |e| e.apply_governance(&input.evidence(market), now.0))?.or_raise()?;
+        let outcome = self.write_account(py, |e| e.apply_governance(&input.evidence(market), now.0))?.or_raise()?;
         to_py(py, &outcome)
     }
 

@@ -49,6 +49,8 @@ pub struct AccountEngine {
     engine: Engine,
     /// Notification rules and delivery log (N1–N4), saved in the snapshot.
     notifications: Notifications,
+    /// Governance policies (G4) and their change log, saved in the snapshot.
+    governance_policies: crate::governance::GovernancePolicies,
     /// A cache of the log: brought up to date by the queries, never changed otherwise.
     index: ActivityIndex,
 }
@@ -230,7 +232,12 @@ impl AccountEngine {
     /// Wraps `engine`; its log is indexed by the first query.
     #[must_use]
     pub fn from_engine(engine: Engine) -> Self {
-        Self { engine, notifications: Notifications::default(), index: ActivityIndex::new() }
+        Self {
+            engine,
+            notifications: Notifications::default(),
+            governance_policies: crate::governance::GovernancePolicies::default(),
+            index: ActivityIndex::new(),
+        }
     }
 
     /// The engine (directory, log, state).
@@ -319,7 +326,7 @@ impl AccountEngine {
     /// # Errors
     /// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
     pub fn to_json(&self) -> Result<String, SnapshotError> {
-        crate::snapshot::write(&self.engine, &self.notifications)
+        crate::snapshot::write(&self.engine, &self.notifications, &self.governance_policies)
     }
 
     /// Restores [`Self::to_json`]'s output (or [`Engine::to_json`]'s), validating every entry,
@@ -332,8 +339,8 @@ impl AccountEngine {
     /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
     /// not have written ([`crate::notify::DeliveryLog::restore`]).
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let (engine, notifications) = read_snapshot(text)?;
-        Ok(Self { engine, notifications, index: ActivityIndex::new() })
+        let (engine, notifications, governance_policies) = read_snapshot(text)?;
+        Ok(Self { engine, notifications, governance_policies, index: ActivityIndex::new() })
     }
 
     /// The notification state: rules and delivery log.
@@ -485,7 +492,7 @@ impl std::ops::DerefMut for AccountEngine {
 /// [`crate::NotifyError`] for a rule log that does not fold or a delivery log the engine could
 /// not have written ([`crate::notify::DeliveryLog::restore`]: the derived parts are recomputed
 /// from the events).
-fn read_snapshot(text: &str) -> Result<(Engine, Notifications), Error> {
+fn read_snapshot(text: &str) -> Result<(Engine, Notifications, crate::governance::GovernancePolicies), Error> {
     let doc = crate::snapshot::parse(text)?;
     let chain = match &doc.chain {
         Some(chain) => {
@@ -515,9 +522,9 @@ fn read_snapshot(text: &str) -> Result<(Engine, Notifications), Error> {
     }
     let notifications =
         Notifications::restore(engine.directory(), engine.events(), doc.notification_rules, doc.deliveries)?;
-    engine.governance_policies =
+    let governance_policies =
         crate::governance::GovernancePolicies::from_events(engine.directory(), doc.governance_policies)?;
-    Ok((engine, notifications))
+    Ok((engine, notifications, governance_policies))
 }
 
 impl Engine {
@@ -529,7 +536,7 @@ impl Engine {
     /// # Errors
     /// As [`crate::AccountEngine::from_json`].
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        read_snapshot(text).map(|(engine, _)| engine)
+        read_snapshot(text).map(|(engine, _, _)| engine)
     }
 
     /// Appends events read from NDJSON, all or nothing.
@@ -594,13 +601,106 @@ impl AccountEngine {
     }
 
     /// The deliveries of `alerts` through the engine's `governance_alert` rules: see
-    /// [`crate::notify::governance_deliveries`].
+    /// [`crate::governance::governance_deliveries`].
     #[must_use]
     pub fn governance_notifications(
         &self,
         alerts: &[crate::governance::GovernanceAlert],
-    ) -> Vec<crate::notify::GovernanceDelivery> {
-        crate::notify::governance_deliveries(self.engine.directory(), self.notification_rules(), alerts)
+    ) -> Vec<crate::governance::GovernanceDelivery> {
+        crate::governance::governance_deliveries(self.engine.directory(), self.notification_rules(), alerts)
+    }
+}
+
+/// Governance policies (G4): account configuration like the notification rules, saved in the
+/// snapshot beside them.
+impl AccountEngine {
+    /// The governance policies and their change log (G4).
+    #[must_use]
+    pub fn governance_policies(&self) -> &crate::governance::GovernancePolicies {
+        &self.governance_policies
+    }
+
+    /// Creates or replaces a governance policy: see [`GovernancePolicies::set`] (super admins
+    /// only).
+    ///
+    /// # Errors
+    /// A [`GovernancePolicyError`]; nothing changes.
+    pub fn set_governance_policy(
+        &mut self,
+        actor: &crate::account::UserId,
+        policy: crate::governance::GovernancePolicy,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::governance::GovernancePolicyError> {
+        let directory = self.engine.directory();
+        self.governance_policies.set(directory, actor, policy, now)
+    }
+
+    /// Removes a governance policy: see [`GovernancePolicies::remove`] (super admins only).
+    ///
+    /// # Errors
+    /// A [`GovernancePolicyError`]; nothing changes.
+    pub fn remove_governance_policy(
+        &mut self,
+        actor: &crate::account::UserId,
+        id: &crate::governance::GovernancePolicyId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::governance::GovernancePolicyError> {
+        let directory = self.engine.directory();
+        self.governance_policies.remove(directory, actor, id, now)
+    }
+
+    /// Evaluates the engine's policies at `now` over its current state: see
+    /// [`crate::governance::evaluate_policies`]. Changes nothing.
+    ///
+    /// # Errors
+    /// As [`crate::governance::evaluate_policies`].
+    pub fn evaluate_governance(
+        &self,
+        evidence: &crate::governance::Evidence<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::governance::GovernanceReport, crate::governance::GovernancePolicyError> {
+        crate::governance::evaluate_policies(
+            self.engine.directory(),
+            self.engine.state(),
+            self.governance_policies.policies(),
+            evidence,
+            now,
+        )
+    }
+
+    /// Evaluates the policies at `now` and logs the disconnects of enforce policies, all or
+    /// nothing: one `disconnected` event per connection of [`GovernanceReport::disconnects`],
+    /// taken by the system (no acting user), at `now`. Audit alerts log nothing.
+    ///
+    /// # Errors
+    /// As [`crate::governance::evaluate_policies`]; [`GovernancePolicyError::Lifecycle`] when `now` is before the
+    /// newest logged event (or the log is full). Nothing changes on error.
+    pub fn apply_governance(
+        &mut self,
+        evidence: &crate::governance::Evidence<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::governance::GovernanceOutcome, crate::governance::GovernancePolicyError> {
+        let report = self.evaluate_governance(evidence, now)?;
+        if report.disconnects.is_empty() {
+            return Ok(crate::governance::GovernanceOutcome { report, events: Vec::new() });
+        }
+        let first = self.engine.next_id;
+        let events: Vec<crate::event::Event> = report
+            .disconnects
+            .iter()
+            .zip(first..)
+            .map(|(d, id)| crate::event::Event {
+                id: crate::event::EventId(id),
+                at: now,
+                app: d.app.clone(),
+                user: d.user.clone(),
+                actor: None,
+                kind: crate::event::EventKind::Disconnected,
+            })
+            .collect();
+        let ids = events.iter().map(|e| e.id).collect();
+        self.engine.append_all(events).map_err(|(_, e)| e)?;
+        Ok(crate::governance::GovernanceOutcome { report, events: ids })
     }
 }
 

@@ -33,8 +33,6 @@ pub struct Engine {
     pub(crate) team_index: crate::governance::fold::TeamIndex,
     /// Governance settings (G2), kept here so snapshots carry them.
     pub(crate) governance_settings: crate::governance::model::GovernanceSettings,
-    /// Governance policies (G4) and their change log, kept here so snapshots carry them.
-    pub(crate) governance_policies: crate::governance::GovernancePolicies,
 }
 
 impl Engine {
@@ -48,7 +46,6 @@ impl Engine {
             events: EventLog::new(),
             state: State::default(),
             next_id: 1,
-            governance_policies: crate::governance::GovernancePolicies::default(),
         }
     }
 

@@ -55,10 +55,11 @@ pub use error::Error;
 pub use event::{ActivityType, ConnectionErrorInfo, Event, EventId, EventKind};
 pub use governance::{
     AccessRequest, AppPolicy, AppUser, Approval, ApprovalGrant, BlastRadius, Evidence, ExposureError, GovernanceAlert,
-    GovernanceCondition, GovernanceDisconnect, GovernanceError, GovernanceMetric, GovernanceMode, GovernanceOutcome,
-    GovernancePolicies, GovernancePolicy, GovernancePolicyError, GovernancePolicyId, GovernanceReport,
-    GovernanceSettings, InventoryItem, LeastPrivilege, ObservedCondition, PolicyDecision, PolicyLevel, PolicyRule,
-    PolicyViolation, QueuedApp, QueuedRequest, RecordTouch, RequestStatus, Severity, Usage, UserInventory,
+    GovernanceCondition, GovernanceDelivery, GovernanceDisconnect, GovernanceError, GovernanceMetric, GovernanceMode,
+    GovernanceOutcome, GovernancePolicies, GovernancePolicy, GovernancePolicyError, GovernancePolicyId,
+    GovernanceReport, GovernanceSettings, InventoryItem, LeastPrivilege, ObservedCondition, PolicyDecision,
+    PolicyLevel, PolicyRule, PolicyViolation, QueuedApp, QueuedRequest, RecordTouch, RequestStatus, Severity, Usage,
+    UserInventory,
 };
 pub use import::{ImportError, ImportReport, Imported};
 pub use ingest::{EventColumns, IngestError};
@@ -81,8 +82,8 @@ pub use marketplace::{
     SearchResults, SyncDirection, WorkflowActionGroup, WorkflowAppHit, workflow_actions,
 };
 pub use notify::{
-    Channel, Delivery, DeliveryLog, Frequency, GovernanceDelivery, NotificationRules, NotifyError, Recipients, Rule,
-    RuleApps, RuleId, RuleType, Trigger,
+    Channel, Delivery, DeliveryLog, Frequency, NotificationRules, NotifyError, Recipients, Rule, RuleApps, RuleId,
+    RuleType, Trigger,
 };
 #[cfg(feature = "report")]
 pub use report::{ReportError, ReportModel, ReportOptions, render_html, report_html};

@@ -84,11 +84,16 @@ fn json_error(line: Option<usize>, e: &serde_json::Error) -> SnapshotError {
     SnapshotError::Json { line, message: e.to_string() }
 }
 
-/// The snapshot of `engine` with `notifications`, as pretty-printed JSON.
+/// The snapshot of `engine` with `notifications` and the governance policies (G4), as
+/// pretty-printed JSON.
 ///
 /// # Errors
 /// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
-pub(crate) fn write(engine: &Engine, notifications: &Notifications) -> Result<String, SnapshotError> {
+pub(crate) fn write(
+    engine: &Engine,
+    notifications: &Notifications,
+    governance_policies: &crate::governance::GovernancePolicies,
+) -> Result<String, SnapshotError> {
     let d = engine.directory();
     let doc = SnapshotDoc {
         version: SNAPSHOT_VERSION,
@@ -101,7 +106,7 @@ pub(crate) fn write(engine: &Engine, notifications: &Notifications) -> Result<St
         notification_rules: notifications.rules().events().to_vec(),
         deliveries: notifications.deliveries().clone(),
         governance_settings: engine.governance_settings,
-        governance_policies: engine.governance_policies().events().to_vec(),
+        governance_policies: governance_policies.events().to_vec(),
     };
     serde_json::to_string_pretty(&doc).map_err(|e| json_error(None, &e))
 }
@@ -127,7 +132,7 @@ impl Engine {
     /// # Errors
     /// [`SnapshotError::Json`] if serialisation fails (it does not for valid engines).
     pub fn to_json(&self) -> Result<String, SnapshotError> {
-        write(self, &Notifications::default())
+        write(self, &Notifications::default(), &crate::governance::GovernancePolicies::default())
     }
 }
 

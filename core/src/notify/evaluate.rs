@@ -369,7 +369,7 @@ fn type_slot(rule_type: RuleType) -> usize {
         RuleType::AppInstalled => 0,
         RuleType::AppDisconnected => 1,
         RuleType::AppUninstalled => 2,
-        // Governance rules match alerts, never log events ([`super::governance_deliveries`]):
+        // Governance rules match alerts, never log events ([`crate::governance::governance_deliveries`]):
         // a slot past the index's lists, so the index never holds them.
         RuleType::GovernanceAlert => 3,
     }

@@ -10,7 +10,6 @@
 mod delivery;
 mod error;
 mod evaluate;
-mod governance;
 mod rule;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +17,6 @@ use chrono::{DateTime, Utc};
 pub use delivery::{DeliveryLog, OpenDisconnection};
 pub use error::NotifyError;
 pub use evaluate::{Delivery, NoticeKey, Trigger, dry_run, evaluate};
-pub use governance::{GovernanceDelivery, governance_deliveries};
 pub use rule::{
     ActiveRule, Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleChange, RuleEvent, RuleId,
     RuleType,

@@ -28,7 +28,7 @@ pub enum RuleType {
     AppDisconnected,
     /// An app was uninstalled.
     AppUninstalled,
-    /// A governance policy alerted on an app (G4): see [`crate::notify::governance_deliveries`].
+    /// A governance policy alerted on an app (G4): see [`crate::governance::governance_deliveries`].
     GovernanceAlert,
 }
 

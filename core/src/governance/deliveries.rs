@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::governance::{GovernanceAlert, GovernanceMode, GovernancePolicyId, Severity};
-use crate::notify::rule::{Channel, NotificationRules, RuleId, RuleType};
+use crate::notify::{Channel, NotificationRules, RuleId, RuleType};
 use crate::state::Directory;
 
 /// One governance alert to send: an alert matched by a rule, to one person, through one channel.
