@@ -620,11 +620,11 @@ impl AccountEngine {
         &self.governance_policies
     }
 
-    /// Creates or replaces a governance policy: see [`GovernancePolicies::set`] (super admins
+    /// Creates or replaces a governance policy: see [`crate::governance::GovernancePolicies::set`] (super admins
     /// only).
     ///
     /// # Errors
-    /// A [`GovernancePolicyError`]; nothing changes.
+    /// A [`crate::governance::GovernancePolicyError`]; nothing changes.
     pub fn set_governance_policy(
         &mut self,
         actor: &crate::account::UserId,
@@ -635,10 +635,10 @@ impl AccountEngine {
         self.governance_policies.set(directory, actor, policy, now)
     }
 
-    /// Removes a governance policy: see [`GovernancePolicies::remove`] (super admins only).
+    /// Removes a governance policy: see [`crate::governance::GovernancePolicies::remove`] (super admins only).
     ///
     /// # Errors
-    /// A [`GovernancePolicyError`]; nothing changes.
+    /// A [`crate::governance::GovernancePolicyError`]; nothing changes.
     pub fn remove_governance_policy(
         &mut self,
         actor: &crate::account::UserId,
@@ -669,11 +669,11 @@ impl AccountEngine {
     }
 
     /// Evaluates the policies at `now` and logs the disconnects of enforce policies, all or
-    /// nothing: one `disconnected` event per connection of [`GovernanceReport::disconnects`],
+    /// nothing: one `disconnected` event per connection of [`crate::governance::GovernanceReport::disconnects`],
     /// taken by the system (no acting user), at `now`. Audit alerts log nothing.
     ///
     /// # Errors
-    /// As [`crate::governance::evaluate_policies`]; [`GovernancePolicyError::Lifecycle`] when `now` is before the
+    /// As [`crate::governance::evaluate_policies`]; [`crate::governance::GovernancePolicyError::Lifecycle`] when `now` is before the
     /// newest logged event (or the log is full). Nothing changes on error.
     pub fn apply_governance(
         &mut self,

@@ -6,7 +6,7 @@
 //! listings) and `now`; it returns one [`GovernanceAlert`] per (policy, app) whose conditions all
 //! hold, with the values observed. **Audit** policies only report; **enforce** policies also
 //! disconnect every connection of the app that is not disconnected yet, which
-//! [`crate::Engine::apply_governance`] logs as system events (no acting user).
+//! [`crate::AccountEngine::apply_governance`] logs as system events (no acting user).
 //!
 //! # Metrics
 //! Every metric is read for an app at `now`; "today" is the account's local day for API calls
@@ -632,7 +632,7 @@ pub struct GovernanceReport {
     pub disconnects: Vec<GovernanceDisconnect>,
 }
 
-/// What [`crate::Engine::apply_governance`] did: the report and the disconnect events it logged.
+/// What [`crate::AccountEngine::apply_governance`] did: the report and the disconnect events it logged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GovernanceOutcome {
     /// The evaluation.
