@@ -16,7 +16,8 @@ def test_readme_examples_run(capsys) -> None:  # type: ignore[no-untyped-def]
         exec(compile(block, str(README), "exec"), namespace)
     assert "Salesforce ConnectionState.DISCONNECTED RequiredAction.RECONNECT" in capsys.readouterr().out
     log = namespace["log"]
-    assert len(log["id"]) == 2 + 1_000 + 2  # install, disconnect, 1000 activity rows, 2 arrow rows
+    # access request (queued, G2), install, disconnect, 1000 activity rows, 2 arrow rows
+    assert len(log["id"]) == 3 + 1_000 + 2
     # Tables out as Arrow: the same events as the columns above, read by polars and DuckDB.
     assert namespace["frame"].height == len(log["id"])
     assert dict(namespace["per_type"])["app_activity"] == 1_000 + 1
