@@ -178,6 +178,26 @@ fn copied(
     records.map(|r| r.with(|a| Ok(a.clone()))).transpose()
 }
 
+/// What a host passes as evidence, owned (the record aggregate copied out of its lock, so two
+/// locks are never held at once).
+struct EvidenceInput {
+    records: Option<connected_apps::RecordAggregate>,
+    usage: Option<UsageReport>,
+    marketplace: Option<Arc<Marketplace>>,
+    insights_settings: Option<InsightsSettings>,
+}
+
+impl EvidenceInput {
+    fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            records: self.records.as_ref(),
+            insights_settings: self.insights_settings.as_ref(),
+            usage: self.usage.as_ref(),
+            marketplace: self.marketplace.as_deref().map(|m| &m.inner),
+        }
+    }
+}
+
 #[uniffi::export]
 impl AccountEngine {
     /// The governance policies in force, by id (G4).
@@ -219,13 +239,8 @@ impl AccountEngine {
         marketplace: Option<Arc<Marketplace>>,
         insights_settings: Option<InsightsSettings>,
     ) -> Result<GovernanceReport, ConnectedAppsError> {
-        let records = copied(records)?;
-        let evidence = Evidence {
-            records: records.as_ref(),
-            insights_settings: insights_settings.as_ref(),
-            usage: usage.as_ref(),
-            marketplace: marketplace.as_deref().map(|m| &m.inner),
-        };
+        let input = EvidenceInput { records: copied(records)?, usage, marketplace, insights_settings };
+        let evidence = input.evidence();
         self.read_core(|engine| Ok(engine.evaluate_governance(&evidence, now)?))
     }
 
@@ -239,13 +254,8 @@ impl AccountEngine {
         marketplace: Option<Arc<Marketplace>>,
         insights_settings: Option<InsightsSettings>,
     ) -> Result<GovernanceOutcome, ConnectedAppsError> {
-        let records = copied(records)?;
-        let evidence = Evidence {
-            records: records.as_ref(),
-            insights_settings: insights_settings.as_ref(),
-            usage: usage.as_ref(),
-            marketplace: marketplace.as_deref().map(|m| &m.inner),
-        };
+        let input = EvidenceInput { records: copied(records)?, usage, marketplace, insights_settings };
+        let evidence = input.evidence();
         self.write_core(|engine| Ok(engine.apply_governance(&evidence, now)?))
     }
 
