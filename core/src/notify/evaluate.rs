@@ -141,9 +141,8 @@ impl Delivery {
 /// - Access-request rules (G2) give one notice per request event, then reminders at
 ///   [`Frequency::reminder_due`] from the request's time while the request stays *open*: it
 ///   closes at the approval or denial of the requester's request for the app, or at its
-///   `expires_at` (a reminder due at or after either instant is not sent), exactly as the
-///   governance fold decides it ([`crate::governance::AccessRequest::is_open_at`]). Catch-up as
-///   for disconnections: of the missed reminders only the latest, and only while the request is
+///   `expires_at` (a reminder due at or after either instant is not sent), as the governance
+///   fold decides it (`AccessRequest::is_open_at`). Catch-up as for disconnections: of the missed reminders only the latest, and only while the request is
 ///   still open at `now`.
 /// - Recipients are resolved now, in the current directory: active users only, each once. A
 ///   notice whose recipients all resolve away yields nothing.
