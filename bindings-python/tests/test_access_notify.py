@@ -167,10 +167,13 @@ def test_access_request_reminders_until_decided(engine: ca.Engine) -> None:
     assert engine.due_notifications(at(25) - timedelta(seconds=1)) == []
     [reminder] = engine.due_notifications(at(25))
     assert reminder.trigger == {"kind": "request_reminder", "requested": event, "n": 1}
+    assert engine.record_deliveries([reminder], at(25)) == 1
+    assert [d.trigger["n"] for d in engine.due_notifications(at(49))] == [2]  # still open
     engine.approve_request("admin", "slack", "bob", "allow_list", at(26))
-    assert engine.due_notifications(at(24 * 5)) == [reminder]  # nothing after the approval
+    assert engine.due_notifications(at(24 * 5)) == []  # nothing after the approval
     restored = ca.Engine.from_json(engine.to_json())
-    assert restored.due_notifications(at(24 * 5)) == [reminder]
+    assert restored.due_notifications(at(24 * 5)) == []
+    assert restored.delivery_log() == engine.delivery_log()
     # Without a frequency the rule is refused, and nothing changes.
     before = snapshot(engine)
     with pytest.raises(ca.InvalidInputError, match='access-request rule "bad" must have a reminder frequency'):

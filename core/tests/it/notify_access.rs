@@ -10,7 +10,7 @@ use connected_apps::AccountEngine as Engine;
 use connected_apps::notify::Trigger;
 use connected_apps::{
     ApprovalGrant, Channel, Delivery, Error, EventId, Frequency, GovernanceSettings, NotifyError, Recipients, Rule,
-    RuleApps, RuleType,
+    RuleType,
 };
 use support::{at, engine, rule, uid};
 
