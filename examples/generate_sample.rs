@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use connected_apps::{
-    Account, Actor, App, AppId, AppLevel, Command, ConnectionErrorInfo, Directory, Distribution, Engine, Error,
-    Feature, Hub, HubTier, Permission, ScopeDecl, ScopeRequirement, Team, TeamId, Tier, User, UserId, WorkflowAction,
+    Account, Actor, App, AppId, AppLevel, Approval, Command, ConnectionErrorInfo, Directory, Distribution, Engine,
+    Error, Feature, Hub, HubTier, Permission, PolicyLevel, PolicyRule, ScopeDecl, ScopeRequirement, Team, TeamId, Tier,
+    User, UserId, WorkflowAction,
 };
 
 /// A tiny deterministic generator (SplitMix64), so the sample needs no dependency.
@@ -356,7 +357,34 @@ fn build() -> Result<Engine, Error> {
         late + Duration::hours(7),
     )?;
     engine.execute(&system, Command::ReportActivity { app: "stripe".into(), user: None }, late + Duration::hours(9))?;
+    governance(&mut engine, &uid(0), late + Duration::hours(10))?;
     Ok(engine)
+}
+
+/// The account's approval policy and its open access requests (G1, G2), from `at` on: Zapier
+/// is blocked for everyone but Operations (so its connection, installed by someone else, is a
+/// policy violation the admins see), Typeform needs approval, and three users asked for apps.
+fn governance(engine: &mut Engine, admin: &UserId, at: DateTime<Utc>) -> Result<(), Error> {
+    let rule = |level, approval| PolicyRule { level, approval: Some(approval) };
+    engine.set_policy(
+        admin,
+        &"zapier".into(),
+        vec![
+            rule(PolicyLevel::Account, Approval::Blocked),
+            rule(PolicyLevel::Team(TeamId("ops".into())), Approval::NeedsApproval),
+        ],
+        at,
+    )?;
+    engine.set_policy(admin, &"typeform".into(), vec![rule(PolicyLevel::Account, Approval::NeedsApproval)], at)?;
+    let asks = [
+        ("u05", "typeform", "survey the trade-show leads"),
+        ("u08", "typeform", "NPS surveys for the support team"),
+        ("u11", "calendly", "let prospects book demos"),
+    ];
+    for ((who, app, reason), hour) in asks.into_iter().zip(1..) {
+        engine.request_access(&who.into(), &app.into(), None, reason.into(), at + Duration::hours(hour))?;
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

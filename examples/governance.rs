@@ -1,5 +1,7 @@
-//! Governance (issue 15): the governance policies' alerts in audit and enforce mode (G4), one
-//! blast radius (X4) and the least-privilege view (X6) on the bundled sample account.
+//! Governance (issue 15): the access-request queue (G2), one user's connection inventory (G3),
+//! the connections that violate the approval policy (G1), the governance policies' alerts in
+//! audit and enforce mode (G4), one blast radius (X4) and the least-privilege view (X6) on the
+//! bundled sample account.
 //!
 //! `cargo run -p connected-apps-examples --example governance [-- <snapshot.json>]`
 //!
@@ -15,7 +17,9 @@ use chrono::{DateTime, Duration, Utc};
 use connected_apps::governance::{
     Evidence, GovernanceCondition, GovernanceMode, GovernancePolicy, GovernancePolicyError, Severity,
 };
-use connected_apps::{AccountEngine, AppId, Engine, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps};
+use connected_apps::{
+    AccountEngine, AppId, Engine, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps, UserId,
+};
 use connected_apps_examples::{SAMPLE_MARKETPLACE, exit, load_account_engine, read};
 
 fn condition(metric: &str, at_least: Option<u64>) -> GovernanceCondition {
@@ -60,6 +64,63 @@ fn sample_records(app: &AppId, now: DateTime<Utc>) -> Result<RecordAggregate, St
     Ok(aggregate)
 }
 
+/// Prints the open access requests at `now`, most wanted app first (G2).
+fn access_queue(engine: &Engine, now: DateTime<Utc>) {
+    let queue = engine.access_queue(now);
+    let open: usize = queue.iter().map(|q| q.requests.len()).sum();
+    println!("Access requests at {now}: {open} open for {} apps", queue.len());
+    for app in &queue {
+        println!("  {} ({}): {} requester(s), oldest {}", app.app_name, app.app, app.requesters, app.oldest_request_at);
+        for r in &app.requests {
+            let reason = if r.reason.is_empty() { "no reason given" } else { r.reason.as_str() };
+            println!("    {} ({}) \"{reason}\" — expires {}", r.requester_name, r.requester, r.expires_at);
+        }
+    }
+}
+
+/// Prints the inventory (G3) of the user with the most connections (the first by id on a tie).
+fn inventory(engine: &Engine, now: DateTime<Utc>) -> Result<(), String> {
+    let mut best: Option<(usize, UserId)> = None;
+    for user in engine.directory().users() {
+        let n = engine.user_inventory(&user.id, now).map_err(|e| e.to_string())?.connections.len();
+        if best.as_ref().is_none_or(|(most, _)| n > *most) {
+            best = Some((n, user.id.clone()));
+        }
+    }
+    let (_, user) = best.ok_or("no user")?;
+    let inventory = engine.user_inventory(&user, now).map_err(|e| e.to_string())?;
+    let name = engine.directory().user(&user).map_or("", |u| u.name.as_str());
+    println!("\nInventory of {name} ({user}): {} connections", inventory.connections.len());
+    for item in &inventory.connections {
+        let uses = item.usage.as_ref().map_or_else(
+            || "never used".to_owned(),
+            |u| format!("{} uses, {} to {}", u.uses, u.first_use_at.date_naive(), u.last_use_at.date_naive()),
+        );
+        let scopes: Vec<&str> = item.scopes.iter().map(String::as_str).collect();
+        println!(
+            "  {} ({:?}) since {}: {uses}; scopes {}",
+            item.app_name,
+            item.state,
+            item.installed_at.date_naive(),
+            scopes.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Prints the connections the approval policy no longer allows (G1): listed, never disconnected.
+fn violations(engine: &Engine, now: DateTime<Utc>) {
+    let found = engine.policy_violations(now);
+    println!("\nPolicy violations: {}", found.len());
+    for v in &found {
+        let user = v.user.as_ref().map(|u| format!(" (policy of {u})")).unwrap_or_default();
+        let rule = v.decision.level.as_ref().map(|l| format!(" by the {l}")).unwrap_or_default();
+        let off =
+            if v.scopes_off.is_empty() { String::new() } else { format!("; scopes off: {}", v.scopes_off.join(", ")) };
+        println!("  {}{user}: {}{rule}{off}", v.connection.app, v.decision.approval);
+    }
+}
+
 /// Prints the alerts of the engine's policies at `now`, then applies them on a copy.
 fn governance_alerts(engine: &AccountEngine, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Result<(), String> {
     let mut engine = engine.clone();
@@ -71,7 +132,7 @@ fn governance_alerts(engine: &AccountEngine, evidence: &Evidence<'_>, now: DateT
         }
     }
     let outcome = engine.apply_governance(evidence, now).map_err(text)?;
-    println!("Governance alerts at {now} ({} policies)", engine.governance_policies().policies().len());
+    println!("\nGovernance alerts at {now} ({} policies)", engine.governance_policies().policies().len());
     for alert in &outcome.report.alerts {
         let observed: Vec<String> =
             alert.conditions.iter().map(|c| format!("{} = {}", c.condition.metric, c.observed)).collect();
@@ -133,6 +194,9 @@ fn run(path: Option<&str>) -> Result<(), String> {
         engine.state().connections().find(|c| c.is_installed()).map(|c| c.key.app.clone()).ok_or("no installed app")?;
     let records = sample_records(&app, now)?;
     let evidence = Evidence { records: Some(&records), marketplace: Some(&marketplace), ..Evidence::default() };
+    access_queue(&engine, now);
+    inventory(&engine, now)?;
+    violations(&engine, now);
     governance_alerts(&engine, &evidence, now)?;
     blast_radius(&engine, &app, &records, now)?;
     least_privilege(&engine, &records, now)

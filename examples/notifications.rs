@@ -100,6 +100,8 @@ fn trigger(t: &Trigger) -> String {
         Trigger::Disconnected { event } => format!("disconnected (event {event})"),
         Trigger::Reminder { n, .. } => format!("still disconnected, reminder #{n}"),
         Trigger::Recovered { event, .. } => format!("recovered (event {event})"),
+        Trigger::AccessRequested { event } => format!("access requested (event {event})"),
+        Trigger::RequestReminder { n, .. } => format!("request still open, reminder #{n}"),
     }
 }
 

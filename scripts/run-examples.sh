@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every example on the bundled sample and checks that its output has each of its sections
-# (and no error): connections_home, notifications, marketplace, insights; generate_sample writes
+# (and no error): connections_home, notifications, marketplace, insights, governance; generate_sample writes
 # to a scratch file that must equal the committed examples/data/sample_account.json.
 #
 # The examples are built by `cargo test --workspace` (cargo builds examples with the tests);
@@ -68,6 +68,9 @@ run notifications -- "Notification rules (" "Dry run, " "Due now, " "Recorded " 
 run marketplace calendar -- "Marketplace — " 'Results for "calendar": ' "Recommended for you ("
 run insights -- "Activity log — last 90 days" "facets — type:" "Record insights — 30 UTC days" \
     "flagged days" "API usage — limit" "trend: last 7 complete days"
+run governance -- "Access requests at " "Typeform (typeform): 2 requester(s)" "Inventory of " "Policy violations: 1" \
+    "zapier (policy of u03): blocked by the account rule" "Governance alerts at " "Blast radius of uninstalling " \
+    "Least privilege (last 30 days): "
 
 # The generator is deterministic: what it writes is the committed sample.
 if "${BIN}/generate_sample" "${scratch}/sample_account.json" >/dev/null; then

@@ -18,6 +18,7 @@ pub enum RuleType {
     AppDisconnected,
     AppUninstalled,
     GovernanceAlert,
+    AccessRequested,
 }
 
 /// The apps a rule covers (N1): every app (install and uninstall rules only), or the named ones.
@@ -96,6 +97,8 @@ pub enum Trigger {
     Disconnected { event: EventId },
     Reminder { disconnected: EventId, n: u32 },
     Recovered { disconnected: EventId, event: EventId },
+    AccessRequested { event: EventId },
+    RequestReminder { requested: EventId, n: u32 },
 }
 
 /// Identifies one notice of one rule: what the delivery log remembers.

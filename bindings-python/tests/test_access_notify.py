@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 import connected_apps as ca
@@ -135,3 +137,56 @@ def test_app_version_change_is_reflected_in_access(engine: ca.Engine) -> None:
     assert access.version == "2.0" and access.pending_scopes == ["crm.objects.contacts.write"]
     engine.reauthenticate("admin", "salesforce", at(2))
     assert engine.access("salesforce").pending_scopes == []
+
+
+def test_access_request_reminders_until_decided(engine: ca.Engine) -> None:
+    """G2: an access_requested rule notifies when a request is made, then every period while it
+    stays open; the approval stops it."""
+    engine.create_rule(
+        "admin",
+        {
+            "id": "asks",
+            "name": "Access requests",
+            "type": ca.RuleType.ACCESS_REQUESTED,
+            "apps": "all",
+            "recipients": "super_admins",
+            "channels": ["email"],
+            "frequency": ca.Frequency.DAILY,
+        },
+        at(0),
+    )
+    assert engine.notification_rules()[0].type is ca.RuleType.ACCESS_REQUESTED
+    event = engine.request_access("bob", "slack", at(1), reason="team chat")
+    [first] = engine.due_notifications(at(1))
+    assert (first.trigger, first.connection_user, first.recipient) == (
+        {"kind": "access_requested", "event": event},
+        "bob",
+        "admin",
+    )
+    engine.record_deliveries([first], at(1))
+    assert engine.due_notifications(at(25) - timedelta(seconds=1)) == []
+    [reminder] = engine.due_notifications(at(25))
+    assert reminder.trigger == {"kind": "request_reminder", "requested": event, "n": 1}
+    assert engine.record_deliveries([reminder], at(25)) == 1
+    assert [d.trigger["n"] for d in engine.due_notifications(at(49))] == [2]  # still open
+    engine.approve_request("admin", "slack", "bob", "allow_list", at(26))
+    assert engine.due_notifications(at(24 * 5)) == []  # nothing after the approval
+    restored = ca.Engine.from_json(engine.to_json())
+    assert restored.due_notifications(at(24 * 5)) == []
+    assert restored.delivery_log() == engine.delivery_log()
+    # Without a frequency the rule is refused, and nothing changes.
+    before = snapshot(engine)
+    with pytest.raises(ca.InvalidInputError, match='access-request rule "bad" must have a reminder frequency'):
+        engine.create_rule(
+            "admin",
+            {
+                "id": "bad",
+                "name": "Bad",
+                "type": "access_requested",
+                "apps": "all",
+                "recipients": "super_admins",
+                "channels": ["email"],
+            },
+            at(27),
+        )
+    assert snapshot(engine) == before

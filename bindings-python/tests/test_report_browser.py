@@ -89,7 +89,7 @@ def test_every_section_shows_its_text(page: tuple[webdriver.Chrome, Path]) -> No
     usage = visible_text(driver, "usage")
     assert usage.startswith("API calls per day") and "Today 40000 calls" in usage
     activity = visible_text(driver, "activity")
-    assert "737 events up to 2026-11-25 08:54 UTC; the last 20, newest first." in activity
+    assert "743 events up to 2026-11-25 12:54 UTC; the last 20, newest first." in activity
     assert "By type" in activity and "app_activity 656" in activity and "system 666" in activity
 
 

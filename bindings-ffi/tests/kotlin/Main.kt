@@ -121,6 +121,7 @@ fun main() {
     catalogueTests()
     monthTests()
     reportTests()
+    governanceTests()
 
     test("app log columns come from the core and follow new events") {
         val e = engine()

@@ -102,3 +102,39 @@ def test_notification_rules_evaluation_delivery_log_and_dry_run(engine):
         engine.dry_run_notifications([installs], at(0), at(0) + timedelta(days=367))
     engine.delete_rule("admin", "r1", at(30))
     assert engine.rules() == []
+
+
+def test_access_request_reminders_until_expired(engine):
+    """G2: an access_requested rule notifies at the request, then every period while it stays
+    open; nothing at or after its expiry."""
+    engine.set_governance_settings(ca.GovernanceSettings(request_expiry_days=2))
+    fields = dict(
+        id="asks",
+        rule_type=ca.RuleType.ACCESS_REQUESTED,
+        apps=ca.RuleApps.ALL(),
+        recipients=ca.Recipients.SUPER_ADMINS(),
+        channels=[ca.Channel.IN_APP],
+        notify_recovered=False,
+    )
+    rule = disconnect_rule(**fields)
+    with pytest.raises(E.InvalidInput, match='access-request rule "asks" must have a reminder frequency'):
+        engine.create_rule("admin", disconnect_rule(**fields, frequency=None), at(0))
+    assert engine.rules() == []
+    engine.create_rule("admin", rule, at(0))
+    event = engine.request_access("ben", "salesforce", None, "crm sync", at(10))
+    due = engine.due_notifications(at(10))
+    assert [(d.trigger, d.connection_user, d.recipient) for d in due] == [
+        (ca.Trigger.ACCESS_REQUESTED(event=event), "ben", "admin")
+    ]
+    engine.record_deliveries(due, at(10))
+    day = at(10) + timedelta(days=1)
+    assert engine.due_notifications(day - timedelta(seconds=1)) == []
+    [reminder] = engine.due_notifications(day)
+    assert reminder.trigger == ca.Trigger.REQUEST_REMINDER(requested=event, n=1)
+    # The second reminder would fall at the expiry: the request is closed then.
+    assert engine.due_notifications(day + timedelta(days=1)) == []
+    timeline = engine.dry_run_notifications([rule], at(0), at(10) + timedelta(days=5))
+    assert [d.trigger for d in timeline] == [
+        ca.Trigger.ACCESS_REQUESTED(event=event),
+        ca.Trigger.REQUEST_REMINDER(requested=event, n=1),
+    ]

@@ -41,7 +41,7 @@ def test_the_sample_report_has_every_section_and_chart():
     assert page.startswith('<!DOCTYPE html><html lang="en">') and page.endswith("</html>")
     for section in ["summary", "attention", "my-apps", "other-apps", "records", "usage", "activity"]:
         assert f'<section id="{section}"' in page
-    assert "Needs attention (5)" in page and "737 events up to" in page and ", seen by u01" in page
+    assert "Needs attention (5)" in page and "743 events up to" in page and ", seen by u01" in page
     assert page.count("<svg") == 2 and page.count(' role="img"') == 2
     assert "zoom deleted 3002 contacts" in page
     assert "<script" not in page and "src=" not in page

@@ -266,6 +266,7 @@ class RuleType(str, enum.Enum):
     APP_DISCONNECTED = "app_disconnected"
     APP_UNINSTALLED = "app_uninstalled"
     GOVERNANCE_ALERT = "governance_alert"
+    ACCESS_REQUESTED = "access_requested"
 
 
 class Channel(str, enum.Enum):

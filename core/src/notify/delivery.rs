@@ -5,15 +5,16 @@
 //! evaluation at the host's clock), and a log read from a snapshot is re-derived and validated
 //! ([`DeliveryLog::restore`]):
 //!
-//! - the disconnections going on at the settled instant, and the grant expiries then in force,
-//!   are recomputed from the events, never read;
+//! - the disconnections going on at the settled instant, the grant expiries then in force and
+//!   the access requests then open, are recomputed from the events, never read;
 //! - the settled instant is never after the newest event of the log it covers ([`DeliveryLog::settle`]
 //!   never settles past it);
 //! - each remembered notice is due at or after the settled instant and is one the engine could
 //!   have produced: its rule was created at or before it is due, and some version of the rule
 //!   has the notice's type and covers the app of the events it names; those events exist, have
 //!   the kinds the trigger says, concern one connection, and the notice is due at the event's
-//!   time (a reminder: at its scheduled time by some version's frequency).
+//!   time (a reminder: at its scheduled time by some version's frequency, and a request's
+//!   reminder before the request expires).
 //!
 //! What no snapshot can prove without a clock: a remembered reminder due after the newest event
 //! may have been recorded by a host whose clock was that late. Such a notice suppresses only
@@ -59,6 +60,25 @@ pub struct DeliveryLog {
     /// one (derived: recomputed on restore, never written).
     #[serde(skip)]
     expiries_at_settle: Expiries,
+    /// The access requests open at the settled instant (derived: recomputed on restore, never
+    /// written).
+    #[serde(skip)]
+    requests_at_settle: Vec<OpenRequest>,
+}
+
+/// An access request open at a delivery log's settled instant (G2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpenRequest {
+    /// The app asked for.
+    pub(crate) app: AppId,
+    /// Who asked.
+    pub(crate) requester: UserId,
+    /// The request event.
+    pub(crate) event: EventId,
+    /// When it was asked.
+    pub(crate) at: DateTime<Utc>,
+    /// When it expires.
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 /// A disconnection going on at a delivery log's settled instant.
@@ -125,8 +145,29 @@ impl DeliveryLog {
         let end = events.count_before(before);
         let mut open: BTreeMap<(AppId, Option<UserId>), (EventId, DateTime<Utc>)> =
             std::mem::take(&mut self.open_at_settle).into_iter().map(|o| ((o.app, o.user), (o.event, o.at))).collect();
+        let mut requests: BTreeMap<(AppId, UserId), OpenRequest> = std::mem::take(&mut self.requests_at_settle)
+            .into_iter()
+            .map(|r| ((r.app.clone(), r.requester.clone()), r))
+            .collect();
         let expiries = &mut self.expiries_at_settle;
         for event in events.range(resume..end) {
+            match event.kind {
+                EventKind::AccessRequested { requester, expires_at, .. } => {
+                    let (app, requester) = (event.app.clone(), requester.clone());
+                    let open = OpenRequest {
+                        app: app.clone(),
+                        requester: requester.clone(),
+                        event: event.id,
+                        at: event.at,
+                        expires_at: *expires_at,
+                    };
+                    requests.insert((app, requester), open);
+                }
+                EventKind::AccessApproved { requester, .. } | EventKind::AccessDenied { requester, .. } => {
+                    requests.remove(&(event.app.clone(), requester.clone()));
+                }
+                _ => {}
+            }
             if let Some(expiry) = granted(event.kind) {
                 set_expiry(expiries, &event, expiry);
             }
@@ -143,6 +184,7 @@ impl DeliveryLog {
                 None => {}
             }
         }
+        self.requests_at_settle = requests.into_values().filter(|r| r.expires_at > before).collect();
         self.open_at_settle =
             open.into_iter().map(|((app, user), (event, at))| OpenDisconnection { app, user, event, at }).collect();
         self.settled_before = Some(before);
@@ -184,6 +226,11 @@ impl DeliveryLog {
     #[must_use]
     pub fn open_at_settle(&self) -> &[OpenDisconnection] {
         &self.open_at_settle
+    }
+
+    /// The access requests open at the settled instant.
+    pub(crate) fn requests_at_settle(&self) -> &[OpenRequest] {
+        &self.requests_at_settle
     }
 
     /// The grant expiry in force at the settled instant for a connection, if it has one.
@@ -250,7 +297,11 @@ impl<'a> NoticeCheck<'a> {
         let mut wanted: BTreeSet<EventId> = BTreeSet::new();
         for notice in notices {
             match notice.trigger {
-                Trigger::Installed { event } | Trigger::Uninstalled { event } | Trigger::Disconnected { event } => {
+                Trigger::Installed { event }
+                | Trigger::Uninstalled { event }
+                | Trigger::Disconnected { event }
+                | Trigger::AccessRequested { event }
+                | Trigger::RequestReminder { requested: event, .. } => {
                     wanted.insert(event);
                 }
                 Trigger::Reminder { disconnected, .. } => {
@@ -304,6 +355,9 @@ impl<'a> NoticeCheck<'a> {
                 (event, RuleType::AppDisconnected)
             }
             Trigger::Recovered { disconnected, .. } => (disconnected, RuleType::AppDisconnected),
+            Trigger::AccessRequested { event } | Trigger::RequestReminder { requested: event, .. } => {
+                (event, RuleType::AccessRequested)
+            }
         };
         let event = self.event(event)?;
         let kind_fits = match notice.trigger {
@@ -311,6 +365,9 @@ impl<'a> NoticeCheck<'a> {
                 matches!(event.kind, EventKind::Installed { .. } | EventKind::Reinstalled { .. })
             }
             Trigger::Uninstalled { .. } => matches!(event.kind, EventKind::Uninstalled),
+            Trigger::AccessRequested { .. } | Trigger::RequestReminder { .. } => {
+                matches!(event.kind, EventKind::AccessRequested { .. })
+            }
             _ => matches!(event.kind, EventKind::Disconnected),
         };
         if !kind_fits {
@@ -318,7 +375,12 @@ impl<'a> NoticeCheck<'a> {
         }
         let mut fitting = versions.iter().filter(|r| r.rule_type == rule_type && r.apps.covers(event.app));
         match notice.trigger {
-            Trigger::Reminder { n, .. } => {
+            Trigger::Reminder { n, .. } | Trigger::RequestReminder { n, .. } => {
+                if let EventKind::AccessRequested { expires_at, .. } = event.kind
+                    && notice.due_at >= *expires_at
+                {
+                    return Err("it is due after its request expired");
+                }
                 let on_schedule =
                     |r: &&&Rule| r.frequency.is_some_and(|f| f.reminder_due(event.at, n) == Some(notice.due_at));
                 if !fitting.any(|r| on_schedule(&r)) {

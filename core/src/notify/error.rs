@@ -33,7 +33,10 @@ pub enum NotifyError {
     /// A disconnect rule must have a reminder frequency (N2).
     #[error("disconnect rule {0:?} must have a reminder frequency")]
     FrequencyRequired(RuleId),
-    /// Only disconnect rules have a reminder frequency.
+    /// An access-request rule must have a reminder frequency (G2).
+    #[error("access-request rule {0:?} must have a reminder frequency")]
+    RequestFrequencyRequired(RuleId),
+    /// Only disconnect and access-request rules have a reminder frequency.
     #[error("{rule_type} rule {rule:?} cannot have a reminder frequency")]
     FrequencyNotAllowed {
         /// The rule.
@@ -165,6 +168,7 @@ impl NotifyError {
             | Self::AppsRequired(_)
             | Self::NoApps(_)
             | Self::FrequencyRequired(_)
+            | Self::RequestFrequencyRequired(_)
             | Self::FrequencyNotAllowed { .. }
             | Self::RecoveredNotAllowed { .. }
             | Self::NoRecipients(_)

@@ -58,6 +58,19 @@ pub enum Trigger {
         /// The event that ended it (connected, reconnected or reauthenticated).
         event: EventId,
     },
+    /// A user asked for the app by this event (G2); the delivery's `connection_user` is the
+    /// requester.
+    AccessRequested {
+        /// The request event.
+        event: EventId,
+    },
+    /// Reminder number `n` (1, 2, …) that the request is still open (G2).
+    RequestReminder {
+        /// The request event.
+        requested: EventId,
+        /// The reminder's number.
+        n: u32,
+    },
 }
 
 /// Identifies one notice of one rule: what the delivery log remembers.
@@ -85,7 +98,7 @@ pub struct Delivery {
     pub trigger: Trigger,
     /// The app concerned.
     pub app: AppId,
-    /// For user-level apps, whose connection.
+    /// For user-level apps, whose connection; for access requests, the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_user: Option<UserId>,
     /// Who receives it.
@@ -125,6 +138,12 @@ impl Delivery {
 ///   latest one is delivered, and only while the app is still disconnected at `now` (a burst of
 ///   stale "still disconnected" reminders helps nobody). A host that evaluates at least at every
 ///   due instant therefore sees exactly the [`dry_run`] timeline.
+/// - Access-request rules (G2) give one notice per request event, then reminders at
+///   [`Frequency::reminder_due`] from the request's time while the request stays *open*: it
+///   closes at the approval or denial of the requester's request for the app, or at its
+///   `expires_at` (a reminder due at or after either instant is not sent), as the governance
+///   fold decides it (`AccessRequest::is_open_at`). Catch-up as for disconnections: of the missed reminders only the latest, and only while the request is
+///   still open at `now`.
 /// - Recipients are resolved now, in the current directory: active users only, each once. A
 ///   notice whose recipients all resolve away yields nothing.
 /// - Deterministic: sorted by [`Delivery`]'s order.
@@ -299,8 +318,8 @@ struct RuleIndex<'a> {
     slots: FastMap<&'a AppId, usize>,
     /// The app of each slot.
     apps: Vec<&'a AppId>,
-    by_slot: Vec<[Vec<usize>; 3]>,
-    all_apps: [Vec<usize>; 3],
+    by_slot: Vec<[Vec<usize>; 4]>,
+    all_apps: [Vec<usize>; 4],
 }
 
 impl<'a> RuleIndex<'a> {
@@ -369,20 +388,65 @@ fn type_slot(rule_type: RuleType) -> usize {
         RuleType::AppInstalled => 0,
         RuleType::AppDisconnected => 1,
         RuleType::AppUninstalled => 2,
+        RuleType::AccessRequested => 3,
         // Governance rules match alerts, never log events ([`crate::governance::governance_deliveries`]):
         // a slot past the index's lists, so the index never holds them.
-        RuleType::GovernanceAlert => 3,
+        RuleType::GovernanceAlert => 4,
     }
 }
 
-/// An ongoing disconnection of one connection of an app that disconnect rules watch.
+/// What an episode is, and so which rules remind of it.
+#[derive(Clone, Copy)]
+enum Series {
+    /// A disconnection of a connection, reminded by the disconnect rules of its app.
+    Disconnection,
+    /// An open access request, reminded by the access-request rules covering its app; it closes
+    /// at `expires_at` at the latest.
+    Request {
+        /// When the request expires.
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// An ongoing episode that rules remind of: a disconnection of one connection of an app that
+/// disconnect rules watch, or an open access request of one user for an app that
+/// access-request rules cover.
 struct Episode<'e> {
-    /// The disconnect event and its time.
+    /// The event that started it (disconnect or request) and its time.
     event: EventId,
     at: DateTime<Utc>,
     app: &'e AppId,
+    /// Whose connection, or who asked.
     user: Option<&'e UserId>,
-    slot: usize,
+    /// The app's slot in the rule index, if some rule names it.
+    slot: Option<usize>,
+    series: Series,
+}
+
+impl Episode<'_> {
+    /// The type of the rules that remind of it.
+    fn rule_type(&self) -> RuleType {
+        match self.series {
+            Series::Disconnection => RuleType::AppDisconnected,
+            Series::Request { .. } => RuleType::AccessRequested,
+        }
+    }
+
+    /// Reminder number `n` of it.
+    fn reminder(&self, n: u32) -> Trigger {
+        match self.series {
+            Series::Disconnection => Trigger::Reminder { disconnected: self.event, n },
+            Series::Request { .. } => Trigger::RequestReminder { requested: self.event, n },
+        }
+    }
+
+    /// When it ends at the latest, `ended` being when an event ended it (if one did).
+    fn ends(&self, ended: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match self.series {
+            Series::Disconnection => ended,
+            Series::Request { expires_at } => Some(ended.map_or(expires_at, |e| e.min(expires_at))),
+        }
+    }
 }
 
 /// Where a live evaluation resumes: a settled delivery log's instant and what it carries.
@@ -433,8 +497,22 @@ fn scan<'e>(
     let mut grants: FastMap<(usize, Option<&'e UserId>), Option<DateTime<Utc>>> = FastMap::default();
     for open in resume.map(|r| r.log.open_at_settle()).unwrap_or_default() {
         if let Some(slot) = index.watched(&open.app) {
-            let episode = Episode { event: open.event, at: open.at, app: &open.app, user: open.user.as_ref(), slot };
-            episodes.insert((slot, open.user.as_ref()), episode);
+            let (app, user) = (&open.app, open.user.as_ref());
+            let series = Series::Disconnection;
+            episodes
+                .insert((slot, user), Episode { event: open.event, at: open.at, app, user, slot: Some(slot), series });
+        }
+    }
+    // Open access requests by (app, requester), for apps that access-request rules cover.
+    let mut requests: FastMap<(&'e AppId, &'e UserId), Episode<'e>> = FastMap::default();
+    let asked = |slot: Option<usize>| index.matching(RuleType::AccessRequested, slot).next().is_some();
+    for open in resume.map(|r| r.log.requests_at_settle()).unwrap_or_default() {
+        let slot = index.slot(&open.app);
+        if asked(slot) {
+            let series = Series::Request { expires_at: open.expires_at };
+            let (app, user) = (&open.app, Some(&open.requester));
+            requests
+                .insert((app, &open.requester), Episode { event: open.event, at: open.at, app, user, slot, series });
         }
     }
     let in_window = |t: usize, at: DateTime<Utc>| targets.get(t).is_some_and(|t| at >= t.from);
@@ -443,7 +521,7 @@ fn scan<'e>(
         let live = event.at >= earliest;
         let (app, user) = (event.app, event.user);
         let slot = index.slot(app);
-        let notify = |out: &mut Vec<Notice<'e>>, rule_type: RuleType, trigger: Trigger| {
+        let notify = |out: &mut Vec<Notice<'e>>, rule_type: RuleType, trigger: Trigger, user: Option<&'e UserId>| {
             if live {
                 for t in index.matching(rule_type, slot).filter(|&t| in_window(t, event.at)) {
                     push(out, Notice { due_at: event.at, target: t, trigger, app, user }, cap)?;
@@ -452,7 +530,7 @@ fn scan<'e>(
             Ok(())
         };
         if matches!(event.kind, EventKind::Installed { .. } | EventKind::Reinstalled { .. }) {
-            notify(&mut out, RuleType::AppInstalled, Trigger::Installed { event: event.id })?;
+            notify(&mut out, RuleType::AppInstalled, Trigger::Installed { event: event.id }, user)?;
         }
         if let Some(watched) = index.watched(app) {
             let key = (watched, user);
@@ -468,8 +546,10 @@ fn scan<'e>(
             let reports_status = reports.get(watched).copied().unwrap_or_default();
             match change(event.kind, open, expires_at, reports_status, event.at) {
                 Some(Change::Starts) => {
-                    episodes.insert(key, Episode { event: event.id, at: event.at, app, user, slot: watched });
-                    notify(&mut out, RuleType::AppDisconnected, Trigger::Disconnected { event: event.id })?;
+                    let series = Series::Disconnection;
+                    episodes
+                        .insert(key, Episode { event: event.id, at: event.at, app, user, slot: Some(watched), series });
+                    notify(&mut out, RuleType::AppDisconnected, Trigger::Disconnected { event: event.id }, user)?;
                 }
                 Some(Change::Ends { recovered }) => {
                     if let Some(episode) = episodes.remove(&key) {
@@ -479,7 +559,7 @@ fn scan<'e>(
                         }
                         if recovered && live {
                             let trigger = Trigger::Recovered { disconnected: episode.event, event: event.id };
-                            for &t in index.disconnect_rules(episode.slot) {
+                            for &t in index.disconnect_rules(watched) {
                                 if targets.get(t).is_some_and(|t| t.rule.notify_recovered) && in_window(t, event.at) {
                                     push(&mut out, Notice { due_at: event.at, target: t, trigger, app, user }, cap)?;
                                 }
@@ -491,11 +571,40 @@ fn scan<'e>(
             }
         }
         if matches!(event.kind, EventKind::Uninstalled) {
-            notify(&mut out, RuleType::AppUninstalled, Trigger::Uninstalled { event: event.id })?;
+            notify(&mut out, RuleType::AppUninstalled, Trigger::Uninstalled { event: event.id }, user)?;
+        }
+        match event.kind {
+            EventKind::AccessRequested { requester, expires_at, .. } if asked(slot) => {
+                let series = Series::Request { expires_at: *expires_at };
+                let episode = Episode { event: event.id, at: event.at, app, user: Some(requester), slot, series };
+                // A new request replaces only a closed one: an expired request's reminders stop
+                // at its expiry.
+                if let Some(old) = requests.insert((app, requester), episode)
+                    && mode == Mode::Timeline
+                    && event.at > earliest
+                {
+                    reminders(&index, targets, &old, event.at, Some(event.at), &mut out, cap)?;
+                }
+                notify(
+                    &mut out,
+                    RuleType::AccessRequested,
+                    Trigger::AccessRequested { event: event.id },
+                    Some(requester),
+                )?;
+            }
+            EventKind::AccessApproved { requester, .. } | EventKind::AccessDenied { requester, .. } => {
+                if let Some(old) = requests.remove(&(app, requester))
+                    && mode == Mode::Timeline
+                    && event.at > earliest
+                {
+                    reminders(&index, targets, &old, event.at, Some(event.at), &mut out, cap)?;
+                }
+            }
+            _ => {}
         }
     }
 
-    for episode in episodes.values() {
+    for episode in episodes.values().chain(requests.values()) {
         match mode {
             Mode::Timeline => reminders(&index, targets, episode, to, None, &mut out, cap)?,
             Mode::CatchUp => latest_reminders(&index, targets, episode, to, &mut out, cap)?,
@@ -504,8 +613,8 @@ fn scan<'e>(
     Ok(out)
 }
 
-/// Every reminder of `episode` due in `[target.from, to]` and strictly before `ended` (if the
-/// disconnection ended).
+/// Every reminder of `episode` due in `[target.from, to]` and strictly before it ends (`ended`,
+/// if an event ended it, or a request's expiry).
 fn reminders<'e>(
     index: &RuleIndex<'_>,
     targets: &[Target<'_>],
@@ -515,7 +624,8 @@ fn reminders<'e>(
     out: &mut Vec<Notice<'e>>,
     cap: usize,
 ) -> Result<(), Overflow> {
-    for &t in index.disconnect_rules(episode.slot) {
+    let ended = episode.ends(ended);
+    for t in index.matching(episode.rule_type(), episode.slot) {
         let Some((target, frequency)) = targets.get(t).and_then(|g| g.rule.frequency.map(|f| (g, f))) else {
             continue;
         };
@@ -527,7 +637,7 @@ fn reminders<'e>(
             if due > to || ended.is_some_and(|e| due >= e) {
                 break;
             }
-            let trigger = Trigger::Reminder { disconnected: episode.event, n };
+            let trigger = episode.reminder(n);
             push(out, Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user }, cap)?;
             let Some(next) = n.checked_add(1) else { break };
             n = next;
@@ -537,7 +647,8 @@ fn reminders<'e>(
 }
 
 /// The latest reminder of an ongoing `episode` due at or before `now`, per rule, if it is due at
-/// or after the rule's `from` (the catch-up policy of [`evaluate`]).
+/// or after the rule's `from` and the episode is still going on at `now` (the catch-up policy of
+/// [`evaluate`]).
 fn latest_reminders<'e>(
     index: &RuleIndex<'_>,
     targets: &[Target<'_>],
@@ -546,13 +657,16 @@ fn latest_reminders<'e>(
     out: &mut Vec<Notice<'e>>,
     cap: usize,
 ) -> Result<(), Overflow> {
-    for &t in index.disconnect_rules(episode.slot) {
+    if episode.ends(None).is_some_and(|end| end <= now) {
+        return Ok(());
+    }
+    for t in index.matching(episode.rule_type(), episode.slot) {
         let Some((target, frequency)) = targets.get(t).and_then(|g| g.rule.frequency.map(|f| (g, f))) else {
             continue;
         };
         let Some(n) = last_due_at_or_before(frequency, episode.at, now) else { continue };
         if let Some(due) = frequency.reminder_due(episode.at, n).filter(|due| *due >= target.from) {
-            let trigger = Trigger::Reminder { disconnected: episode.event, n };
+            let trigger = episode.reminder(n);
             push(out, Notice { due_at: due, target: t, trigger, app: episode.app, user: episode.user }, cap)?;
         }
     }

@@ -30,11 +30,15 @@ pub enum RuleType {
     AppUninstalled,
     /// A governance policy alerted on an app (G4): see [`crate::governance::governance_deliveries`].
     GovernanceAlert,
+    /// A user asked for an app (G2); reminders follow while the request stays open (undecided
+    /// and not expired).
+    AccessRequested,
 }
 
 impl RuleType {
     /// Every rule type, in declaration order.
-    pub const ALL: [Self; 4] = [Self::AppInstalled, Self::AppDisconnected, Self::AppUninstalled, Self::GovernanceAlert];
+    pub const ALL: [Self; 5] =
+        [Self::AppInstalled, Self::AppDisconnected, Self::AppUninstalled, Self::GovernanceAlert, Self::AccessRequested];
 
     /// The type's snake-case name, as in JSON.
     #[must_use]
@@ -44,7 +48,15 @@ impl RuleType {
             Self::AppDisconnected => "app_disconnected",
             Self::AppUninstalled => "app_uninstalled",
             Self::GovernanceAlert => "governance_alert",
+            Self::AccessRequested => "access_requested",
         }
+    }
+
+    /// Whether rules of this type remind at a frequency (and must have one): disconnect and
+    /// access-request rules.
+    #[must_use]
+    pub fn reminds(self) -> bool {
+        matches!(self, Self::AppDisconnected | Self::AccessRequested)
     }
 }
 
@@ -123,7 +135,9 @@ pub enum Channel {
     InApp,
 }
 
-/// How often a disconnect rule reminds while the app stays disconnected (N2).
+/// How often a disconnect rule reminds while the app stays disconnected (N2), and an
+/// access-request rule while the request stays open (G2); the series starts at the disconnect
+/// or the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
@@ -182,7 +196,8 @@ pub struct Rule {
     pub recipients: Recipients,
     /// Through which channels (at least one).
     pub channels: BTreeSet<Channel>,
-    /// Reminder frequency: required for disconnect rules, absent for the others.
+    /// Reminder frequency: required for disconnect and access-request rules, absent for the
+    /// others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Frequency>,
     /// Disconnect rules only: one "recovered" notice when a covered app is connected again (X5).
@@ -216,8 +231,9 @@ impl Rule {
                 }
             }
         }
-        match (disconnect, self.frequency) {
-            (true, None) => return Err(NotifyError::FrequencyRequired(id())),
+        match (self.rule_type.reminds(), self.frequency) {
+            (true, None) if disconnect => return Err(NotifyError::FrequencyRequired(id())),
+            (true, None) => return Err(NotifyError::RequestFrequencyRequired(id())),
             (false, Some(_)) => {
                 return Err(NotifyError::FrequencyNotAllowed { rule: id(), rule_type: self.rule_type });
             }

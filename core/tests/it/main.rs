@@ -28,6 +28,7 @@ mod marketplace_reference;
 mod marketplace_workflows;
 mod month;
 mod notify;
+mod notify_access;
 mod notify_hardening;
 mod notify_reference;
 mod partials;

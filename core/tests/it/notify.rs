@@ -121,6 +121,11 @@ fn every_bad_rule_is_refused_with_a_typed_error_and_changes_nothing() {
             NotifyError::NoApps("r".into()),
         ),
         (
+            "access-request rule without frequency",
+            Rule { frequency: None, ..rule("q", RuleType::AccessRequested, &["slack"]) },
+            NotifyError::RequestFrequencyRequired("q".into()),
+        ),
+        (
             "disconnect rule without frequency",
             Rule { frequency: None, ..disconnect.clone() },
             NotifyError::FrequencyRequired("d".into()),

@@ -2,7 +2,8 @@
 //! The notification evaluator against the naive reference (read the log event by event, list
 //! each disconnection's reminders by its own arithmetic, model the delivery log) on 1,000
 //! generated histories with timestamps on any second: dry-run timelines, live evaluation with a
-//! partial delivery log settled once or day by day, and idempotence. Steps the engine refuses
+//! partial delivery log settled once or day by day, and idempotence; access requests (filed,
+//! approved, denied, expiring after three days) and their reminders too. Steps the engine refuses
 //! are counted, and the totals checked, so the generator cannot drift into testing nothing.
 
 use std::cell::Cell;
@@ -14,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use connected_apps::AccountEngine as Engine;
 use connected_apps::notify::{NotificationRules, Trigger, dry_run, evaluate};
 use connected_apps::{
-    Actor, Channel, Command, ConnectionErrorInfo, DeliveryLog, Frequency, Recipients, Rule, RuleApps, RuleType, UserId,
+    Actor, ApprovalGrant, Channel, Command, ConnectionErrorInfo, DeliveryLog, Frequency, GovernanceSettings,
+    Recipients, Rule, RuleApps, RuleType, UserId,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -64,8 +66,9 @@ fn step() -> impl Strategy<Value = Step> {
     // Now and then a few seconds more, so events, expiries and reminders fall between minutes.
     let seconds = prop_oneof![3 => Just(0i64), 1 => 0i64..60];
     let grant = prop_oneof![3 => Just(None), 1 => (0i64..36_000).prop_map(Some)];
-    // Installs weigh more (a step on a connection not installed is refused), uninstalls less.
-    let kind = prop_oneof![4 => Just(0u8), 1 => Just(1u8), 8 => 2u8..9];
+    // Installs weigh more (a step on a connection not installed is refused), uninstalls less;
+    // access requests, approvals and denials now and then.
+    let kind = prop_oneof![4 => Just(0u8), 1 => Just(1u8), 8 => 2u8..9, 3 => 9u8..12];
     (gap, seconds, kind, 0..APPS.len(), 0usize..2, grant).prop_map(|(minutes, seconds, kind, app, who, grant)| Step {
         gap_seconds: minutes * 60 + seconds,
         kind,
@@ -76,7 +79,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn rule_spec() -> impl Strategy<Value = RuleSpec> {
-    (0u8..3, 1u8..16, any::<bool>(), 0u8..4, any::<bool>(), 0u8..3, 0u8..32, 0u8..4, 1u8..4, 0i64..20_000).prop_map(
+    (0u8..4, 1u8..16, any::<bool>(), 0u8..4, any::<bool>(), 0u8..3, 0u8..32, 0u8..4, 1u8..4, 0i64..20_000).prop_map(
         |(rule_type, apps, all_apps, frequency, recovered, recipients, people, teams, channels, since_minutes)| {
             RuleSpec {
                 rule_type,
@@ -100,7 +103,8 @@ fn pick<'a>(mask: u8, names: &[&'a str]) -> Vec<&'a str> {
 
 fn build_rule(i: usize, spec: &RuleSpec) -> Rule {
     let rule_type =
-        [RuleType::AppInstalled, RuleType::AppDisconnected, RuleType::AppUninstalled][usize::from(spec.rule_type)];
+        [RuleType::AppInstalled, RuleType::AppDisconnected, RuleType::AppUninstalled, RuleType::AccessRequested]
+            [usize::from(spec.rule_type)];
     let disconnect = rule_type == RuleType::AppDisconnected;
     let apps = if spec.all_apps && !disconnect {
         RuleApps::All
@@ -134,7 +138,7 @@ fn build_rule(i: usize, spec: &RuleSpec) -> Rule {
         apps,
         recipients,
         channels,
-        frequency: disconnect.then_some(frequency),
+        frequency: rule_type.reminds().then_some(frequency),
         notify_recovered: disconnect && spec.recovered,
     }
 }
@@ -174,7 +178,17 @@ fn play(e: &mut Engine, start: DateTime<Utc>, steps: &[Step]) -> (DateTime<Utc>,
             }
         };
         let before = e.events().len();
-        if e.execute(&actor, command, t).is_err() {
+        let (asker, admin_id, app_id) = (uid(owner), uid("admin"), app.into());
+        let done = match s.kind {
+            9 => e.request_access(&asker, &app_id, None, "please".into(), t).map(|_| ()),
+            10 => {
+                let grant = if s.grant.is_some() { ApprovalGrant::Install } else { ApprovalGrant::AllowList };
+                e.approve_request(&admin_id, &app_id, &asker, grant, t).map(|_| ())
+            }
+            11 => e.deny_request(&admin_id, &app_id, &asker, "no".into(), t).map(|_| ()),
+            _ => e.execute(&actor, command, t).map(|_| ()),
+        };
+        if done.is_err() {
             assert_eq!(e.events().len(), before, "a refused step logged an event");
             refused += 1;
         }
@@ -229,6 +243,7 @@ struct Counts {
     refused: usize,
     deliveries: usize,
     reminders: usize,
+    request_reminders: usize,
     monthly_reminders: usize,
     off_minute: usize,
     settles: usize,
@@ -237,6 +252,7 @@ struct Counts {
 fn run_case(c: &Case) -> Result<Counts, TestCaseError> {
     let start = anchors()[c.anchor];
     let mut e = engine();
+    e.set_governance_settings(GovernanceSettings { request_expiry_days: 3 }).unwrap();
     let (played, refused) = play(&mut e, start, &c.steps);
     let end = played + Duration::seconds(c.tail_seconds);
     let directory = e.directory().clone();
@@ -251,7 +267,8 @@ fn run_case(c: &Case) -> Result<Counts, TestCaseError> {
     prop_assert_eq!(&timeline, &reference_timeline(&directory, &events, &rules, from, end));
     counts.deliveries += timeline.len();
     for d in &timeline {
-        if let Trigger::Reminder { .. } = d.trigger {
+        counts.request_reminders += usize::from(matches!(d.trigger, Trigger::RequestReminder { .. }));
+        if let Trigger::Reminder { .. } | Trigger::RequestReminder { .. } = d.trigger {
             counts.reminders += 1;
             let rule = &rules[rules.iter().position(|r| r.id == d.rule).unwrap()];
             counts.monthly_reminders += usize::from(rule.frequency == Some(Frequency::Monthly));
@@ -344,6 +361,7 @@ fn engine_matches_the_reference_on_a_thousand_histories() {
         t.refused += n.refused;
         t.deliveries += n.deliveries;
         t.reminders += n.reminders;
+        t.request_reminders += n.request_reminders;
         t.monthly_reminders += n.monthly_reminders;
         t.off_minute += n.off_minute;
         t.settles += n.settles;
@@ -360,7 +378,14 @@ fn engine_matches_the_reference_on_a_thousand_histories() {
     // or more a case.
     assert!(t.cases >= 1_000, "{t:?}");
     assert!(t.refused > 0 && t.steps - t.refused >= 4 * t.cases, "{t:?}");
-    assert!(t.reminders > 1_000 && t.monthly_reminders > 10 && t.off_minute > 100 && t.settles > 1_000, "{t:?}");
+    assert!(
+        t.reminders > 1_000
+            && t.request_reminders > 100
+            && t.monthly_reminders > 10
+            && t.off_minute > 100
+            && t.settles > 1_000,
+        "{t:?}"
+    );
 }
 
 /// A shrunk case that proptest once saved (the seeds replay other cases since the generator

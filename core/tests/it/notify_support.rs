@@ -50,9 +50,9 @@ pub fn uid(id: &str) -> UserId {
     UserId::from(id)
 }
 
-/// A valid rule: disconnect rules get `frequency` (daily if `None`), the others none.
+/// A valid rule: disconnect and access-request rules remind daily, the others have no frequency.
 pub fn rule(id: &str, rule_type: RuleType, apps: &[&str]) -> Rule {
-    let disconnect = rule_type == RuleType::AppDisconnected;
+    let reminds = rule_type.reminds();
     Rule {
         id: id.into(),
         name: format!("Rule {id}"),
@@ -60,7 +60,7 @@ pub fn rule(id: &str, rule_type: RuleType, apps: &[&str]) -> Rule {
         apps: if apps.is_empty() { RuleApps::All } else { RuleApps::Only(apps.iter().map(|&a| a.into()).collect()) },
         recipients: Recipients::SuperAdmins,
         channels: [Channel::Email].into(),
-        frequency: disconnect.then_some(Frequency::Daily),
+        frequency: reminds.then_some(Frequency::Daily),
         notify_recovered: false,
     }
 }

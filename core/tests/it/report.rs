@@ -126,12 +126,13 @@ fn the_sample_report_holds_the_views_of_the_engine_as_of_now() {
     assert_eq!(records.flags.len(), 1);
     assert_eq!(model.usage.days.len(), 30);
     assert_eq!(model.usage.calls_today, 40_000);
-    // The log's last 20 events, newest first, and the facets of all 737 events.
+    // The log's last 20 events, newest first, and the facets of all 743 events (the sample's
+    // approval policy, three rule events, and its three access requests are the last six).
     assert_eq!(model.activity.events.len(), 20);
     assert_eq!(model.activity.events[0].at, now);
     assert!(model.activity.events.windows(2).all(|w| w[0].at >= w[1].at));
     assert_eq!(model.activity.facets.total, engine.events().len() as u64);
-    assert_eq!(model.activity.facets.total, 737);
+    assert_eq!(model.activity.facets.total, 743);
     // The report changed nothing.
     assert_eq!(account.to_json().unwrap(), engine.to_json().unwrap());
 }

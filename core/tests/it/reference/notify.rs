@@ -139,8 +139,22 @@ struct Interval {
     end: Option<DateTime<Utc>>,
 }
 
+/// An access request: who asked for which app, the request event, when, when it expires, and
+/// when a decision (approval or denial) closed it (`None`: never decided).
+struct Asked {
+    app: String,
+    requester: UserId,
+    event: EventId,
+    start: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    decided: Option<DateTime<Utc>>,
+}
+
 /// Reads every event up to `to` and lists every notice due at or before `to` and at or after
-/// the rule's own bound, and the disconnections still going on at `to`.
+/// the rule's own bound, and the disconnections and access requests still going on at `to`.
+///
+/// An access request is open from its event until the requester's approval or denial for the
+/// app, or its expiry, whichever comes first; its reminders fall strictly before that.
 ///
 /// A disconnection starts with a disconnect and lasts until an event of its connection leaves
 /// it fine; it is a recovery when a connected report ends it. Reminders fall strictly after the
@@ -155,7 +169,34 @@ pub fn reference_notices(
     let mut open: BTreeMap<(String, Option<UserId>), usize> = BTreeMap::new();
     let mut intervals: Vec<Interval> = Vec::new();
     let mut grants: BTreeMap<(String, Option<UserId>), Option<DateTime<Utc>>> = BTreeMap::new();
+    let mut asked: Vec<Asked> = Vec::new();
     for e in events.iter().take_while(|e| e.at <= to) {
+        match &e.kind {
+            EventKind::AccessRequested { requester, expires_at, .. } => {
+                for (r, (rule, _)) in rules.iter().enumerate() {
+                    if rule.rule_type == RuleType::AccessRequested && covers(rule, e.app.as_str()) {
+                        let trigger = Trigger::AccessRequested { event: e.id };
+                        let user = Some(requester.clone());
+                        out.push(RefNotice { due_at: e.at, rule: r, trigger, app: e.app.as_str().to_owned(), user });
+                    }
+                }
+                asked.push(Asked {
+                    app: e.app.as_str().to_owned(),
+                    requester: requester.clone(),
+                    event: e.id,
+                    start: e.at,
+                    expires_at: *expires_at,
+                    decided: None,
+                });
+            }
+            EventKind::AccessApproved { requester, .. } | EventKind::AccessDenied { requester, .. } => {
+                // The latest request of the requester for the app is the one decided.
+                if let Some(a) = asked.iter_mut().rev().find(|a| a.app == e.app.as_str() && a.requester == *requester) {
+                    a.decided = Some(e.at);
+                }
+            }
+            _ => {}
+        }
         let t = e.at;
         let key = (e.app.as_str().to_owned(), e.user.clone());
         let was_open = open.get(&key).map(|&i| (intervals[i].event, i));
@@ -213,9 +254,24 @@ pub fn reference_notices(
             }
         }
     }
+    for a in &asked {
+        let closes = a.decided.map_or(a.expires_at, |d| d.min(a.expires_at));
+        for (r, (rule, _)) in rules.iter().enumerate() {
+            if rule.rule_type != RuleType::AccessRequested || !covers(rule, &a.app) {
+                continue;
+            }
+            let due = reminders(rule.frequency.unwrap(), a.start, to);
+            for (n, due_at) in (1u32..).zip(due).take_while(|(_, due)| *due < closes) {
+                let trigger = Trigger::RequestReminder { requested: a.event, n };
+                out.push(RefNotice { due_at, rule: r, trigger, app: a.app.clone(), user: Some(a.requester.clone()) });
+            }
+        }
+    }
     out.retain(|n| n.due_at >= rules[n.rule].1);
     out.sort();
-    (out, intervals.iter().filter(|d| d.end.is_none()).map(|d| d.event).collect())
+    let ongoing = intervals.iter().filter(|d| d.end.is_none()).map(|d| d.event);
+    let still_asked = asked.iter().filter(|a| a.decided.is_none() && a.expires_at > to).map(|a| a.event);
+    (out, ongoing.chain(still_asked).collect())
 }
 
 /// Recipients, resolved by scanning every user.
@@ -270,7 +326,7 @@ pub fn reference_timeline(
 }
 
 /// Live evaluation by the reference: event notices not handled by `log`; of the reminders, the
-/// latest one of each (rule, disconnection) still going on at `now`, if not handled. A rule
+/// latest one of each (rule, disconnection or request) still going on at `now`, if not handled. A rule
 /// delivers nothing due before its creation or the log's settled instant.
 pub fn reference_evaluate(
     directory: &Directory,
@@ -286,10 +342,11 @@ pub fn reference_evaluate(
     let mut kept = Vec::new();
     for n in notices {
         match n.trigger {
-            Trigger::Reminder { disconnected, n: number } => {
+            Trigger::Reminder { disconnected, n: number }
+            | Trigger::RequestReminder { requested: disconnected, n: number } => {
                 if open.contains(&disconnected) {
                     let slot = latest.entry((n.rule, disconnected)).or_insert_with(|| n.clone());
-                    if let Trigger::Reminder { n: best, .. } = slot.trigger
+                    if let Trigger::Reminder { n: best, .. } | Trigger::RequestReminder { n: best, .. } = slot.trigger
                         && number > best
                     {
                         *slot = n;
