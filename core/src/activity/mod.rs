@@ -1,7 +1,7 @@
 //! Activity-log queries (L2–L4): an index over the engine's log, filtered pages with a keyset
 //! cursor, and facet counts.
 //!
-//! [`ActivityIndex`] reads the log's own columns ([`EventLog`]: time, type, app and actor codes)
+//! [`ActivityIndex`] reads the log's own columns ([`EventLog`](crate::log::EventLog): time, type, app and actor codes)
 //! and adds three posting lists of log positions (per app × type, per acting user, per type:
 //! 12 bytes per event) and a sample of the time column. Positions grow with time because the
 //! engine appends in time order, so a posting list restricted to a time range is two binary

@@ -15,7 +15,7 @@
 //! Either way, only cells with counts reach the aggregate, and only the apps and record types the
 //! rows use are interned.
 
-use super::records::{MAX_DAY, Series};
+use super::series::{MAX_DAY, Series};
 use super::vocabulary::ACTIONS;
 use super::{DAY_MICROS, InsightsError, MAX_MICROS, RecordAggregate, RecordEventColumns, RecordType};
 use crate::catalog::AppId;

@@ -8,8 +8,10 @@
 mod batch;
 pub mod dedupe;
 mod partial;
+mod record_forms;
 mod records;
 mod robust;
+mod series;
 mod usage;
 mod view;
 mod vocabulary;

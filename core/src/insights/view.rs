@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::records::{Series, add_count};
 use super::robust::RobustRule;
+use super::series::{Series, add_count};
 use super::vocabulary::ACTIONS;
 use super::{InsightsError, RecordAction, RecordAggregate, RecordType, day_from_index, day_index};
 use crate::catalog::AppId;
