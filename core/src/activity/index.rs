@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::cursor::Cursor;
 use super::{ActivityError, ActivityFilter, ActivityPage, MAX_PAGE_SIZE, TYPES};
+use crate::columns::Dictionary;
 use crate::event::{ActivityType, EventId};
-use crate::log::{Dictionary, EventLog};
+use crate::log::EventLog;
 
 const TIME_SAMPLE: usize = 256;
 /// Above this many candidate lists, the merge keeps its heads in a heap instead of scanning them.

@@ -19,6 +19,7 @@ mod vocabulary;
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
+use crate::columns::ColumnError;
 use crate::kind::ErrorKind;
 
 pub use partial::PARTIAL_FORMAT_VERSION;
@@ -55,15 +56,8 @@ pub enum InsightsError {
     #[error("app id must not be empty")]
     EmptyAppId,
     /// A column's length differs from the first column's.
-    #[error("column {column} has {len} rows, expected {expected}")]
-    ColumnLength {
-        /// The column.
-        column: &'static str,
-        /// Its length.
-        len: usize,
-        /// The expected length.
-        expected: usize,
-    },
+    #[error(transparent)]
+    ColumnLength(#[from] ColumnError),
     /// A code points past its dictionary, or names no action.
     #[error("row {row}: {column} code {code} is outside its dictionary of {size} entries")]
     UnknownCode {
@@ -226,7 +220,7 @@ impl InsightsError {
             Self::TimestampOutOfRange { .. }
             | Self::UnknownRecordType(_)
             | Self::EmptyAppId
-            | Self::ColumnLength { .. }
+            | Self::ColumnLength(_)
             | Self::UnknownCode { .. }
             | Self::NegativeCount { .. }
             | Self::TooManyRows(_)

@@ -8,9 +8,9 @@ use super::series::MAX_DAY;
 use super::vocabulary::ACTIONS;
 use super::{InsightsError, RecordAggregate};
 use crate::catalog::AppId;
+use crate::columns::Dictionary;
 use crate::insights::RecordType;
 use crate::limits::{DEDUPE_HORIZON_DAYS, MAX_DICTIONARY_LEN};
-use crate::log::Dictionary;
 
 impl RecordAggregate {
     /// Serialises the aggregate as JSON (its non-zero cells), for a host that ships partial

@@ -23,8 +23,8 @@ use super::record_forms::AggregateDto;
 use super::series::{Block, Series, add_count};
 use super::{DAY_MICROS, InsightsError, checked_micros, day_from_index};
 use crate::catalog::AppId;
+use crate::columns::Dictionary;
 use crate::insights::{RecordAction, RecordCell, RecordEvent, RecordType};
-use crate::log::Dictionary;
 
 /// The non-zero cells of a [`RecordAggregate`] as columns ([`RecordAggregate::cell_columns`]),
 /// ordered by day, app, record type and action like [`RecordAggregate::cells`]; the codes index

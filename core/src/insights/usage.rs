@@ -30,6 +30,7 @@ use super::robust::RobustRule;
 use super::{InsightsError, MAX_MICROS, checked_micros};
 use crate::account::{Account, Tier};
 use crate::catalog::AppId;
+use crate::columns::check_lengths;
 use crate::limits::{
     MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_USAGE_APPS,
     MAX_WINDOW_DAYS,
@@ -529,11 +530,7 @@ impl UsageHistory {
     /// [`InsightsError::EmptyAppId`], [`InsightsError::TooManyApps`]; nothing is kept.
     pub fn ingest_columns(&mut self, columns: &UsageSnapshotColumns<'_>) -> Result<usize, InsightsError> {
         let rows = columns.at_micros.len();
-        for (column, len) in [("apps", columns.apps.len()), ("calls_today", columns.calls_today.len())] {
-            if len != rows {
-                return Err(InsightsError::ColumnLength { column, len, expected: rows });
-            }
-        }
+        check_lengths(rows, &[("apps", columns.apps.len()), ("calls_today", columns.calls_today.len())])?;
         let size = columns.app_dictionary.len();
         if size > MAX_DICTIONARY_LEN {
             return Err(InsightsError::DictionaryTooLong {
