@@ -149,8 +149,8 @@ pub enum InsightsError {
         /// The most allowed.
         max: u8,
     },
-    /// A setting is outside its accepted range (e.g. a window longer than
-    /// [`crate::limits::MAX_WINDOW_DAYS`]).
+    /// A setting is outside its accepted range (e.g. more share thresholds than
+    /// [`crate::limits::MAX_SHARE_THRESHOLDS`]; a window too long is [`Self::WindowTooLong`]).
     #[error("{setting} {value} is outside {min}..={max}")]
     SettingOutOfRange {
         /// The setting.
@@ -240,6 +240,19 @@ impl InsightsError {
             | Self::PartialTooLarge { .. }
             | Self::InvalidRule { .. } => ErrorKind::InvalidInput,
         }
+    }
+}
+
+/// Checks a view's or report's window length (R3, U1): at least one day
+/// ([`InsightsError::EmptyWindow`]) and at most [`crate::limits::MAX_WINDOW_DAYS`]
+/// ([`InsightsError::WindowTooLong`], naming the length): the one window rule of record insights
+/// and API usage.
+pub(crate) fn check_window(days: u32) -> Result<(), InsightsError> {
+    let max = crate::limits::MAX_WINDOW_DAYS;
+    match days {
+        0 => Err(InsightsError::EmptyWindow(0)),
+        days if days > max => Err(InsightsError::WindowTooLong { what: "window", days, max }),
+        _ => Ok(()),
     }
 }
 
