@@ -77,6 +77,7 @@ pub struct EventColumns<'a> {
 
 /// Errors of a columnar ingest. On any of them nothing was appended.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum IngestError {
     /// A column's length differs from the id column's.
     #[error(transparent)]

@@ -39,6 +39,7 @@ const TYPES: usize = ActivityType::ALL.len();
 
 /// Errors of activity-log queries.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ActivityError {
     /// The page size is 0 or above [`MAX_PAGE_SIZE`].
     #[error("page size must be between 1 and {max}, got {size}")]

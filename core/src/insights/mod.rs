@@ -38,6 +38,7 @@ pub(crate) use crate::time::{DAY_MICROS, MAX_MICROS};
 /// Errors of record insights and API-usage history. Ingests are all or nothing: on any error,
 /// nothing of the batch is kept and what was ingested before is untouched.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum InsightsError {
     /// A timestamp is before 1970 or after 9999.
     #[error("row {row}: timestamp {micros} µs since the epoch is outside 1970-01-01..=9999-12-31")]
