@@ -1,5 +1,5 @@
 //! Columns (a leaf): what the columnar parts of the core share — dense codes for ids
-//! ([`Dictionary`], private to the crate), the code of "no entry" ([`NO_CODE`], private too), and
+//! (`Dictionary`, private to the crate), the code of "no entry" (`NO_CODE`, private too), and
 //! the one check that a batch's columns have equal lengths ([`check_lengths`], refusing with
 //! [`ColumnError`], which the ingest and insights errors wrap).
 
