@@ -210,6 +210,7 @@ impl Engine {
 
 /// Errors evaluating an app's access and permissions (O3).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum AccessError {
     /// No app has this id.
     #[error("unknown app {0:?}")]

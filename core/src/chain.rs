@@ -154,6 +154,7 @@ impl<'de> Deserialize<'de> for ChainHash {
 
 /// A break in the chain, or a chain this library does not read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ChainError {
     /// The recomputed chain differs from the held one first in this block: the altered,
     /// dropped, added or moved event is among its events.

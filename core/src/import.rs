@@ -59,6 +59,7 @@ use crate::limits::MIN_PLATFORM_MILLIS;
 
 /// Errors reading a platform payload. On any of them nothing of the payload is returned.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ImportError {
     /// The payload is not JSON of the expected overall shape.
     #[error("malformed {payload} payload: {message}")]

@@ -30,6 +30,7 @@ use thiserror::Error;
 
 use crate::account::UserId;
 use crate::catalog::{App, AppId, AppLevel};
+use crate::columns::{ColumnError, check_lengths};
 use crate::connection::{Connection, ConnectionKey};
 use crate::directory::Directory;
 use crate::engine::Engine;
@@ -76,17 +77,11 @@ pub struct EventColumns<'a> {
 
 /// Errors of a columnar ingest. On any of them nothing was appended.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum IngestError {
     /// A column's length differs from the id column's.
-    #[error("column {column} has {len} rows, expected {expected}")]
-    ColumnLength {
-        /// The column.
-        column: &'static str,
-        /// Its length.
-        len: usize,
-        /// The id column's length.
-        expected: usize,
-    },
+    #[error(transparent)]
+    ColumnLength(#[from] ColumnError),
     /// A code points past its dictionary.
     #[error("row {row}: {column} code {code} is outside its dictionary of {size} entries")]
     UnknownCode {
@@ -131,7 +126,7 @@ impl IngestError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Rejected { source, .. } => source.kind(),
-            Self::ColumnLength { .. }
+            Self::ColumnLength(_)
             | Self::UnknownCode { .. }
             | Self::UnsupportedType { .. }
             | Self::TimestampOutOfRange { .. } => ErrorKind::InvalidInput,
@@ -148,10 +143,6 @@ fn ingestible_codes() -> String {
 #[must_use]
 pub fn type_code(activity_type: ActivityType) -> u8 {
     activity_type.code()
-}
-
-fn check_len(column: &'static str, len: usize, expected: usize) -> Result<(), IngestError> {
-    if len == expected { Ok(()) } else { Err(IngestError::ColumnLength { column, len, expected }) }
 }
 
 fn lookup<'d, T>(dictionary: &'d [T], row: usize, column: &'static str, code: u32) -> Result<&'d T, IngestError> {
@@ -182,15 +173,11 @@ impl EventColumns<'_> {
     /// Any [`IngestError`] but [`IngestError::Rejected`].
     pub fn to_events(&self) -> Result<Vec<Event>, IngestError> {
         let n = self.ids.len();
-        check_len("at", self.at_micros.len(), n)?;
-        check_len("type", self.types.len(), n)?;
-        check_len("app", self.apps.len(), n)?;
-        if let Some(users) = self.users {
-            check_len("user", users.len(), n)?;
-        }
-        if let Some(actors) = self.actors {
-            check_len("actor", actors.len(), n)?;
-        }
+        check_lengths(n, &[("at", self.at_micros.len()), ("type", self.types.len()), ("app", self.apps.len())])?;
+        let optional = [("user", self.users), ("actor", self.actors)];
+        let present: Vec<(&'static str, usize)> =
+            optional.iter().filter_map(|(name, column)| column.map(|c| (*name, c.len()))).collect();
+        check_lengths(n, &present)?;
         // Ids are built once per dictionary entry; rows clone them.
         let apps: Vec<AppId> = self.app_dictionary.iter().map(|a| AppId(a.clone())).collect();
         let users: Vec<UserId> = self.user_dictionary.iter().map(|u| UserId(u.clone())).collect();

@@ -13,6 +13,7 @@ pub mod account_engine;
 pub mod activity;
 pub mod catalog;
 pub mod chain;
+pub mod columns;
 pub mod command;
 pub mod connection;
 pub mod directory;
@@ -47,6 +48,7 @@ pub use activity::{
 };
 pub use catalog::{App, AppId, AppLevel, Distribution, Feature, ScopeDecl, ScopeRequirement, WorkflowAction};
 pub use chain::{ChainError, ChainHash};
+pub use columns::ColumnError;
 pub use command::{Actor, Command, InstallRequest, Outcome};
 pub use connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use directory::{Directory, DirectoryError};

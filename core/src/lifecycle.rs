@@ -12,6 +12,7 @@ use crate::kind::ErrorKind;
 
 /// Errors of lifecycle commands and of events appended to the log (I1–I9, C4).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum LifecycleError {
     /// No app has this id.
     #[error("unknown app {0:?}")]

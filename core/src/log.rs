@@ -15,8 +15,7 @@
 //!
 //! The log is storage only: the [`crate::Engine`] validates every event before it lands here.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::Hash;
+use std::collections::HashSet;
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
@@ -28,9 +27,8 @@ use crate::chain::ChainCache;
 use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::lifecycle::LifecycleError;
 
-/// The code of "no user" in the user and actor columns (and of no entry in other code
-/// columns); [`crate::ingest::NO_USER`] is this code.
-pub(crate) const NO_CODE: u32 = u32::MAX;
+pub(crate) use crate::columns::{Dictionary, NO_CODE};
+
 /// Set in a kind code when the event's payload is in the side table.
 const PAYLOAD: u8 = 0x80;
 pub use crate::limits::MAX_EVENTS;
@@ -108,84 +106,6 @@ impl<'a> From<&'a Event> for EventRef<'a> {
             kind: &event.kind,
         }
     }
-}
-
-/// Ids given dense codes in order of first use.
-#[derive(Debug, Clone)]
-pub(crate) struct Dictionary<K> {
-    names: Vec<K>,
-    codes: HashMap<K, u32>,
-    /// A fingerprint of the entries up to each one, in code order, so that users of the codes
-    /// (an activity index) can tell two dictionaries with other codes apart in O(1).
-    prints: Vec<u64>,
-}
-
-impl<K> Default for Dictionary<K> {
-    fn default() -> Self {
-        Self { names: Vec::new(), codes: HashMap::new(), prints: Vec::new() }
-    }
-}
-
-impl<K: Clone + Eq + Hash + AsRef<str>> Dictionary<K> {
-    /// The code of `key`, giving it the next one when it is new.
-    pub(crate) fn intern(&mut self, key: &K) -> u32 {
-        if let Some(code) = self.codes.get(key) {
-            return *code;
-        }
-        let mut print = crate::hash::Fnv(self.fingerprint());
-        print.bytes(key.as_ref().as_bytes());
-        print.u64(u64::MAX);
-        self.prints.push(print.finish());
-        intern(&mut self.names, &mut self.codes, key)
-    }
-
-    /// The fingerprint of the whole dictionary.
-    pub(crate) fn fingerprint(&self) -> u64 {
-        self.fingerprint_of(self.names.len()).unwrap_or_default()
-    }
-
-    /// The fingerprint of the first `len` entries, if there are that many.
-    pub(crate) fn fingerprint_of(&self, len: usize) -> Option<u64> {
-        match len.checked_sub(1) {
-            None => Some(crate::hash::Fnv::default().finish()),
-            Some(last) => self.prints.get(last).copied(),
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub(crate) fn code(&self, key: &K) -> Option<u32> {
-        self.codes.get(key).copied()
-    }
-
-    pub(crate) fn name(&self, code: u32) -> Option<&K> {
-        self.names.get(code as usize)
-    }
-
-    pub(crate) fn names(&self) -> &[K] {
-        &self.names
-    }
-
-    /// Forgets the entries from `len` on.
-    fn truncate(&mut self, len: usize) {
-        for name in self.names.drain(len.min(self.names.len())..) {
-            self.codes.remove(&name);
-        }
-        self.prints.truncate(len);
-    }
-}
-
-/// The dense code of `key` in `names`/`codes`, giving it the next one when it is new.
-pub(crate) fn intern<K: Clone + Eq + Hash>(names: &mut Vec<K>, codes: &mut HashMap<K, u32>, key: &K) -> u32 {
-    if let Some(code) = codes.get(key) {
-        return *code;
-    }
-    let code = u32::try_from(names.len()).unwrap_or(NO_CODE);
-    names.push(key.clone());
-    codes.insert(key.clone(), code);
-    code
 }
 
 /// The log's length and dictionary sizes at some point, to roll back to.
@@ -617,8 +537,8 @@ impl EventLog {
             len: self.len(),
             sorted: self.ids_sorted(),
             payloads: self.payloads.len(),
-            apps: self.apps.names.len(),
-            users: self.users.names.len(),
+            apps: self.apps.len(),
+            users: self.users.len(),
         }
     }
 

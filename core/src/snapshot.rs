@@ -56,6 +56,7 @@ pub(crate) struct SnapshotDoc<E> {
 
 /// Errors reading or writing snapshots and NDJSON event streams.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SnapshotError {
     /// The text is not valid JSON of the expected shape (also: bad timestamps, unknown enum values).
     #[error("malformed json{}: {message}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]

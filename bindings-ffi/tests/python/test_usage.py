@@ -40,7 +40,7 @@ def test_api_usage_history_and_report():
     with pytest.raises(E.InvalidInput, match="window must span at least one day"):
         history.report(account(), settings, now)
     settings.window_days = 3661
-    with pytest.raises(E.InvalidInput, match="window_days 3661 is outside 1..=3660"):
+    with pytest.raises(E.InvalidInput, match="window of 3661 days exceeds the maximum of 3660"):
         history.report(account(), settings, now)
     before = history.to_json()
     with pytest.raises(E.InvalidInput, match="calls today 9223372036854775808 exceeds"):

@@ -9,6 +9,7 @@ use crate::kind::ErrorKind;
 
 /// Errors while building the account's directory: users, teams, apps.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum DirectoryError {
     /// A user with this id already exists.
     #[error("duplicate user id {0:?}")]

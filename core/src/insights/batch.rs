@@ -15,10 +15,11 @@
 //! Either way, only cells with counts reach the aggregate, and only the apps and record types the
 //! rows use are interned.
 
-use super::records::{MAX_DAY, Series};
+use super::series::{MAX_DAY, Series};
 use super::vocabulary::ACTIONS;
 use super::{DAY_MICROS, InsightsError, MAX_MICROS, RecordAggregate, RecordEventColumns, RecordType};
 use crate::catalog::AppId;
+use crate::columns::check_lengths;
 use crate::limits::MAX_DICTIONARY_LEN;
 
 /// A dense window holds at most this many cells at a time.
@@ -71,15 +72,14 @@ impl RecordAggregate {
     #[doc(hidden)]
     pub fn from_columns_on(columns: &RecordEventColumns<'_>, threads: Option<usize>) -> Result<Self, InsightsError> {
         let rows = columns.at_micros.len();
-        for (column, len) in [
-            ("apps", columns.apps.len()),
-            ("record_types", columns.record_types.len()),
-            ("actions", columns.actions.len()),
-        ] {
-            if len != rows {
-                return Err(InsightsError::ColumnLength { column, len, expected: rows });
-            }
-        }
+        check_lengths(
+            rows,
+            &[
+                ("apps", columns.apps.len()),
+                ("record_types", columns.record_types.len()),
+                ("actions", columns.actions.len()),
+            ],
+        )?;
         if u32::try_from(rows).is_err() {
             return Err(InsightsError::TooManyRows(rows));
         }

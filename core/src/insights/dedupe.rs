@@ -138,8 +138,8 @@ impl DedupeMemory {
     }
 
     fn cell(&mut self, e: &RecordEvent) -> (u32, u32, RecordAction) {
-        let app = crate::log::intern(&mut self.apps, &mut self.app_ids, &e.app);
-        let ty = crate::log::intern(&mut self.types, &mut self.type_ids, &e.record_type);
+        let app = crate::columns::intern(&mut self.apps, &mut self.app_ids, &e.app);
+        let ty = crate::columns::intern(&mut self.types, &mut self.type_ids, &e.record_type);
         (app, ty, e.action)
     }
 
@@ -168,8 +168,8 @@ impl DedupeMemory {
             for ((_, cell), (app, ty, action)) in self.keys.iter_mut().filter(|(_, c)| c.is_some()).zip(cells) {
                 *cell = match (apps.get(app as usize), types.get(ty as usize)) {
                     (Some(a), Some(t)) => Some((
-                        crate::log::intern(&mut self.apps, &mut self.app_ids, a),
-                        crate::log::intern(&mut self.types, &mut self.type_ids, t),
+                        crate::columns::intern(&mut self.apps, &mut self.app_ids, a),
+                        crate::columns::intern(&mut self.types, &mut self.type_ids, t),
                         action,
                     )),
                     _ => None,
@@ -331,10 +331,10 @@ impl TryFrom<MemoryDto> for DedupeMemory {
             return Err(InsightsError::EmptyAppId);
         }
         for app in &dto.apps {
-            crate::log::intern(&mut out.apps, &mut out.app_ids, app);
+            crate::columns::intern(&mut out.apps, &mut out.app_ids, app);
         }
         for ty in &dto.record_types {
-            crate::log::intern(&mut out.types, &mut out.type_ids, ty);
+            crate::columns::intern(&mut out.types, &mut out.type_ids, ty);
         }
         if out.apps.len() != dto.apps.len() || out.types.len() != dto.record_types.len() {
             return Err(bad("a dictionary repeats an entry".into()));

@@ -8,8 +8,10 @@
 mod batch;
 pub mod dedupe;
 mod partial;
+mod record_forms;
 mod records;
 mod robust;
+mod series;
 mod usage;
 mod view;
 mod vocabulary;
@@ -17,6 +19,7 @@ mod vocabulary;
 use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
+use crate::columns::ColumnError;
 use crate::kind::ErrorKind;
 
 pub use partial::PARTIAL_FORMAT_VERSION;
@@ -35,6 +38,7 @@ pub(crate) use crate::time::{DAY_MICROS, MAX_MICROS};
 /// Errors of record insights and API-usage history. Ingests are all or nothing: on any error,
 /// nothing of the batch is kept and what was ingested before is untouched.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum InsightsError {
     /// A timestamp is before 1970 or after 9999.
     #[error("row {row}: timestamp {micros} µs since the epoch is outside 1970-01-01..=9999-12-31")]
@@ -53,15 +57,8 @@ pub enum InsightsError {
     #[error("app id must not be empty")]
     EmptyAppId,
     /// A column's length differs from the first column's.
-    #[error("column {column} has {len} rows, expected {expected}")]
-    ColumnLength {
-        /// The column.
-        column: &'static str,
-        /// Its length.
-        len: usize,
-        /// The expected length.
-        expected: usize,
-    },
+    #[error(transparent)]
+    ColumnLength(#[from] ColumnError),
     /// A code points past its dictionary, or names no action.
     #[error("row {row}: {column} code {code} is outside its dictionary of {size} entries")]
     UnknownCode {
@@ -153,8 +150,8 @@ pub enum InsightsError {
         /// The most allowed.
         max: u8,
     },
-    /// A setting is outside its accepted range (e.g. a window longer than
-    /// [`crate::limits::MAX_WINDOW_DAYS`]).
+    /// A setting is outside its accepted range (e.g. more share thresholds than
+    /// [`crate::limits::MAX_SHARE_THRESHOLDS`]; a window too long is [`Self::WindowTooLong`]).
     #[error("{setting} {value} is outside {min}..={max}")]
     SettingOutOfRange {
         /// The setting.
@@ -224,7 +221,7 @@ impl InsightsError {
             Self::TimestampOutOfRange { .. }
             | Self::UnknownRecordType(_)
             | Self::EmptyAppId
-            | Self::ColumnLength { .. }
+            | Self::ColumnLength(_)
             | Self::UnknownCode { .. }
             | Self::NegativeCount { .. }
             | Self::TooManyRows(_)
@@ -244,6 +241,19 @@ impl InsightsError {
             | Self::PartialTooLarge { .. }
             | Self::InvalidRule { .. } => ErrorKind::InvalidInput,
         }
+    }
+}
+
+/// Checks a view's or report's window length (R3, U1): at least one day
+/// ([`InsightsError::EmptyWindow`]) and at most [`crate::limits::MAX_WINDOW_DAYS`]
+/// ([`InsightsError::WindowTooLong`], naming the length): the one window rule of record insights
+/// and API usage.
+pub(crate) fn check_window(days: u32) -> Result<(), InsightsError> {
+    let max = crate::limits::MAX_WINDOW_DAYS;
+    match days {
+        0 => Err(InsightsError::EmptyWindow(0)),
+        days if days > max => Err(InsightsError::WindowTooLong { what: "window", days, max }),
+        _ => Ok(()),
     }
 }
 

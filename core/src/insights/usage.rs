@@ -27,12 +27,12 @@ use serde::{Deserialize, Serialize};
 
 use super::partial::{Kind, Reader, Writer};
 use super::robust::RobustRule;
-use super::{InsightsError, MAX_MICROS, checked_micros};
+use super::{InsightsError, MAX_MICROS, check_window, checked_micros};
 use crate::account::{Account, Tier};
 use crate::catalog::AppId;
+use crate::columns::check_lengths;
 use crate::limits::{
     MAX_DAILY_CALLS, MAX_DICTIONARY_LEN, MAX_SHARE_THRESHOLD_PERCENT, MAX_SHARE_THRESHOLDS, MAX_USAGE_APPS,
-    MAX_WINDOW_DAYS,
 };
 
 /// The platform's API limits, as versioned configuration (U2). The defaults are those of the
@@ -284,22 +284,19 @@ impl UsageSettings {
     /// Checks every bound of the settings.
     ///
     /// # Errors
-    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`], and the spike rule's
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::WindowTooLong`] (a window past
+    /// [`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS), as record insights refuse it),
+    /// [`InsightsError::SettingOutOfRange`], and the spike rule's
     /// [`RobustRule::check`] errors.
     pub fn check(&self) -> Result<(), InsightsError> {
-        if self.window_days == 0 {
-            return Err(InsightsError::EmptyWindow(0));
-        }
+        check_window(self.window_days)?;
         // The spike rule is a robust rule like the record flags': one bound for both.
         self.spike_rule.check()?;
         let out_of_range = |setting, value: u64, min: u64, max: u64| {
             (!(min..=max).contains(&value)).then_some(InsightsError::SettingOutOfRange { setting, value, min, max })
         };
         let thresholds = u64::try_from(self.share_thresholds_percent.len()).unwrap_or(u64::MAX);
-        let checks = [
-            out_of_range("window_days", self.window_days.into(), 1, MAX_WINDOW_DAYS.into()),
-            out_of_range("share threshold count", thresholds, 0, MAX_SHARE_THRESHOLDS as u64),
-        ];
+        let checks = [out_of_range("share threshold count", thresholds, 0, MAX_SHARE_THRESHOLDS as u64)];
         let percents = self
             .share_thresholds_percent
             .iter()
@@ -529,11 +526,7 @@ impl UsageHistory {
     /// [`InsightsError::EmptyAppId`], [`InsightsError::TooManyApps`]; nothing is kept.
     pub fn ingest_columns(&mut self, columns: &UsageSnapshotColumns<'_>) -> Result<usize, InsightsError> {
         let rows = columns.at_micros.len();
-        for (column, len) in [("apps", columns.apps.len()), ("calls_today", columns.calls_today.len())] {
-            if len != rows {
-                return Err(InsightsError::ColumnLength { column, len, expected: rows });
-            }
-        }
+        check_lengths(rows, &[("apps", columns.apps.len()), ("calls_today", columns.calls_today.len())])?;
         let size = columns.app_dictionary.len();
         if size > MAX_DICTIONARY_LEN {
             return Err(InsightsError::DictionaryTooLong {
@@ -770,7 +763,9 @@ impl UsageHistory {
     ///
     /// # Errors
     /// [`InsightsError::UnknownTimeZone`] (the account's), [`InsightsError::TooManyLimitIncreases`],
-    /// [`InsightsError::EmptyWindow`], [`InsightsError::SettingOutOfRange`], and the spike rule's
+    /// [`InsightsError::EmptyWindow`], [`InsightsError::WindowTooLong`] (a window past
+    /// [`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS), as record insights refuse it),
+    /// [`InsightsError::SettingOutOfRange`], and the spike rule's
     /// [`RobustRule::check`] errors.
     pub fn report(
         &self,

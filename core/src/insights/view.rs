@@ -1,28 +1,28 @@
 //! Record-insight views (R3–R6, O4) and the destructive-change flag (X2): pure functions of a
 //! [`RecordAggregate`], the settings and `now`.
 //!
-//! A view's work and memory follow its window (at most [`MAX_WINDOW_DAYS`] days, plus the flag
-//! rule's trailing days) and the (app, record type) pairs that have counts in it — never the
-//! dictionaries or the days outside the window.
+//! A view's work and memory follow its window (at most
+//! [`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS) days, plus the flag rule's trailing days)
+//! and the (app, record type) pairs that have counts in it — never the dictionaries or the days
+//! outside the window.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::records::{Series, add_count};
 use super::robust::RobustRule;
+use super::series::{Series, add_count};
 use super::vocabulary::ACTIONS;
-use super::{InsightsError, RecordAction, RecordAggregate, RecordType, day_from_index, day_index};
+use super::{InsightsError, RecordAction, RecordAggregate, RecordType, check_window, day_from_index, day_index};
 use crate::catalog::AppId;
-use crate::limits::MAX_WINDOW_DAYS;
 
 /// Settings of record insights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InsightsSettings {
     /// The first day with data (R4); earlier days are unavailable. Default 2025-12-01.
     pub data_floor: NaiveDate,
-    /// Days in a view's window (R3), 1 to [`MAX_WINDOW_DAYS`]. Default 30.
+    /// Days in a view's window (R3), 1 to [`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS). Default 30.
     pub window_days: u32,
     /// The destructive-change rule (X2), checked by [`RobustRule::check`]. Default
     /// [`RobustRule::records`].
@@ -146,8 +146,9 @@ impl RecordAggregate {
     ///
     /// # Errors
     /// [`InsightsError::AsOfInFuture`], [`InsightsError::EmptyWindow`],
-    /// [`InsightsError::WindowTooLong`] (a window past [`MAX_WINDOW_DAYS`], or a flag rule whose
-    /// trailing baseline is past [`crate::limits::MAX_TRAILING_DAYS`]),
+    /// [`InsightsError::WindowTooLong`] (a window past
+    /// [`MAX_WINDOW_DAYS`](crate::limits::MAX_WINDOW_DAYS), or a flag rule whose trailing baseline
+    /// is past [`crate::limits::MAX_TRAILING_DAYS`]),
     /// [`InsightsError::InvalidRule`], [`InsightsError::CountOverflow`] (a sum past 2⁶⁴ − 1; cannot
     /// happen in an aggregate whose cells add up to its event count, as every aggregate's do).
     ///
@@ -208,12 +209,7 @@ impl RecordAggregate {
         now: DateTime<Utc>,
     ) -> Result<RecordInsights, InsightsError> {
         let window_days = settings.window_days;
-        if window_days == 0 {
-            return Err(InsightsError::EmptyWindow(0));
-        }
-        if window_days > MAX_WINDOW_DAYS {
-            return Err(InsightsError::WindowTooLong { what: "window", days: window_days, max: MAX_WINDOW_DAYS });
-        }
+        check_window(window_days)?;
         let rule = &settings.flag_rule;
         rule.check()?;
         let today = crate::time::utc_day(now);

@@ -9,6 +9,7 @@ use crate::kind::ErrorKind;
 
 /// Errors of the marketplace, learning content and workflow connections (M1–M5, H4, O5, W2).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum MarketplaceError {
     /// A listing is malformed (no name or provider, a negative or non-finite price, …).
     #[error("invalid listing {app:?}: {reason}")]

@@ -9,6 +9,7 @@ use crate::lifecycle::LifecycleError;
 
 /// Errors of the HTML report.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ReportError {
     /// More log events asked for than [`crate::limits::MAX_REPORT_LOG_EVENTS`].
     #[error("{got} log events exceed the report's maximum of {max}")]

@@ -498,3 +498,44 @@ fn an_index_synced_to_an_equal_log_with_other_codes_rebuilds() {
     assert_eq!(on_b, expected);
     assert_eq!(on_b, [EventId(200)]);
 }
+
+#[test]
+fn a_column_of_another_length_is_refused_by_name_with_the_log_unchanged() {
+    let (ids, at) = ([100u64, 101], [t(2).timestamp_micros(), t(2).timestamp_micros() + 1]);
+    let code = type_code(ActivityType::AppActivity);
+    let (types, apps, users, actors) = ([code, code], [0u32, 0], [NO_USER, NO_USER], [0u32, 0]);
+    let (app_dictionary, user_dictionary) = (vec!["crm".to_owned()], vec!["ann".to_owned()]);
+    let columns = EventColumns {
+        ids: &ids,
+        at_micros: &at,
+        types: &types,
+        apps: &apps,
+        app_dictionary: &app_dictionary,
+        users: Some(&users),
+        actors: Some(&actors),
+        user_dictionary: &user_dictionary,
+    };
+    // Every column one row short, in the order they are checked.
+    let short: [(&str, EventColumns<'_>); 5] = [
+        ("at", EventColumns { at_micros: &at[..1], ..columns }),
+        ("type", EventColumns { types: &types[..1], ..columns }),
+        ("app", EventColumns { apps: &apps[..1], ..columns }),
+        ("user", EventColumns { users: Some(&users[..1]), ..columns }),
+        ("actor", EventColumns { actors: Some(&actors[..1]), ..columns }),
+    ];
+    for (name, c) in short {
+        let mut e = engine();
+        let err = e.ingest_events(&c).unwrap_err();
+        assert!(
+            matches!(&err, IngestError::ColumnLength(connected_apps::ColumnError { column, len: 1, expected: 2, .. }) if *column == name),
+            "{err}"
+        );
+        assert_eq!(err.to_string(), format!("column {name} has 1 rows, expected 2"));
+        assert_eq!(err.kind(), connected_apps::ErrorKind::InvalidInput);
+        assert_eq!(e.events(), engine().events());
+    }
+    // Every column of the id column's length: accepted.
+    let mut e = engine();
+    assert_eq!(e.ingest_events(&columns), Ok(2));
+    assert_eq!(e.events().len(), engine().events().len() + 2);
+}

@@ -275,7 +275,10 @@ fn bad_rows_are_refused_and_nothing_of_the_batch_is_kept() {
     assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::UnknownRecordType("widgets".into())));
     let mut c = batch.clone();
     c.ty.pop();
-    assert!(matches!(agg.ingest_columns(&c.view()), Err(InsightsError::ColumnLength { column: "record_types", .. })));
+    assert!(matches!(
+        agg.ingest_columns(&c.view()),
+        Err(InsightsError::ColumnLength(connected_apps::ColumnError { column: "record_types", .. }))
+    ));
     let mut c = batch.clone();
     c.apps[0] = String::new();
     assert_eq!(agg.ingest_columns(&c.view()), Err(InsightsError::EmptyAppId));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first, and the modules of each (a module is a file of `core/src` or a
 /// directory with its `mod.rs`; a submodule takes its module's layer unless listed itself).
 const LAYERS: &[(&str, &[&str])] = &[
-    ("leaves", &["ids", "kind", "hash", "time", "limits"]),
+    ("leaves", &["ids", "kind", "hash", "time", "limits", "columns"]),
     (
         "domain",
         &[

@@ -1,208 +1,20 @@
-//! Activity-log queries (L2–L4): an index over the engine's log, filtered pages with a keyset
-//! cursor, and facet counts.
-//!
-//! [`ActivityIndex`] reads the log's own columns ([`EventLog`]: time, type, app and actor codes)
-//! and adds three posting lists of log positions (per app × type, per acting user, per type:
-//! 12 bytes per event) and a sample of the time column. Positions grow with time because the
-//! engine appends in time order, so a posting list restricted to a time range is two binary
-//! searches away, and newest first is walking lists backwards. A query picks the smallest candidate source the filter allows, so a
-//! selective query never scans the whole log, and a cursor resumes with binary searches: page 50
-//! costs what page 1 costs.
-//!
-//! The user filter and the user facet are about the *acting* user (as in the app log, O2); system
-//! events (no actor) are counted apart in [`ActivityFacets::system`].
+//! The activity index: posting lists of log positions per app × type, per acting user and per
+//! type, a sample of the time column, keeping itself in step with the log, and the query
+//! planner that picks the smallest candidate source for a filter (L2, L3).
 
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-use crate::account::UserId;
-use crate::catalog::AppId;
+use super::cursor::Cursor;
+use super::{ActivityError, ActivityFilter, ActivityPage, MAX_PAGE_SIZE, TYPES};
+use crate::columns::Dictionary;
 use crate::event::{ActivityType, EventId};
-use crate::hash::Fnv;
-use crate::kind::ErrorKind;
-use crate::log::{Dictionary, EventLog, EventRef, NO_CODE};
+use crate::log::EventLog;
 
-pub use crate::limits::MAX_PAGE_SIZE;
-
-const TYPES: usize = ActivityType::ALL.len();
-const CURSOR_VERSION: u8 = 1;
 const TIME_SAMPLE: usize = 256;
 /// Above this many candidate lists, the merge keeps its heads in a heap instead of scanning them.
 const LINEAR_MERGE_MAX_LISTS: usize = 8;
-
-/// Errors of activity-log queries.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ActivityError {
-    /// The page size is 0 or above [`MAX_PAGE_SIZE`].
-    #[error("page size must be between 1 and {max}, got {size}")]
-    PageSize {
-        /// The requested size.
-        size: usize,
-        /// The largest allowed.
-        max: usize,
-    },
-    /// The cursor is not one this library issued, or it was altered.
-    #[error("malformed or tampered cursor {0:?}")]
-    MalformedCursor(String),
-    /// The cursor was issued for a different filter.
-    #[error("cursor {0:?} belongs to another query")]
-    ForeignCursor(String),
-    /// The cursor names an event that is not at its place in this log (another log, or a log
-    /// that was replaced).
-    #[error("cursor names event {id} at position {position}, which is not in this log")]
-    UnknownCursorEvent {
-        /// The event id in the cursor.
-        id: EventId,
-        /// The log position in the cursor.
-        position: u32,
-    },
-    /// The time range ends before it starts.
-    #[error("time range is inverted: since {since} is after until {until}")]
-    InvertedRange {
-        /// Start of the range.
-        since: DateTime<Utc>,
-        /// End of the range.
-        until: DateTime<Utc>,
-    },
-    /// The index does not cover exactly the log it is queried with: call [`ActivityIndex::sync`].
-    #[error("index covers {indexed} events but the log has {logged}")]
-    OutOfSync {
-        /// Events indexed.
-        indexed: usize,
-        /// Events in the log.
-        logged: usize,
-    },
-    /// An event appended to the index is older than the newest indexed one.
-    #[error("event {id} at {at} is older than the newest indexed event at {newest}")]
-    OutOfOrder {
-        /// The event.
-        id: EventId,
-        /// Its time.
-        at: DateTime<Utc>,
-        /// The newest indexed time.
-        newest: DateTime<Utc>,
-    },
-}
-
-impl ActivityError {
-    /// The error's kind.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::OutOfSync { .. } => ErrorKind::InvalidState,
-            Self::PageSize { .. }
-            | Self::MalformedCursor(_)
-            | Self::ForeignCursor(_)
-            | Self::UnknownCursorEvent { .. }
-            | Self::InvertedRange { .. }
-            | Self::OutOfOrder { .. } => ErrorKind::InvalidInput,
-        }
-    }
-}
-
-/// Which events a query keeps (L2): each non-empty part must hold, and an empty list means "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityFilter {
-    /// Activity types to keep.
-    #[serde(default)]
-    pub types: Vec<ActivityType>,
-    /// Acting users to keep (system events have none and never match a user filter).
-    #[serde(default)]
-    pub users: Vec<UserId>,
-    /// Apps to keep.
-    #[serde(default)]
-    pub apps: Vec<AppId>,
-    /// Keep events at or after this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<DateTime<Utc>>,
-    /// Keep events strictly before this instant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<DateTime<Utc>>,
-}
-
-impl ActivityFilter {
-    /// Whether `event` passes the filter (the rule the index implements, spelled out).
-    #[must_use]
-    pub fn matches<'e>(&self, event: impl Into<EventRef<'e>>) -> bool {
-        let event: EventRef<'e> = event.into();
-        (self.types.is_empty() || self.types.contains(&event.kind.activity_type()))
-            && (self.users.is_empty() || event.actor.is_some_and(|a| self.users.contains(a)))
-            && (self.apps.is_empty() || self.apps.contains(event.app))
-            && self.since.is_none_or(|s| event.at >= s)
-            && self.until.is_none_or(|u| event.at < u)
-    }
-
-    /// A fingerprint of the filter that ignores the order and repetition of its lists.
-    fn fingerprint(&self) -> u64 {
-        let mut types: Vec<u8> = self.types.iter().map(|t| ActivityType::code(*t)).collect();
-        types.sort_unstable();
-        types.dedup();
-        let mut apps: Vec<&str> = self.apps.iter().map(AppId::as_str).collect();
-        apps.sort_unstable();
-        apps.dedup();
-        let mut users: Vec<&str> = self.users.iter().map(UserId::as_str).collect();
-        users.sort_unstable();
-        users.dedup();
-        let mut h = Fnv::default();
-        h.bytes(&types);
-        h.u64(u64::MAX);
-        for s in apps.iter().chain([&"\u{0}"]).chain(users.iter()) {
-            h.u64(s.len() as u64);
-            h.bytes(s.as_bytes());
-        }
-        for bound in [self.since, self.until] {
-            match bound {
-                Some(t) => {
-                    h.u64(1);
-                    h.u64(t.timestamp().cast_unsigned());
-                    h.u64(u64::from(t.timestamp_subsec_nanos()));
-                }
-                None => h.u64(0),
-            }
-        }
-        h.finish()
-    }
-}
-
-/// One page of a query, newest first (L3), borrowing the events from the log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ActivityPage<'a> {
-    /// The matching events, newest first (ties in time: later-logged first).
-    pub events: Vec<EventRef<'a>>,
-    /// Pass this to get the next (older) page; `None` when this page is the last.
-    pub next_cursor: Option<String>,
-}
-
-/// A facet value and how many matching events carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FacetCount<T> {
-    /// The value (type, user or app).
-    pub value: T,
-    /// Matching events with that value.
-    pub count: u64,
-}
-
-/// Counts for the filter menus (L4): per type, acting user and app, each dimension counted with
-/// every filter but its own (standard faceted search), and the total with every filter. Each
-/// list is ordered by count, largest first, then by value; values with no event are left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityFacets {
-    /// Events matching the whole filter.
-    pub total: u64,
-    /// Per activity type, with every filter but the type filter.
-    pub by_type: Vec<FacetCount<ActivityType>>,
-    /// Per acting user, with every filter but the user filter.
-    pub by_user: Vec<FacetCount<UserId>>,
-    /// System events (no acting user), with every filter but the user filter (which they never
-    /// match).
-    pub system: u64,
-    /// Per app, with every filter but the app filter.
-    pub by_app: Vec<FacetCount<AppId>>,
-}
 
 /// An index over an [`EventLog`], for filtered, paged, faceted queries (L2–L4).
 ///
@@ -217,10 +29,10 @@ pub struct ActivityIndex {
     /// over the column.
     at_sample: Vec<i64>,
     /// Positions per (app × type), at `app * TYPES + type`.
-    by_app_type: Vec<Vec<u32>>,
+    pub(super) by_app_type: Vec<Vec<u32>>,
     /// Positions per acting user.
-    by_user: Vec<Vec<u32>>,
-    by_type: [Vec<u32>; TYPES],
+    pub(super) by_user: Vec<Vec<u32>>,
+    pub(super) by_type: [Vec<u32>; TYPES],
     /// Events indexed, and the newest one's id and time, to recognise the log.
     len: usize,
     last: Option<(EventId, i64)>,
@@ -376,7 +188,7 @@ impl ActivityIndex {
         }
     }
 
-    fn check_covers(&self, log: &EventLog) -> Result<(), ActivityError> {
+    pub(super) fn check_covers(&self, log: &EventLog) -> Result<(), ActivityError> {
         if log.len() == self.len && self.covers_prefix_of(log) {
             Ok(())
         } else {
@@ -396,7 +208,7 @@ impl ActivityIndex {
     }
 
     /// The positions `[lo, hi)` inside the filter's time range.
-    fn time_range(&self, log: &EventLog, filter: &ActivityFilter) -> Result<(usize, usize), ActivityError> {
+    pub(super) fn time_range(&self, log: &EventLog, filter: &ActivityFilter) -> Result<(usize, usize), ActivityError> {
         if let (Some(since), Some(until)) = (filter.since, filter.until)
             && since > until
         {
@@ -628,106 +440,16 @@ impl ActivityIndex {
         Ok(positions)
     }
 
-    /// Counts of the events matching `filter`, per type, acting user and app (L4), as faceted
-    /// search counts them: each dimension with every filter but its own (the type menu counts
-    /// with the user, app and time filters, not the type filter; the user menu, with
-    /// [`ActivityFacets::system`], without the user filter; the app menu without the app
-    /// filter), so a menu still shows its other values. `total` applies every filter.
-    ///
-    /// Counts come from the posting lists by binary search where they serve (no user filter
-    /// for the type and app menus; no type or app filter for the user menu); otherwise the
-    /// smallest candidate source is scanned, as a query would.
-    ///
-    /// # Errors
-    /// [`ActivityError::InvertedRange`], [`ActivityError::OutOfSync`].
-    pub fn facets(&self, log: &EventLog, filter: &ActivityFilter) -> Result<ActivityFacets, ActivityError> {
-        self.check_covers(log)?;
-        let (lo, hi) = self.time_range(log, filter)?;
-        let types = (!filter.types.is_empty()).then(|| type_mask(&filter.types));
-        let selected = |t: usize| types.is_none_or(|mask| mask & (1 << t) != 0);
-        let apps = (!filter.apps.is_empty()).then(|| known(&log.apps, &filter.apps));
-        let users = (!filter.users.is_empty()).then(|| known(&log.users, &filter.users));
-        let within = |list: &[u32]| clip_list(list, lo, hi).len() as u64;
-
-        // Types: every filter but the type filter.
-        let mut by_type = [0u64; TYPES];
-        if users.is_none() {
-            for (t, count) in by_type.iter_mut().enumerate() {
-                *count = match &apps {
-                    None => self.by_type.get(t).map_or(0, |l| within(l)),
-                    Some(apps) => apps
-                        .iter()
-                        .filter_map(|a| self.by_app_type.get(*a as usize * TYPES + t))
-                        .map(|l| within(l))
-                        .sum(),
-                };
-            }
-        } else {
-            let others = ActivityFilter { types: Vec::new(), ..filter.clone() };
-            self.scan(log, &others, lo, hi, |pos| {
-                if let Some(c) = log.type_code(pos).and_then(|t| by_type.get_mut(usize::from(t))) {
-                    *c += 1;
-                }
-            });
-        }
-
-        // Apps: every filter but the app filter.
-        let mut by_app = vec![0u64; log.apps.len()];
-        if users.is_none() {
-            for (a, count) in by_app.iter_mut().enumerate() {
-                let lists = self.by_app_type.get(a * TYPES..(a + 1) * TYPES).unwrap_or_default();
-                *count = lists.iter().enumerate().filter(|(t, _)| selected(*t)).map(|(_, l)| within(l)).sum();
-            }
-        } else {
-            let others = ActivityFilter { apps: Vec::new(), ..filter.clone() };
-            self.scan(log, &others, lo, hi, |pos| {
-                if let Some(c) = log.app.get(pos).and_then(|a| by_app.get_mut(*a as usize)) {
-                    *c += 1;
-                }
-            });
-        }
-
-        // Acting users (and system events): every filter but the user filter.
-        let mut by_user = vec![0u64; log.users.len()];
-        let mut system = 0u64;
-        if types.is_none() && apps.is_none() {
-            for (u, count) in by_user.iter_mut().enumerate() {
-                *count = self.by_user.get(u).map_or(0, |l| within(l));
-            }
-            system = ((hi - lo) as u64).saturating_sub(by_user.iter().sum());
-        } else {
-            let others = ActivityFilter { users: Vec::new(), ..filter.clone() };
-            self.scan(log, &others, lo, hi, |pos| match log.actor.get(pos).copied() {
-                Some(NO_CODE) | None => system += 1,
-                Some(u) => {
-                    if let Some(c) = by_user.get_mut(u as usize) {
-                        *c += 1;
-                    }
-                }
-            });
-        }
-
-        // Every filter: the type counts restricted to the chosen types.
-        let total = match &users {
-            None => by_type.iter().enumerate().filter(|(t, _)| selected(*t)).map(|(_, c)| c).sum(),
-            Some(_) => {
-                let mut total = 0;
-                self.scan(log, filter, lo, hi, |_| total += 1);
-                total
-            }
-        };
-        Ok(ActivityFacets {
-            total,
-            by_type: ranked(ActivityType::ALL.iter().copied().zip(by_type)),
-            by_user: ranked(log.users.names().iter().cloned().zip(by_user)),
-            system,
-            by_app: ranked(log.apps.names().iter().cloned().zip(by_app)),
-        })
-    }
-
     /// Calls `visit` with every position in `[lo, hi)` that matches `filter`, read from the
     /// smallest candidate source (see [`Self::plan`]).
-    fn scan(&self, log: &EventLog, filter: &ActivityFilter, lo: usize, hi: usize, mut visit: impl FnMut(usize)) {
+    pub(super) fn scan(
+        &self,
+        log: &EventLog,
+        filter: &ActivityFilter,
+        lo: usize,
+        hi: usize,
+        mut visit: impl FnMut(usize),
+    ) {
         let Some((source, residual)) = self.plan(log, filter, lo, hi) else { return };
         let mut keep = |pos: usize| {
             if residual.keeps(log, pos) {
@@ -742,7 +464,7 @@ impl ActivityIndex {
 }
 
 /// The bit mask of activity types (bit [`ActivityType::code`]).
-fn type_mask(types: &[ActivityType]) -> u32 {
+pub(super) fn type_mask(types: &[ActivityType]) -> u32 {
     // 32 bits hold every activity type (checked at compile time).
     const _: () = assert!(TYPES <= 32);
     types.iter().fold(0u32, |mask, t| mask | (1 << ActivityType::code(*t)))
@@ -809,99 +531,17 @@ fn newest_matching(
     }
 }
 
-fn ranked<T: Ord>(counts: impl Iterator<Item = (T, u64)>) -> Vec<FacetCount<T>> {
-    let mut out: Vec<FacetCount<T>> =
-        counts.filter(|(_, c)| *c > 0).map(|(value, count)| FacetCount { value, count }).collect();
-    out.sort_by(|a, b| (Reverse(a.count), &a.value).cmp(&(Reverse(b.count), &b.value)));
-    out
-}
-
 /// The part of a sorted position list inside `[lo, hi)`.
-fn clip_list(list: &[u32], lo: usize, hi: usize) -> &[u32] {
+pub(super) fn clip_list(list: &[u32], lo: usize, hi: usize) -> &[u32] {
     let start = list.partition_point(|p| (*p as usize) < lo);
     let end = list.partition_point(|p| (*p as usize) < hi);
     list.get(start..end.max(start)).unwrap_or_default()
 }
 
 /// The codes of the keys the log knows, sorted.
-fn known<K: Clone + Eq + std::hash::Hash + AsRef<str>>(dictionary: &Dictionary<K>, keys: &[K]) -> Vec<u32> {
+pub(super) fn known<K: Clone + Eq + std::hash::Hash + AsRef<str>>(dictionary: &Dictionary<K>, keys: &[K]) -> Vec<u32> {
     let mut out: Vec<u32> = keys.iter().filter_map(|k| dictionary.code(k)).collect();
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// The keyset position a page stopped at, tied to its filter: (position, id, time) of the last
-/// event returned and the filter's fingerprint, plus a checksum, as 96 hex digits.
-struct Cursor {
-    position: u32,
-    id: EventId,
-    secs: i64,
-    nanos: u32,
-    filter: u64,
-}
-
-impl Cursor {
-    const LEN: usize = 1 + 4 + 8 + 8 + 4 + 8 + 8;
-
-    fn body(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(Self::LEN);
-        b.push(CURSOR_VERSION);
-        b.extend_from_slice(&self.position.to_le_bytes());
-        b.extend_from_slice(&self.id.0.to_le_bytes());
-        b.extend_from_slice(&self.secs.to_le_bytes());
-        b.extend_from_slice(&self.nanos.to_le_bytes());
-        b.extend_from_slice(&self.filter.to_le_bytes());
-        b
-    }
-
-    fn encode(&self) -> String {
-        let mut bytes = self.body();
-        let mut h = Fnv::default();
-        h.bytes(&bytes);
-        bytes.extend_from_slice(&h.finish().to_le_bytes());
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = String::with_capacity(bytes.len() * 2);
-        for b in bytes {
-            text.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-            text.push(char::from(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
-        }
-        text
-    }
-
-    fn decode(text: &str) -> Result<Self, ActivityError> {
-        let bad = || ActivityError::MalformedCursor(text.to_owned());
-        if text.len() != Self::LEN * 2 || !text.is_ascii() {
-            return Err(bad());
-        }
-        let bytes: Vec<u8> = (0..Self::LEN)
-            .map(|i| text.get(i * 2..i * 2 + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect::<Option<_>>()
-            .ok_or_else(bad)?;
-        let mut r = Reader(&bytes);
-        let version = r.take::<1>().ok_or_else(bad)?;
-        let position = u32::from_le_bytes(r.take().ok_or_else(bad)?);
-        let id = EventId(u64::from_le_bytes(r.take().ok_or_else(bad)?));
-        let secs = i64::from_le_bytes(r.take().ok_or_else(bad)?);
-        let nanos = u32::from_le_bytes(r.take().ok_or_else(bad)?);
-        let filter = u64::from_le_bytes(r.take().ok_or_else(bad)?);
-        let sum = u64::from_le_bytes(r.take().ok_or_else(bad)?);
-        let cursor = Self { position, id, secs, nanos, filter };
-        let mut h = Fnv::default();
-        h.bytes(&cursor.body());
-        if version != [CURSOR_VERSION] || h.finish() != sum {
-            return Err(bad());
-        }
-        Ok(cursor)
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_first_chunk::<N>()?;
-        self.0 = rest;
-        Some(*head)
-    }
 }
