@@ -204,6 +204,7 @@ pub struct GovernancePolicy {
 
 /// Errors of governance policies, their evaluation and enforcement.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum GovernancePolicyError {
     /// The policy id is empty.
     #[error("policy id must not be empty")]

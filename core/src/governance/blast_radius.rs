@@ -32,6 +32,7 @@ pub const BLAST_RADIUS_DAYS: u32 = 30;
 
 /// Errors of the blast radius (X4) and least-privilege (X6) views.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ExposureError {
     /// No app has this id.
     #[error("unknown app {0:?}")]

@@ -81,6 +81,7 @@ pub enum ApprovalGrant {
 /// Errors of governance (G1–G3): policies, access requests, revocations. Returned inside
 /// [`crate::lifecycle::LifecycleError::Governance`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum GovernanceError {
     /// No team has this id.
     #[error("unknown team {0:?}")]

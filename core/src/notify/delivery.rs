@@ -31,7 +31,8 @@ use crate::directory::Directory;
 use crate::event::{EventId, EventKind};
 use crate::log::{EventLog, EventRef};
 use crate::notify::error::NotifyError;
-use crate::notify::evaluate::{Change, Delivery, NoticeKey, Trigger, change, granted, live};
+use crate::notify::evaluate::{Change, change, granted, live};
+use crate::notify::notice::{Delivery, NoticeKey, Trigger};
 use crate::notify::rule::{NotificationRules, Rule, RuleChange, RuleId, RuleType};
 
 /// Grant expiries by app, then by connection user.

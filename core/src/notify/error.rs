@@ -6,11 +6,12 @@ use thiserror::Error;
 use crate::account::{Permission, TeamId, UserId};
 use crate::catalog::AppId;
 use crate::kind::ErrorKind;
-use crate::notify::evaluate::{Delivery, NoticeKey};
+use crate::notify::notice::{Delivery, NoticeKey};
 use crate::notify::rule::{RuleId, RuleType};
 
 /// Errors of rule commands (create, edit, delete), of replaying rule events and of dry runs.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum NotifyError {
     /// The rule id is empty.
     #[error("rule id must not be empty")]

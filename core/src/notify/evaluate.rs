@@ -11,7 +11,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
@@ -23,97 +22,8 @@ use crate::limits;
 use crate::log::EventLog;
 use crate::notify::delivery::DeliveryLog;
 use crate::notify::error::NotifyError;
-use crate::notify::rule::{Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
-
-/// What a notice is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Trigger {
-    /// The app was installed or reinstalled by this event.
-    Installed {
-        /// The install or reinstall event.
-        event: EventId,
-    },
-    /// The app was uninstalled by this event.
-    Uninstalled {
-        /// The uninstall event.
-        event: EventId,
-    },
-    /// The app was disconnected by this event.
-    Disconnected {
-        /// The disconnect event.
-        event: EventId,
-    },
-    /// Reminder number `n` (1, 2, …) that the app is still disconnected (N2).
-    Reminder {
-        /// The disconnect event that started the disconnection.
-        disconnected: EventId,
-        /// The reminder's number.
-        n: u32,
-    },
-    /// The app was connected again after a disconnection (X5).
-    Recovered {
-        /// The disconnect event that started the disconnection.
-        disconnected: EventId,
-        /// The event that ended it (connected, reconnected or reauthenticated).
-        event: EventId,
-    },
-    /// A user asked for the app by this event (G2); the delivery's `connection_user` is the
-    /// requester.
-    AccessRequested {
-        /// The request event.
-        event: EventId,
-    },
-    /// Reminder number `n` (1, 2, …) that the request is still open (G2).
-    RequestReminder {
-        /// The request event.
-        requested: EventId,
-        /// The reminder's number.
-        n: u32,
-    },
-}
-
-/// Identifies one notice of one rule: what the delivery log remembers.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct NoticeKey {
-    /// When the notice fell due.
-    pub due_at: DateTime<Utc>,
-    /// The rule.
-    pub rule: RuleId,
-    /// What it is about.
-    pub trigger: Trigger,
-}
-
-/// One notification to send: a notice of a rule, to one person, through one channel.
-///
-/// Deliveries are ordered by due time, then rule id, trigger, app, recipient and channel; the
-/// derived order is that order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Delivery {
-    /// When it fell due: the event's time, or the reminder's scheduled time.
-    pub due_at: DateTime<Utc>,
-    /// The rule.
-    pub rule: RuleId,
-    /// What it is about.
-    pub trigger: Trigger,
-    /// The app concerned.
-    pub app: AppId,
-    /// For user-level apps, whose connection; for access requests, the requester.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_user: Option<UserId>,
-    /// Who receives it.
-    pub recipient: UserId,
-    /// Through which channel.
-    pub channel: Channel,
-}
-
-impl Delivery {
-    /// The notice this delivery belongs to.
-    #[must_use]
-    pub fn notice(&self) -> NoticeKey {
-        NoticeKey { due_at: self.due_at, rule: self.rule.clone(), trigger: self.trigger }
-    }
-}
+use crate::notify::notice::{Delivery, NoticeKey, Trigger};
+use crate::notify::rule::{Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleId, RuleType};
 
 /// The deliveries due at `now` that `log` has not seen (N4).
 ///

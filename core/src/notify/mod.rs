@@ -10,13 +10,15 @@
 mod delivery;
 mod error;
 mod evaluate;
+mod notice;
 mod rule;
 
 use chrono::{DateTime, Utc};
 
 pub use delivery::{DeliveryLog, OpenDisconnection};
 pub use error::NotifyError;
-pub use evaluate::{Delivery, NoticeKey, Trigger, dry_run, evaluate};
+pub use evaluate::{dry_run, evaluate};
+pub use notice::{Delivery, NoticeKey, Trigger};
 pub use rule::{
     ActiveRule, Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleChange, RuleEvent, RuleId,
     RuleType,
