@@ -31,6 +31,12 @@ TYPES = [
     "app_activity",
     "update_availability",
     "app_version_changed",
+    "policy_changed",
+    "scopes_turned_off",
+    "access_requested",
+    "access_approved",
+    "access_denied",
+    "connection_revoked",
 ]
 
 
@@ -89,6 +95,26 @@ def payload(kind: dict[str, Any]) -> bytes:
         features = kind.get("features", [])
         written = [text(f["name"]) + strs(f["scopes"]) + tier(f.get("requires")) for f in features]
         return text(kind["version"]) + u64(len(scopes)) + b"".join(scopes) + u64(len(written)) + b"".join(written)
+    if kind_type == "policy_changed":
+        level = kind["level"]
+        if level == "account":
+            who = b"\x00"
+        elif "team" in level:
+            who = b"\x01" + text(level["team"])
+        else:
+            who = b"\x02" + text(level["user"])
+        return who + opt(kind.get("approval"), text)
+    if kind_type == "scopes_turned_off":
+        return strs(sorted(kind["scopes"], key=lambda s: s.encode()))
+    if kind_type == "access_requested":
+        scopes = sorted(kind["scopes"], key=lambda s: s.encode())
+        return text(kind["requester"]) + strs(scopes) + text(kind.get("reason", "")) + time(kind["expires_at"])
+    if kind_type == "access_approved":
+        return text(kind["requester"]) + text(kind["grant"])
+    if kind_type == "access_denied":
+        return text(kind["requester"]) + text(kind.get("reason", ""))
+    if kind_type == "connection_revoked":
+        return text(kind.get("reason", ""))
     return b""
 
 
