@@ -225,6 +225,14 @@ impl Engine {
         if let Some(count) = self.ingest_checked_columns(columns, threads) {
             return (Ok(count), IngestPath::Columns);
         }
+        // A batch the log cannot hold is refused before the exact way builds an event per row
+        // (memory follows the data, not a batch that can never land): the row and error
+        // `append_all` would give at the first row past the limit.
+        if self.events.next_position(columns.ids.len()).is_err() {
+            let row = crate::limits::MAX_EVENTS.saturating_sub(self.events.len());
+            let source = LifecycleError::LogFull(crate::limits::MAX_EVENTS.saturating_add(1));
+            return (Err(IngestError::Rejected { row, source }), IngestPath::Exact);
+        }
         let exact = columns
             .to_events()
             .and_then(|events| self.append_all(events).map_err(|(row, source)| IngestError::Rejected { row, source }));
