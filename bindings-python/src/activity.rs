@@ -159,12 +159,12 @@ impl PyEngine {
         until: Option<Instant>,
         cursor: Option<String>,
         #[pyo3(from_py_with = crate::convert::int::page_size)] page_size: usize,
-    ) -> PyResult<(PyTable, Option<String>)> {
+    ) -> PyResult<(crate::arrow::PyArrowBatch, Option<String>)> {
         let filter = activity_filter(types, users, apps, since, until)?;
         let (columns, next) = self
             .with_activity(py, |log| {
                 let (columns, next) = log.page_columns(&filter, cursor.as_deref(), page_size)?;
-                Ok((crate::arrow::log_table(columns), next))
+                Ok((crate::arrow::log_page(columns), next))
             })?
             .or_raise()?;
         Ok((columns?, next))

@@ -1,9 +1,9 @@
-//! Host numpy arrays in, of whatever dtype the documented API takes (issue 14): each array is
-//! copied once, as it is, while the GIL is held (the hardening rule: what is validated is a
-//! private copy, never a buffer another thread may change), then cast or dictionary-encoded in
-//! Rust with the GIL released (strings are read once, with the GIL held, each row hashed once
-//! into its code). An array already of the target dtype is only copied: no
-//! `astype`, no `np.unique` in Python.
+//! Host numpy arrays in, of whatever dtype the documented API takes (issue 14). An array already
+//! of the target dtype is read in place, with the GIL held throughout, so no Python code can
+//! change it while it is validated and counted (no copy at all). Any other array is copied once,
+//! as it is, while the GIL is held, then cast or dictionary-encoded in Rust with the GIL released
+//! (strings are read once, with the GIL held, each row hashed once into its code). No `astype`,
+//! no `np.unique` in Python.
 //!
 //! Refused, with the argument named: anything but a numpy array (`TypeError`), a masked array,
 //! a dtype the column cannot take or a non-native byte order (`TypeError`), more or fewer than
@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use connected_apps::ErrorKind;
-use numpy::{Element, PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    Element, PyArray1, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -48,6 +50,31 @@ fn array<'a, 'py>(obj: &'a Bound<'py, PyAny>, name: &str) -> PyResult<&'a Bound<
         )));
     }
     Ok(array)
+}
+
+/// A column's values: the host's own array when it already has the target dtype, read in place,
+/// or a converted copy.
+pub enum Values<'py, T: Element> {
+    /// The host's array (exactly the target dtype, contiguous): read it **only while holding the
+    /// GIL**, so that no Python code can change it meanwhile.
+    InPlace(PyReadonlyArray1<'py, T>),
+    /// Converted (cast, scaled or encoded) into memory only this call can reach.
+    Owned(Vec<T>),
+}
+
+impl<T: Element> Values<'_, T> {
+    /// The values.
+    pub fn as_slice(&self) -> PyResult<&[T]> {
+        match self {
+            Self::InPlace(array) => array.as_slice().map_err(|e| PyTypeError::new_err(e.to_string())),
+            Self::Owned(values) => Ok(values),
+        }
+    }
+
+    /// Whether these are the host's array, read in place (then only with the GIL held).
+    pub fn in_place(&self) -> bool {
+        matches!(self, Self::InPlace(_))
+    }
 }
 
 /// A private copy of a contiguous array of exactly `S` (checked by the caller).
@@ -87,21 +114,21 @@ macro_rules! bounded {
 }
 bounded!(u8, u32, i64);
 
-/// An integer column of any integer dtype as `T`: copied as it is, cast (checked) without the
-/// GIL unless it already is `T`.
-pub fn integers<T>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<T>>
+/// An integer column of any integer dtype as `T`: read in place when it already is `T`, else
+/// copied as it is and cast (checked) without the GIL.
+pub fn integers<'py, T>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, T>>
 where
     T: Element + Copy + Send + TryFrom<i128> + Into<i128> + Bounded,
 {
     let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     if dtype.is_equiv_to(&numpy::dtype::<T>(py)) {
-        return copy::<T>(obj);
+        return Ok(Values::InPlace(obj.cast::<PyArray1<T>>()?.readonly()));
     }
     macro_rules! from {
         ($($s:ty),*) => {$(
             if dtype.is_equiv_to(&numpy::dtype::<$s>(py)) {
-                return cast::<$s, T>(py, copy::<$s>(obj)?, name);
+                return cast::<$s, T>(py, copy::<$s>(obj)?, name).map(Values::Owned);
             }
         )*};
     }
@@ -109,8 +136,9 @@ where
     Err(PyTypeError::new_err(format!("{name} must hold integers, got dtype {}", dtype.getattr("str")?)))
 }
 
-/// µs since the epoch from `datetime64` of a fixed unit (D down to ns) or integers already in µs.
-pub fn micros(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<i64>> {
+/// µs since the epoch from `datetime64` of a fixed unit (D down to ns) or integers already in µs
+/// (read in place when int64).
+pub fn micros<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, i64>> {
     let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     if dtype.kind() != b'M' {
@@ -134,7 +162,7 @@ pub fn micros(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<i64>> {
         }
     };
     let raw = copy::<i64>(&obj.call_method1("view", ("i8",))?)?;
-    py.detach(|| {
+    py.detach(|| -> PyResult<Vec<i64>> {
         raw.into_iter()
             .enumerate()
             .map(|(row, v)| match v {
@@ -144,6 +172,7 @@ pub fn micros(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<i64>> {
             })
             .collect()
     })
+    .map(Values::Owned)
 }
 
 /// A column of strings (numpy `str_` or object array of `str`) as codes into a dictionary of
@@ -242,9 +271,13 @@ fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<
 }
 
 /// Codes with their dictionary, or strings encoded here.
-pub fn codes(obj: &Bound<'_, PyAny>, dictionary: Option<Vec<String>>, name: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
+pub fn codes<'py>(
+    obj: &Bound<'py, PyAny>,
+    dictionary: Option<Vec<String>>,
+    name: &str,
+) -> PyResult<(Values<'py, u32>, Vec<String>)> {
     match dictionary {
         Some(dictionary) => Ok((integers::<u32>(obj, name)?, dictionary)),
-        None => encoded(obj, name),
+        None => encoded(obj, name).map(|(codes, names)| (Values::Owned(codes), names)),
     }
 }

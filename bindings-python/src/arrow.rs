@@ -10,22 +10,24 @@
 //! (the batches are shared, immutable): a consumer that drops a stream half-read changes
 //! nothing, and the table can be read again.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::types::{ArrowDictionaryKeyType, UInt8Type, UInt32Type};
 use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
     TimestampMicrosecondArray, UInt64Array,
 };
 use arrow_buffer::ArrowNativeType;
 use arrow_buffer::{BooleanBuffer, NullBuffer};
-use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
 use connected_apps::{ActivityType, LogColumns, RecordAction, RecordCellColumns, State, UsageColumns};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyTuple};
 use pyo3_arrow::PyTable;
+use pyo3_arrow::error::PyArrowResult;
+use pyo3_arrow::ffi::{ArrayIterator, to_array_pycapsules, to_schema_pycapsule, to_stream_pycapsule};
 
 /// "No code" in the core's code columns: the row has no user (a null).
 const NO_CODE: u32 = u32::MAX;
@@ -50,22 +52,24 @@ fn strings<'a>(names: impl Iterator<Item = &'a str>) -> ArrayRef {
 }
 
 /// Codes into `names` as a dictionary column; [`NO_CODE`] is null (its key stored as 0). With
-/// fewer rows than names (a page), only the names used are kept, renumbered in order of use.
-fn dictionary<'a, K: ArrowDictionaryKeyType>(
+/// fewer rows than names (a page), only the names used are kept, renumbered in order of use
+/// (a table indexed by code, not a hash map: a page of 100 rows pays for no hashing).
+fn dictionary<K: ArrowDictionaryKeyType, N: AsRef<str>>(
     keys: Vec<K::Native>,
-    names: impl Iterator<Item = &'a str>,
+    names: &[N],
     is_null: impl Fn(K::Native) -> bool,
 ) -> Result<ArrayRef, ArrowError>
 where
     K::Native: Default + TryFrom<usize>,
 {
-    let names: Vec<&str> = names.collect();
     let nulls = keys.iter().any(|k| is_null(*k)).then(|| {
         NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |i| keys.get(i).is_some_and(|k| !is_null(*k))))
     });
-    let (keys, names) = if keys.len() < names.len() {
+    let past_names = |code: usize| ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len()));
+    let (keys, values) = if keys.len() < names.len() {
+        const UNUSED: u32 = u32::MAX;
+        let mut renumbered = vec![UNUSED; names.len()];
         let mut used: Vec<&str> = Vec::new();
-        let mut renumbered: HashMap<usize, K::Native> = HashMap::new();
         let mut compact = Vec::with_capacity(keys.len());
         for key in keys {
             if is_null(key) {
@@ -73,34 +77,33 @@ where
                 continue;
             }
             let code = key.as_usize();
-            let new = match renumbered.get(&code) {
-                Some(new) => *new,
-                None => {
-                    let new = K::Native::try_from(used.len()).map_err(|_| {
-                        ArrowError::InvalidArgumentError(format!("dictionary of {} entries", used.len()))
-                    })?;
-                    used.push(names.get(code).copied().ok_or_else(|| {
-                        ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len()))
-                    })?);
-                    renumbered.insert(code, new);
-                    new
-                }
-            };
-            compact.push(new);
+            let slot = renumbered.get_mut(code).ok_or_else(|| past_names(code))?;
+            if *slot == UNUSED {
+                *slot = u32::try_from(used.len()).unwrap_or(UNUSED);
+                used.push(names.get(code).ok_or_else(|| past_names(code))?.as_ref());
+            }
+            let new = *slot as usize;
+            compact.push(
+                K::Native::try_from(new)
+                    .map_err(|_| ArrowError::InvalidArgumentError(format!("dictionary of {} entries", new + 1)))?,
+            );
         }
-        (compact, used)
+        (compact, strings(used.into_iter()))
     } else if nulls.is_some() {
-        (keys.into_iter().map(|k| if is_null(k) { K::Native::default() } else { k }).collect(), names)
+        (
+            keys.into_iter().map(|k| if is_null(k) { K::Native::default() } else { k }).collect(),
+            strings(names.iter().map(AsRef::as_ref)),
+        )
     } else {
-        (keys, names)
+        (keys, strings(names.iter().map(AsRef::as_ref)))
     };
     let keys = PrimitiveArray::<K>::try_new(keys.into(), nulls)?;
-    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, strings(names.into_iter()))?))
+    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, values)?))
 }
 
 /// Codes (u32) into `names`, nulls where [`NO_CODE`].
-fn codes<'a>(keys: Vec<u32>, names: impl Iterator<Item = &'a str>) -> Result<ArrayRef, ArrowError> {
-    dictionary::<UInt32Type>(keys, names, |k| k == NO_CODE)
+fn codes<N: AsRef<str>>(keys: Vec<u32>, names: &[N]) -> Result<ArrayRef, ArrowError> {
+    dictionary::<UInt32Type, N>(keys, names, |k| k == NO_CODE)
 }
 
 fn dict_type(key: DataType) -> DataType {
@@ -113,13 +116,80 @@ fn utc_micros() -> DataType {
 
 /// One batch as a table (its schema kept when it has no row).
 fn table(fields: Vec<Field>, columns: Vec<ArrayRef>) -> PyResult<PyTable> {
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow_error)?;
-    PyTable::try_new(vec![batch], schema)
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(arrow_error)?;
+    PyTable::try_new(vec![batch.clone()], batch.schema())
 }
 
-/// The activity log's columns: `id`, `at`, `type`, `app`, `user`, `actor`.
-pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
+/// One Arrow record batch (a page of the activity log): `__arrow_c_array__` for consumers of one
+/// batch (`pyarrow.record_batch(b)`, the cheapest read), `__arrow_c_stream__` (a stream of that one
+/// batch) for those that read streams (`polars.DataFrame(b)`, `pyarrow.table(b)`, DuckDB). Each
+/// export shares the immutable batch: reading it never changes it, and it can be read again.
+#[pyclass(name = "ArrowBatch", module = "connected_apps", frozen)]
+pub struct PyArrowBatch(RecordBatch);
+
+impl PyArrowBatch {
+    /// The batch as one struct array and its field: what both PyCapsule exports carry.
+    fn as_struct(&self) -> (ArrayRef, FieldRef) {
+        let schema = self.0.schema_ref();
+        let field = Field::new_struct("", schema.fields().clone(), false).with_metadata(schema.metadata().clone());
+        (Arc::new(StructArray::from(self.0.clone())), Arc::new(field))
+    }
+}
+
+#[pymethods]
+impl PyArrowBatch {
+    /// The Arrow PyCapsule interface for one array (here: the batch as a struct array).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> PyArrowResult<Bound<'py, PyTuple>> {
+        let (array, field) = self.as_struct();
+        to_array_pycapsules(py, field, &array, requested_schema)
+    }
+
+    /// The Arrow PyCapsule interface for a stream (of this one batch).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> PyArrowResult<Bound<'py, PyCapsule>> {
+        let (array, field) = self.as_struct();
+        let reader = ArrayIterator::new(std::iter::once(Ok(array)), field);
+        to_stream_pycapsule(py, Box::new(reader), requested_schema)
+    }
+
+    /// The Arrow PyCapsule interface for the schema.
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyArrowResult<Bound<'py, PyCapsule>> {
+        to_schema_pycapsule(py, self.0.schema_ref().as_ref())
+    }
+
+    /// Rows in the batch.
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.0.num_rows()
+    }
+
+    /// The column names, in order.
+    #[getter]
+    fn column_names(&self) -> Vec<String> {
+        self.0.schema_ref().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.num_rows()
+    }
+
+    fn __repr__(&self) -> String {
+        let names: Vec<String> = self.column_names().iter().map(|n| format!("'{n}'")).collect();
+        format!("ArrowBatch(num_rows={}, columns=[{}])", self.0.num_rows(), names.join(", "))
+    }
+}
+
+/// The activity log's columns as one batch: `id`, `at`, `type`, `app`, `user`, `actor`.
+fn log_batch(c: LogColumns<'_>) -> PyResult<RecordBatch> {
     let fields = vec![
         Field::new("id", DataType::UInt64, false),
         Field::new("at", utc_micros(), false),
@@ -128,17 +198,52 @@ pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
         Field::new("user", dict_type(DataType::UInt32), true),
         Field::new("actor", dict_type(DataType::UInt32), true),
     ];
-    let types = ActivityType::ALL.iter().map(|t| t.as_str());
-    let users = || c.user_dictionary.iter().map(|u| u.as_str());
+    let types = ActivityType::ALL.map(ActivityType::as_str);
     let columns = vec![
         Arc::new(UInt64Array::from(c.ids)) as ArrayRef,
         timestamps(c.at_micros),
-        dictionary::<UInt8Type>(c.types, types, |_| false).map_err(arrow_error)?,
-        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
-        codes(c.users, users()).map_err(arrow_error)?,
-        codes(c.actors, users()).map_err(arrow_error)?,
+        dictionary::<UInt8Type, _>(c.types, &types, |_| false).map_err(arrow_error)?,
+        codes(c.apps, c.app_dictionary).map_err(arrow_error)?,
+        codes(c.users, c.user_dictionary).map_err(arrow_error)?,
+        codes(c.actors, c.user_dictionary).map_err(arrow_error)?,
     ];
-    table(fields, columns)
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(arrow_error)
+}
+
+/// The activity log's columns as a table (see [`log_batch`]).
+pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
+    let batch = log_batch(c)?;
+    PyTable::try_new(vec![batch.clone()], batch.schema())
+}
+
+/// Codes into `names` as plain strings; [`NO_CODE`] is null.
+fn plain<N: AsRef<str>>(keys: &[u32], names: &[N]) -> ArrayRef {
+    Arc::new(keys.iter().map(|&k| names.get(k as usize).map(AsRef::as_ref)).collect::<StringArray>())
+}
+
+/// A page of the activity log as one batch: the columns of [`log_batch`], with `type`, `app`,
+/// `user` and `actor` as plain strings. A page is small (at most `MAX_PAGE_SIZE` rows): four
+/// dictionaries would cost a reader more to import than they save.
+pub fn log_page(c: LogColumns<'_>) -> PyResult<PyArrowBatch> {
+    let fields = vec![
+        Field::new("id", DataType::UInt64, false),
+        Field::new("at", utc_micros(), false),
+        Field::new("type", DataType::Utf8, false),
+        Field::new("app", DataType::Utf8, false),
+        Field::new("user", DataType::Utf8, true),
+        Field::new("actor", DataType::Utf8, true),
+    ];
+    let types = ActivityType::ALL.map(ActivityType::as_str);
+    let type_codes: Vec<u32> = c.types.iter().map(|&t| u32::from(t)).collect();
+    let columns = vec![
+        plain(&type_codes, &types),
+        plain(&c.apps, c.app_dictionary),
+        plain(&c.users, c.user_dictionary),
+        plain(&c.actors, c.user_dictionary),
+    ];
+    let columns =
+        [Arc::new(UInt64Array::from(c.ids)) as ArrayRef, timestamps(c.at_micros)].into_iter().chain(columns).collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map(PyArrowBatch).map_err(arrow_error)
 }
 
 /// Record insights' cells: `day`, `app`, `record_type`, `action`, `count`.
@@ -150,12 +255,12 @@ pub fn record_cells_table(c: RecordCellColumns<'_>) -> PyResult<PyTable> {
         Field::new("action", dict_type(DataType::UInt8), false),
         Field::new("count", DataType::UInt64, false),
     ];
-    let actions = RecordAction::ALL.iter().map(|a| a.as_str());
+    let actions = RecordAction::ALL.map(RecordAction::as_str);
     let columns = vec![
         Arc::new(Date32Array::from(c.days)) as ArrayRef,
-        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
-        codes(c.record_types, c.record_type_dictionary.iter().map(|t| t.as_str())).map_err(arrow_error)?,
-        dictionary::<UInt8Type>(c.actions, actions, |_| false).map_err(arrow_error)?,
+        codes(c.apps, c.app_dictionary).map_err(arrow_error)?,
+        codes(c.record_types, c.record_type_dictionary).map_err(arrow_error)?,
+        dictionary::<UInt8Type, _>(c.actions, &actions, |_| false).map_err(arrow_error)?,
         Arc::new(UInt64Array::from(c.counts)),
     ];
     table(fields, columns)
@@ -171,7 +276,7 @@ pub fn usage_table(c: UsageColumns<'_>) -> PyResult<PyTable> {
         Field::new("resets_at", utc_micros(), true),
     ];
     let columns = vec![
-        codes(c.apps, c.app_dictionary.iter().map(|a| a.as_str())).map_err(arrow_error)?,
+        codes(c.apps, &c.app_dictionary).map_err(arrow_error)?,
         timestamps(c.at_micros),
         Arc::new(UInt64Array::from(c.calls_today)) as ArrayRef,
         Arc::new(UInt64Array::from(c.usage_limits)),

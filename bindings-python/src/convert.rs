@@ -99,6 +99,24 @@ impl<T: Element> Column<'_, T> {
 /// cannot change what is validated or what is committed. Any layout is accepted (strided,
 /// reversed, unaligned: the copy is contiguous); `name` names the argument in every error.
 pub fn column<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py, T>> {
+    checked::<T>(obj, name)?;
+    let copy = obj.call_method1("copy", ("C",))?.cast_into::<PyArray1<T>>()?;
+    Ok(Column(copy.readonly()))
+}
+
+/// [`column`], read in place when the array is C-contiguous (copied otherwise): the caller reads
+/// it **only while holding the GIL**, so no Python code can change it meanwhile, and then needs
+/// no copy.
+pub fn column_in_place<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py, T>> {
+    if checked::<T>(obj, name)?.is_c_contiguous() {
+        return Ok(Column(obj.cast::<PyArray1<T>>()?.readonly()));
+    }
+    column(obj, name)
+}
+
+/// `obj` checked to be a one-dimensional, unmasked numpy array of exactly `T` in native byte
+/// order; `name` names the argument in every error.
+fn checked<'a, 'py, T: Element>(obj: &'a Bound<'py, PyAny>, name: &str) -> PyResult<&'a Bound<'py, PyUntypedArray>> {
     let py = obj.py();
     let expected = numpy::dtype::<T>(py);
     let Ok(array) = obj.cast::<PyUntypedArray>() else {
@@ -127,8 +145,7 @@ pub fn column<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<
             format!("{name} must be one-dimensional, got {} dimensions", array.ndim()),
         ));
     }
-    let copy = obj.call_method1("copy", ("C",))?.cast_into::<PyArray1<T>>()?;
-    Ok(Column(copy.readonly()))
+    Ok(array)
 }
 
 /// An optional column; see [`column`].

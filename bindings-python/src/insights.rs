@@ -9,7 +9,7 @@ use connected_apps::{
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
-use crate::convert::{Instant, column, enum_in, to_py, wrapper};
+use crate::convert::{Instant, column_in_place, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
 use crate::lock::Locked;
 
@@ -62,6 +62,22 @@ impl PyRecordInsights {
 #[pyclass(frozen, module = "connected_apps", name = "RecordAggregate")]
 pub struct PyRecordAggregate(pub Locked<RecordAggregate>);
 
+impl PyRecordAggregate {
+    /// Counts `columns` apart, then merges the count in under the lock (all or nothing). Columns
+    /// read `in_place` from the host's arrays are counted with the GIL held, so no Python code
+    /// changes them meanwhile; others (our own copies) with the GIL released.
+    fn count(&self, py: Python<'_>, columns: &RecordEventColumns<'_>, in_place: bool) -> PyResult<usize> {
+        let part = if in_place {
+            RecordAggregate::from_columns(columns)
+        } else {
+            py.detach(|| RecordAggregate::from_columns(columns))
+        }
+        .or_raise()?;
+        self.0.write(py, |cube| cube.merge_owned(part))?.or_raise()?;
+        Ok(columns.at_micros.len())
+    }
+}
+
 #[pymethods]
 impl PyRecordAggregate {
     #[new]
@@ -102,8 +118,9 @@ impl PyRecordAggregate {
         record_type_dictionary: Vec<String>,
         actions: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
-        let (at_us, apps) = (column(at_us, "at_us")?, column(apps, "apps")?);
-        let (record_types, actions) = (column(record_types, "record_types")?, column(actions, "actions")?);
+        let (at_us, apps) = (column_in_place(at_us, "at_us")?, column_in_place(apps, "apps")?);
+        let (record_types, actions) =
+            (column_in_place(record_types, "record_types")?, column_in_place(actions, "actions")?);
         let columns = RecordEventColumns {
             at_micros: at_us.values()?,
             apps: apps.values()?,
@@ -112,7 +129,7 @@ impl PyRecordAggregate {
             record_type_dictionary: &record_type_dictionary,
             actions: actions.values()?,
         };
-        self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
+        self.count(py, &columns, true)
     }
 
     /// Counts record events held in numpy arrays, all or nothing (what
@@ -139,15 +156,16 @@ impl PyRecordAggregate {
         let (record_types, record_type_dictionary) =
             crate::arrays::codes(record_types, record_type_dictionary, "record_types")?;
         let actions = crate::arrays::integers::<u8>(actions, "actions")?;
+        let in_place = at_us.in_place() || apps.in_place() || record_types.in_place() || actions.in_place();
         let columns = RecordEventColumns {
-            at_micros: &at_us,
-            apps: &apps,
+            at_micros: at_us.as_slice()?,
+            apps: apps.as_slice()?,
             app_dictionary: &app_dictionary,
-            record_types: &record_types,
+            record_types: record_types.as_slice()?,
             record_type_dictionary: &record_type_dictionary,
-            actions: &actions,
+            actions: actions.as_slice()?,
         };
-        self.0.write(py, |cube| cube.ingest_columns(&columns))?.or_raise()
+        self.count(py, &columns, in_place)
     }
 
     /// Adds another cube's counts (X7); raises, changing nothing, when the total would pass
@@ -155,7 +173,7 @@ impl PyRecordAggregate {
     /// than waiting on itself.
     fn merge(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<()> {
         let other = other.0.read(py, RecordAggregate::clone)?;
-        self.0.write(py, |cube| cube.merge(&other))?.or_raise()
+        self.0.write(py, |cube| cube.merge_owned(other))?.or_raise()
     }
 
     /// Record events counted.

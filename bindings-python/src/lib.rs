@@ -30,6 +30,10 @@ mod state;
 mod usage;
 mod views;
 
+/// See the `mimalloc` line of Cargo.toml: many short-lived allocations per call.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Native part of `connected_apps`; import from `connected_apps`, which adds the enums.
 #[pyo3::pymodule]
 #[pyo3(name = "_native")]
@@ -42,6 +46,8 @@ mod native {
     use crate::account::{PyAccount, PyTeam, PyUser};
     #[pymodule_export]
     use crate::activity::{PyActivityFacets, PyActivityPage};
+    #[pymodule_export]
+    use crate::arrow::PyArrowBatch;
     #[pymodule_export]
     use crate::catalog::PyApp;
     #[pymodule_export]

@@ -110,6 +110,28 @@ def test_pyarrow_polars_duckdb_and_pandas_read_every_table(engine: ca.Engine, na
     assert [str(v) for v in pandas[columns[0]]] == [str(r[columns[0]]) for r in expected]
     # The table can be read again: each export is its own stream.
     assert pa.table(tbl).num_rows == len(expected)
+    # A page is one batch: also read as one (`__arrow_c_array__`), the cheapest way in.
+    if name == "activity_batch":
+        batch = pa.record_batch(tbl)
+        assert [{k: row[k] for k in columns} for row in batch.to_pylist()] == expected
+        assert tbl.num_rows == batch.num_rows and tbl.column_names == batch.schema.names
+
+
+def test_a_page_is_one_batch_of_plain_strings_with_the_table_s_values(engine: ca.Engine) -> None:
+    busy(engine)
+    page, cursor = engine.activity_batch(page_size=4)
+    assert cursor is not None
+    assert repr(page) == "ArrowBatch(num_rows=4, columns=['id', 'at', 'type', 'app', 'user', 'actor'])"
+    batch = pa.record_batch(page)
+    # Small pages carry plain strings (dictionaries cost a reader more than they save there);
+    # the whole log's table carries dictionaries. Cast, the two schemas agree.
+    table = pa.table(engine.activity_table())
+    assert batch.schema.field("app").type == pa.string() and pa.types.is_dictionary(table.schema.field("app").type)
+    assert batch.schema.field("user").nullable and not batch.schema.field("app").nullable
+    as_plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type,
+                                   f.nullable) for f in table.schema])
+    assert batch.schema == as_plain
+    assert batch.to_pylist() == table.to_pylist()[::-1][:4]
 
 
 def test_the_activity_table_takes_the_activity_filters(engine: ca.Engine) -> None:
@@ -143,7 +165,7 @@ def test_activity_batches_page_with_the_cursor_like_activity(engine: ca.Engine) 
 EMPTY_AND_FULL = {
     "activity, unknown app": (lambda e: busy(e).activity_table(apps=["no-such-app"]), "activity"),
     "activity, after the last event": (lambda e: busy(e).activity_table(since=at(100)), "activity"),
-    "activity batch, unknown user": (lambda e: busy(e).activity_batch(users=["nobody"])[0], "activity"),
+    "activity batch, unknown user": (lambda e: busy(e).activity_batch(users=["nobody"])[0], "activity_batch"),
     "records, none": (lambda e: ca.RecordAggregate().cells_table(), "records"),
     "usage, none": (lambda e: ca.UsageHistory().table(), "usage"),
     "connections, none": (lambda e: e.connections_table(T0), "connections"),

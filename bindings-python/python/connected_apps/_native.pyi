@@ -24,11 +24,27 @@ class _ArrowTable(Protocol):
     @property
     def column_names(self) -> list[str]: ...
 
+@final
+class ArrowBatch:
+    """One Arrow record batch (a page of the activity log, plain string columns): read it with
+    ``pyarrow.record_batch(b)`` (``__arrow_c_array__``, the cheapest way in), or as a stream of
+    that one batch with ``polars.DataFrame(b)``, ``pyarrow.table(b)`` or DuckDB."""
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple[object, object]: ...
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __len__(self) -> int: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+
 _EnumIn = str
 _Json = Any
 
 __all__ = [
     "Account",
+    "ArrowBatch",
     "UsageHistory",
     "UsageReport",
     "events_from_audit_logs",
@@ -1102,7 +1118,7 @@ class Engine:
         until: Optional[datetime] = None,
         cursor: Optional[str] = None,
         page_size: int = 50,
-    ) -> tuple[_ArrowTable, Optional[str]]: ...
+    ) -> tuple[ArrowBatch, Optional[str]]: ...
     def current_app(self, id: str) -> Optional[App]: ...
     def app_version(self, id: str) -> Optional[tuple[str, datetime]]: ...
     # access (O3)

@@ -14,13 +14,14 @@
 //! The aggregate and its ingest, merge and cells are here; a pair's days are stored by
 //! `series.rs`, and the aggregate's JSON and byte forms are in `record_forms.rs`.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::Deserialize;
 
 use super::record_forms::AggregateDto;
-use super::series::{Block, Series, add_count};
+use super::series::{BLOCK_DAYS, Block, Series, add_count};
 use super::{DAY_MICROS, InsightsError, checked_micros, day_from_index};
 use crate::catalog::AppId;
 use crate::columns::Dictionary;
@@ -173,6 +174,16 @@ impl RecordAggregate {
         self.absorb(other.clone())
     }
 
+    /// [`RecordAggregate::merge`] of an aggregate the caller no longer needs: its day blocks move
+    /// in where this one has none, rather than being copied (e.g. a batch counted apart with
+    /// [`RecordAggregate::from_columns`], then merged under the host's lock).
+    ///
+    /// # Errors
+    /// [`InsightsError::CountOverflow`] when the total would pass 2⁶⁴ − 1; nothing changes then.
+    pub fn merge_owned(&mut self, other: Self) -> Result<(), InsightsError> {
+        self.absorb(other)
+    }
+
     /// [`RecordAggregate::merge`] of an aggregate no longer needed (its day blocks move in where
     /// this one has none). The one place two aggregates combine: every check comes before the
     /// first change, so a refused merge changes nothing.
@@ -253,76 +264,66 @@ impl RecordAggregate {
         let app_rank = ranks(apps.len(), &|a, b| apps.get(a).cmp(&apps.get(b)));
         let type_rank = ranks(types.len(), &|a, b| types.get(a).cmp(&types.get(b)));
         let rank_of = |ranks: &[u32], code: u32| ranks.get(code as usize).copied().unwrap_or(u32::MAX);
-        // Series in (app name, type name) order, each's cells in day then action order; then a
-        // stable sort by day gives the order of `cells()` without comparing whole cells.
+        // Series in (app name, type name) order. Their blocks are walked in block order (a heap
+        // of each series' next block), and within a block day by day across the series holding
+        // it: the cells come out in the order of `cells()` (day, app, type, action), written in
+        // place, with no sort of the cells and no copy of them in between.
         let mut series: Vec<(u32, u32, u32, u32, &Series)> =
             self.series.iter().map(|(&(a, t), s)| (rank_of(&app_rank, a), rank_of(&type_rank, t), a, t, s)).collect();
         series.sort_unstable_by_key(|&(ra, rt, ..)| (ra, rt));
-        let cells: Vec<(i64, usize, u64, u32, u32)> = series
+        let n: usize = series
             .iter()
-            .flat_map(|&(_, _, a, t, s)| s.cells().map(move |(day, action, count)| (day, action, count, a, t)))
-            .collect();
-        let n = cells.len();
+            .flat_map(|s| s.4.blocks.values())
+            .flat_map(|b| b.iter().flatten())
+            .filter(|c| **c > 0)
+            .count();
         let mut out = RecordCellColumns {
-            days: vec![0; n],
-            apps: vec![0; n],
+            days: Vec::with_capacity(n),
+            apps: Vec::with_capacity(n),
             app_dictionary: apps,
-            record_types: vec![0; n],
+            record_types: Vec::with_capacity(n),
             record_type_dictionary: types,
-            actions: vec![0; n],
-            counts: vec![0; n],
+            actions: Vec::with_capacity(n),
+            counts: Vec::with_capacity(n),
         };
-        // A stable counting sort by day when the days span little more than the cells, else a
-        // stable sort; `slots[i]` is where cell i goes.
-        let (first, last) = cells.iter().fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c.0), hi.max(c.0)));
-        let span = usize::try_from(last.saturating_sub(first)).unwrap_or(usize::MAX).saturating_add(1);
-        let slots: Vec<usize> = if n > 0 && span <= n.saturating_mul(4).saturating_add(1024) {
-            let offset = |day: i64| usize::try_from(day - first).unwrap_or_default();
-            let mut starts = vec![0usize; span + 1];
-            for c in &cells {
-                if let Some(s) = starts.get_mut(offset(c.0) + 1) {
-                    *s += 1;
+        let mut blocks: Vec<_> = series.iter().map(|s| s.4.blocks.iter()).collect();
+        let mut next: BinaryHeap<Reverse<(u32, usize)>> = BinaryHeap::with_capacity(series.len());
+        for (i, it) in blocks.iter_mut().enumerate() {
+            if let Some((&key, _)) = it.clone().next() {
+                next.push(Reverse((key, i)));
+            }
+        }
+        let mut holding: Vec<(usize, &Block)> = Vec::with_capacity(series.len());
+        while let Some(&Reverse((key, _))) = next.peek() {
+            holding.clear();
+            while let Some(Reverse((_, i))) =
+                next.peek().is_some_and(|Reverse((k, _))| *k == key).then(|| next.pop()).flatten()
+            {
+                let Some(it) = blocks.get_mut(i) else { continue };
+                if let Some((_, block)) = it.next() {
+                    holding.push((i, block));
+                }
+                if let Some((&after, _)) = it.clone().next() {
+                    next.push(Reverse((after, i)));
                 }
             }
-            for i in 1..starts.len() {
-                let before = starts.get(i - 1).copied().unwrap_or_default();
-                if let Some(s) = starts.get_mut(i) {
-                    *s += before;
+            holding.sort_unstable_by_key(|&(i, _)| i);
+            let first_day = i64::from(key) * BLOCK_DAYS as i64;
+            for d in 0..BLOCK_DAYS {
+                // Days are within 0..=MAX_DAY (about 2.9 million): they fit an i32.
+                let day = i32::try_from(first_day + d as i64).unwrap_or(i32::MAX);
+                for &(i, block) in &holding {
+                    let (Some(counts), Some(&(_, _, a, t, _))) = (block.get(d), series.get(i)) else { continue };
+                    for (action, &count) in counts.iter().enumerate() {
+                        if count > 0 {
+                            out.days.push(day);
+                            out.apps.push(a);
+                            out.record_types.push(t);
+                            out.actions.push(action as u8);
+                            out.counts.push(count);
+                        }
+                    }
                 }
-            }
-            cells
-                .iter()
-                .map(|c| {
-                    let slot = starts.get_mut(offset(c.0)).map(|s| {
-                        *s += 1;
-                        *s - 1
-                    });
-                    slot.unwrap_or_default()
-                })
-                .collect()
-        } else {
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by_key(|&i| cells.get(i).map(|c| c.0));
-            let mut slots = vec![0; n];
-            for (slot, i) in order.into_iter().enumerate() {
-                if let Some(s) = slots.get_mut(i) {
-                    *s = slot;
-                }
-            }
-            slots
-        };
-        for ((day, action, count, a, t), slot) in cells.into_iter().zip(slots) {
-            // Days are within 0..=MAX_DAY (about 2.9 million): they fit an i32.
-            let cell = (
-                out.days.get_mut(slot),
-                out.apps.get_mut(slot),
-                out.record_types.get_mut(slot),
-                out.actions.get_mut(slot),
-                out.counts.get_mut(slot),
-            );
-            if let (Some(d), Some(ap), Some(ty), Some(ac), Some(co)) = cell {
-                (*d, *ap, *ty, *ac, *co) =
-                    (i32::try_from(day).unwrap_or(i32::MAX), a, t, u8::try_from(action).unwrap_or(u8::MAX), count);
             }
         }
         out
