@@ -6,7 +6,7 @@
 //!
 //! | limit | value | bounds |
 //! |---|---|---|
-//! | [`MAX_EVENTS`] | 4,294,967,294 | events in one engine's log: a command, an append, an import or an ingest past it is refused with `LifecycleError::LogFull` (wrapped in `IngestError::Rejected` with the first row that does not fit), and nothing is appended |
+//! | [`MAX_EVENTS`] | 4,294,967,294 | events in one engine's log: a command, an append, an NDJSON import or an ingest past it is refused with `LifecycleError::LogFull` (wrapped in `IngestError::Rejected` with the first row that does not fit) and nothing is appended; the platform imports (K2) skip and report such events |
 //! | [`MAX_RECORD_BATCH_ROWS`] | 4,294,967,295 | rows of one record-event batch (`RecordAggregate::from_columns`); past it `InsightsError::TooManyRows`, before anything is counted |
 //! | [`MAX_LISTINGS`] | 1,073,741,824 | listings of one marketplace (the search index packs a listing and a field in 32 bits); past it `MarketplaceError::TooManyListings`, before any listing is read |
 //! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id appended, ingested, imported or restored (only the next command's own id may pass it), so that the next id always exists |
