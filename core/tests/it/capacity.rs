@@ -15,6 +15,8 @@ use connected_apps::{
     RecordAggregate, RecordEventColumns, events_to_ndjson,
 };
 
+use connected_apps::import::import_security_activity;
+
 use crate::common::{account, app, t, user};
 
 /// The log's cap in these tests.
@@ -360,4 +362,19 @@ fn a_marketplace_holds_listings_up_to_the_cap_and_refuses_past_it_before_reading
     assert_eq!(Marketplace::with_max_listings(twice, CAP).unwrap_err(), MarketplaceError::TooManyListings(CAP + 1));
     // A cap above the limit is the limit.
     assert_eq!(Marketplace::with_max_listings(listings(3), usize::MAX).unwrap().listings(), listings(3).as_slice());
+}
+
+#[test]
+fn platform_imports_skip_and_report_the_events_past_the_cap() {
+    // The history holds three events (install, uninstall, reinstall of gmail).
+    let history = crate::import::fixture("security_activity.json");
+    let mut e = crate::import::engine_with(AppLevel::AccountLevel);
+    e.limit_log_len(3);
+    assert_eq!(import_security_activity(&mut e, &history).unwrap().imported, 3);
+    let mut e = crate::import::engine_with(AppLevel::AccountLevel);
+    e.limit_log_len(2);
+    let report = import_security_activity(&mut e, &history).unwrap();
+    assert_eq!(report.imported, 2);
+    assert_eq!(report.skipped.get("refused by the engine"), Some(&1), "{report:?}");
+    assert_eq!(e.events().len(), 2);
 }
