@@ -66,6 +66,15 @@ impl Engine {
         &self.events
     }
 
+    /// Lowers the most events the log takes to `max_len` (never above
+    /// [`crate::limits::MAX_EVENTS`]) and returns the limit now in force. For the core's own
+    /// tests: every append path reaches [`LifecycleError::LogFull`] at this limit without 2^32
+    /// events. Clones keep it; a snapshot does not hold it (a restored engine has the default).
+    #[doc(hidden)]
+    pub fn limit_log_len(&mut self, max_len: usize) -> usize {
+        self.events.limit_len(max_len)
+    }
+
     /// The current state (the fold of the whole log).
     #[must_use]
     pub fn state(&self) -> &State {

@@ -37,7 +37,7 @@ use crate::engine::Engine;
 use crate::event::{ActivityType, Event, EventId, EventKind};
 use crate::kind::ErrorKind;
 use crate::lifecycle::LifecycleError;
-use crate::log::{EventLog, IdColumn};
+use crate::log::{EventLog, EventRef, IdColumn};
 use crate::log::{NO_CODE, plain_kind};
 use crate::state::State;
 
@@ -154,15 +154,63 @@ fn lookup<'d, T>(dictionary: &'d [T], row: usize, column: &'static str, code: u3
     })
 }
 
-fn optional_user(
+fn optional_user<'d>(
     codes: Option<&[u32]>,
-    users: &[UserId],
+    users: &'d [UserId],
     row: usize,
     column: &'static str,
-) -> Result<Option<UserId>, IngestError> {
+) -> Result<Option<&'d UserId>, IngestError> {
     match codes.and_then(|c| c.get(row)).copied() {
         None | Some(NO_USER) => Ok(None),
-        Some(code) => lookup(users, row, column, code).map(|u| Some(u.clone())),
+        Some(code) => lookup(users, row, column, code).map(Some),
+    }
+}
+
+/// A batch whose column lengths are checked, with its dictionaries as ids: it decodes rows one
+/// at a time, borrowing (built once per dictionary entry; events clone them).
+struct Decoder<'c> {
+    columns: &'c EventColumns<'c>,
+    apps: Vec<AppId>,
+    users: Vec<UserId>,
+}
+
+impl<'c> Decoder<'c> {
+    fn new(columns: &'c EventColumns<'c>) -> Result<Self, IngestError> {
+        let c = columns;
+        let n = c.ids.len();
+        check_lengths(n, &[("at", c.at_micros.len()), ("type", c.types.len()), ("app", c.apps.len())])?;
+        let optional = [("user", c.users), ("actor", c.actors)];
+        let present: Vec<(&'static str, usize)> =
+            optional.iter().filter_map(|(name, column)| column.map(|c| (*name, c.len()))).collect();
+        check_lengths(n, &present)?;
+        Ok(Self {
+            columns,
+            apps: c.app_dictionary.iter().map(|a| AppId(a.clone())).collect(),
+            users: c.user_dictionary.iter().map(|u| UserId(u.clone())).collect(),
+        })
+    }
+
+    /// Every row as an event, in order, or the error of a row that cannot be one.
+    fn rows(&self) -> impl Iterator<Item = Result<EventRef<'_>, IngestError>> + '_ {
+        let c = self.columns;
+        let rows = c.ids.iter().zip(c.at_micros).zip(c.types).zip(c.apps).enumerate();
+        rows.map(move |(row, (((&id, &micros), &code), &app))| {
+            let kind = ActivityType::ALL
+                .get(usize::from(code))
+                .copied()
+                .and_then(plain_kind)
+                .ok_or(IngestError::UnsupportedType { row, code })?;
+            let at = DateTime::<Utc>::from_timestamp_micros(micros)
+                .ok_or(IngestError::TimestampOutOfRange { row, micros })?;
+            Ok(EventRef {
+                id: EventId(id),
+                at,
+                app: lookup(&self.apps, row, "app", app)?,
+                user: optional_user(c.users, &self.users, row, "user")?,
+                actor: optional_user(c.actors, &self.users, row, "actor")?,
+                kind,
+            })
+        })
     }
 }
 
@@ -172,35 +220,7 @@ impl EventColumns<'_> {
     /// # Errors
     /// Any [`IngestError`] but [`IngestError::Rejected`].
     pub fn to_events(&self) -> Result<Vec<Event>, IngestError> {
-        let n = self.ids.len();
-        check_lengths(n, &[("at", self.at_micros.len()), ("type", self.types.len()), ("app", self.apps.len())])?;
-        let optional = [("user", self.users), ("actor", self.actors)];
-        let present: Vec<(&'static str, usize)> =
-            optional.iter().filter_map(|(name, column)| column.map(|c| (*name, c.len()))).collect();
-        check_lengths(n, &present)?;
-        // Ids are built once per dictionary entry; rows clone them.
-        let apps: Vec<AppId> = self.app_dictionary.iter().map(|a| AppId(a.clone())).collect();
-        let users: Vec<UserId> = self.user_dictionary.iter().map(|u| UserId(u.clone())).collect();
-        let rows = self.ids.iter().zip(self.at_micros).zip(self.types).zip(self.apps).enumerate();
-        rows.map(|(row, (((&id, &micros), &code), &app))| {
-            let kind = ActivityType::ALL
-                .get(usize::from(code))
-                .copied()
-                .and_then(plain_kind)
-                .cloned()
-                .ok_or(IngestError::UnsupportedType { row, code })?;
-            let at = DateTime::<Utc>::from_timestamp_micros(micros)
-                .ok_or(IngestError::TimestampOutOfRange { row, micros })?;
-            Ok(Event {
-                id: EventId(id),
-                at,
-                app: lookup(&apps, row, "app", app)?.clone(),
-                user: optional_user(self.users, &users, row, "user")?,
-                actor: optional_user(self.actors, &users, row, "actor")?,
-                kind,
-            })
-        })
-        .collect()
+        Decoder::new(self)?.rows().map(|row| row.map(|e| e.to_event())).collect()
     }
 }
 
@@ -225,18 +245,20 @@ impl Engine {
         if let Some(count) = self.ingest_checked_columns(columns, threads) {
             return (Ok(count), IngestPath::Columns);
         }
-        // A batch the log cannot hold is refused before the exact way builds an event per row
-        // (memory follows the data, not a batch that can never land): the row and error
-        // `append_all` would give at the first row past the limit.
-        if self.events.next_position(columns.ids.len()).is_err() {
-            let row = crate::limits::MAX_EVENTS.saturating_sub(self.events.len());
-            let source = LifecycleError::LogFull(crate::limits::MAX_EVENTS.saturating_add(1));
-            return (Err(IngestError::Rejected { row, source }), IngestPath::Exact);
-        }
-        let exact = columns
-            .to_events()
-            .and_then(|events| self.append_all(events).map_err(|(row, source)| IngestError::Rejected { row, source }));
-        (exact, IngestPath::Exact)
+        (self.ingest_exact(columns), IngestPath::Exact)
+    }
+
+    /// The exact way: every row is decoded first (a row that cannot be an event is refused
+    /// wherever it is, as [`EventColumns::to_events`] refuses it), then the rows are decoded
+    /// again and appended one by one with [`Engine::append_all`]: the first refused row, a row
+    /// past the log's limit included ([`LifecycleError::LogFull`]), rolls the batch back. No event
+    /// per row is held, so a batch the log cannot hold costs no more memory than the log's room.
+    fn ingest_exact(&mut self, columns: &EventColumns<'_>) -> Result<usize, IngestError> {
+        let decoder = Decoder::new(columns)?;
+        decoder.rows().try_for_each(|row| row.map(drop))?;
+        // Every row decoded above: none is skipped here.
+        let events = decoder.rows().filter_map(Result::ok).map(|e| e.to_event());
+        self.append_all(events).map_err(|(row, source)| IngestError::Rejected { row, source })
     }
 
     /// The column-wise way (see the module docs): `Some(count)` when every row passed and the

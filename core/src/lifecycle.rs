@@ -139,7 +139,7 @@ pub enum LifecycleError {
     #[error("time {0} is outside the log's range 1677-09-21 to 2262-04-11")]
     TimeOutOfRange(DateTime<Utc>),
     /// The log would exceed [`crate::log::MAX_EVENTS`] events.
-    #[error("log of {0} events is over the limit of 4294967294")]
+    #[error("log of {0} events is over the limit of {max}", max = crate::limits::MAX_EVENTS)]
     LogFull(usize),
     /// A governance rule refused it (G1–G3): a policy, a request, a revocation.
     #[error(transparent)]

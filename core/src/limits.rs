@@ -6,7 +6,9 @@
 //!
 //! | limit | value | bounds |
 //! |---|---|---|
-//! | [`MAX_EVENTS`] | 4,294,967,294 | events in one engine's log |
+//! | [`MAX_EVENTS`] | 4,294,967,294 | events in one engine's log: a command, an append, an NDJSON import or an ingest past it is refused with `LifecycleError::LogFull` (wrapped in `IngestError::Rejected` with the first row that does not fit) and nothing is appended; the platform imports (K2) skip and report such events |
+//! | [`MAX_RECORD_BATCH_ROWS`] | 4,294,967,295 | rows of one record-event batch (`RecordAggregate::from_columns`); past it `InsightsError::TooManyRows`, before anything is counted |
+//! | [`MAX_LISTINGS`] | 1,073,741,824 | listings of one marketplace (the search index packs a listing and a field in 32 bits); past it `MarketplaceError::TooManyListings`, before any listing is read |
 //! | [`MAX_EVENT_ID`] | 2^63 − 1 | an event id appended, ingested, imported or restored (only the next command's own id may pass it), so that the next id always exists |
 //! | [`MAX_PAGE_SIZE`] | 1,000 | events on one activity-log page |
 //! | [`MAX_WINDOW_DAYS`] | 3,660 | days in a record-insight or API-usage window (about ten years) |
@@ -41,6 +43,14 @@
 
 /// The most events a log holds: positions are `u32`, and `u32::MAX` stays free as "none".
 pub const MAX_EVENTS: usize = u32::MAX as usize - 1;
+
+/// The most rows of one record-event batch (`RecordAggregate::from_columns`): split larger
+/// batches and merge their aggregates (X7).
+pub const MAX_RECORD_BATCH_ROWS: usize = u32::MAX as usize;
+
+/// The most listings of one marketplace: the search index keeps each posting as the listing's
+/// position and its field (2 bits) in one `u32`.
+pub const MAX_LISTINGS: usize = 1 << 30;
 
 /// The largest page an activity query returns; larger requests are refused rather than silently
 /// cut.

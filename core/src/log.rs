@@ -301,7 +301,7 @@ impl IdColumn {
 }
 
 /// The event log as columns; see the [module docs](self).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EventLog {
     pub(crate) ids: IdColumn,
     /// Nanoseconds since the Unix epoch.
@@ -323,6 +323,29 @@ pub struct EventLog {
     id_set: Option<HashSet<u64>>,
     /// The hash chain's sealed checkpoints and head (X8), computed lazily.
     pub(crate) chain: ChainCache,
+    /// The most events the log takes: [`MAX_EVENTS`], lower only in the core's own tests
+    /// ([`crate::Engine::limit_log_len`]). Not serialised: a restored log has the default.
+    max_len: usize,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        Self {
+            ids: IdColumn::default(),
+            at: Vec::new(),
+            kind: Vec::new(),
+            app: Vec::new(),
+            user: Vec::new(),
+            actor: Vec::new(),
+            payload_rows: Vec::new(),
+            payloads: Vec::new(),
+            apps: Dictionary::default(),
+            users: Dictionary::default(),
+            id_set: None,
+            chain: ChainCache::default(),
+            max_len: MAX_EVENTS,
+        }
+    }
 }
 
 impl PartialEq for EventLog {
@@ -511,10 +534,16 @@ impl EventLog {
     /// The position the first of `additional` new rows would take.
     pub(crate) fn next_position(&self, additional: usize) -> Result<u32, LifecycleError> {
         let total = self.len().saturating_add(additional);
-        if total > MAX_EVENTS {
+        if total > self.max_len {
             return Err(LifecycleError::LogFull(total));
         }
         u32::try_from(self.len()).map_err(|_| LifecycleError::LogFull(total))
+    }
+
+    /// Lowers the most events the log takes to `max_len` (never above [`MAX_EVENTS`]).
+    pub(crate) fn limit_len(&mut self, max_len: usize) -> usize {
+        self.max_len = max_len.min(MAX_EVENTS);
+        self.max_len
     }
 
     /// Keeps the id lookup right for a new id.

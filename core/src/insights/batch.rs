@@ -20,7 +20,7 @@ use super::vocabulary::ACTIONS;
 use super::{DAY_MICROS, InsightsError, MAX_MICROS, RecordAggregate, RecordEventColumns, RecordType};
 use crate::catalog::AppId;
 use crate::columns::check_lengths;
-use crate::limits::MAX_DICTIONARY_LEN;
+use crate::limits::{MAX_DICTIONARY_LEN, MAX_RECORD_BATCH_ROWS};
 
 /// A dense window holds at most this many cells at a time.
 const MAX_LOCAL_CELLS: usize = 1 << 23;
@@ -55,22 +55,29 @@ impl RecordAggregate {
     /// The aggregate of a batch of columns, all or nothing.
     ///
     /// # Errors
-    /// [`InsightsError::ColumnLength`], [`InsightsError::TooManyRows`],
+    /// [`InsightsError::ColumnLength`], [`InsightsError::TooManyRows`] (more than
+    /// [`MAX_RECORD_BATCH_ROWS`] rows),
     /// [`InsightsError::DictionaryTooLong`] (more than [`MAX_DICTIONARY_LEN`] entries),
     /// [`InsightsError::UnknownRecordType`], [`InsightsError::EmptyAppId`] (any dictionary entry),
     /// [`InsightsError::UnknownCode`], [`InsightsError::TimestampOutOfRange`] (the first bad row).
     pub fn from_columns(columns: &RecordEventColumns<'_>) -> Result<Self, InsightsError> {
-        Self::from_columns_on(columns, None)
+        Self::from_columns_on(columns, None, MAX_RECORD_BATCH_ROWS)
     }
 
     /// [`RecordAggregate::from_columns`] counted on `threads` threads (at most 8) whatever the
-    /// batch and the machine; `None` chooses as `from_columns` does. For the core's own tests (a
-    /// one-core runner still tests the split and the merge).
+    /// batch and the machine (`None` chooses as `from_columns` does), refusing batches of more
+    /// than `max_rows` rows (at most [`MAX_RECORD_BATCH_ROWS`]). For the core's own tests (a
+    /// one-core runner still tests the split and the merge; the row limit is reached without
+    /// 2^32 rows).
     ///
     /// # Errors
     /// As [`RecordAggregate::from_columns`].
     #[doc(hidden)]
-    pub fn from_columns_on(columns: &RecordEventColumns<'_>, threads: Option<usize>) -> Result<Self, InsightsError> {
+    pub fn from_columns_on(
+        columns: &RecordEventColumns<'_>,
+        threads: Option<usize>,
+        max_rows: usize,
+    ) -> Result<Self, InsightsError> {
         let rows = columns.at_micros.len();
         check_lengths(
             rows,
@@ -80,7 +87,7 @@ impl RecordAggregate {
                 ("actions", columns.actions.len()),
             ],
         )?;
-        if u32::try_from(rows).is_err() {
+        if rows > max_rows.min(MAX_RECORD_BATCH_ROWS) {
             return Err(InsightsError::TooManyRows(rows));
         }
         for (column, len) in [

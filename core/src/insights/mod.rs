@@ -80,7 +80,7 @@ pub enum InsightsError {
         value: i64,
     },
     /// A batch is too large for one call (split it).
-    #[error("batch of {0} rows exceeds 4,294,967,295")]
+    #[error("batch of {0} rows is over the limit of {max}", max = crate::limits::MAX_RECORD_BATCH_ROWS)]
     TooManyRows(usize),
     /// The view's day is after today.
     #[error("as-of day {as_of} is after today {today}")]

@@ -22,8 +22,8 @@ pub enum MarketplaceError {
     /// Two listings name the same app.
     #[error("duplicate listing of app {0:?}")]
     DuplicateListing(AppId),
-    /// More listings than an index can address.
-    #[error("too many listings: {0}")]
+    /// More listings than the search index can address ([`crate::limits::MAX_LISTINGS`]).
+    #[error("{0} listings are over the limit of {max}", max = crate::limits::MAX_LISTINGS)]
     TooManyListings(usize),
     /// No listing has this app.
     #[error("no listing of app {0:?}")]

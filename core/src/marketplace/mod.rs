@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::HubTier;
 use crate::catalog::{AppId, WorkflowAction};
+use crate::limits::MAX_LISTINGS;
 
 pub use error::MarketplaceError;
 pub use install::{InstallPermission, InstallVerdict, Recommendation};
@@ -259,9 +260,24 @@ impl Marketplace {
     /// Validates and indexes `listings`.
     ///
     /// # Errors
+    /// [`MarketplaceError::TooManyListings`] for more than [`MAX_LISTINGS`] listings, else
     /// [`MarketplaceError::InvalidListing`] or [`MarketplaceError::DuplicateListing`] for the
     /// first bad listing; nothing is built.
     pub fn new(listings: Vec<Listing>) -> Result<Self, MarketplaceError> {
+        Self::with_max_listings(listings, MAX_LISTINGS)
+    }
+
+    /// [`Marketplace::new`] refusing more than `max_listings` listings (at most
+    /// [`MAX_LISTINGS`]). For the core's own tests: the limit is reached without 2^30 listings.
+    ///
+    /// # Errors
+    /// As [`Marketplace::new`].
+    #[doc(hidden)]
+    pub fn with_max_listings(listings: Vec<Listing>, max_listings: usize) -> Result<Self, MarketplaceError> {
+        // Before any listing is read: positions (and the index's postings) must fit.
+        if listings.len() > max_listings.min(MAX_LISTINGS) {
+            return Err(MarketplaceError::TooManyListings(listings.len()));
+        }
         let mut by_app = HashMap::with_capacity(listings.len());
         for (i, listing) in listings.iter().enumerate() {
             listing.validate()?;

@@ -191,6 +191,8 @@ pub(crate) struct Index {
     dense_prefixes: HashMap<char, Box<[u8]>>,
 }
 
+const _: () = assert!(crate::limits::MAX_LISTINGS <= 1 << 30, "a posting is a listing << 2 | field in a u32");
+
 impl Index {
     pub(crate) fn build(listings: &[Listing]) -> Self {
         let n = listings.len();
@@ -206,6 +208,7 @@ impl Index {
                 continue;
             }
             certified.insert(i);
+            // `Marketplace::new` holds at most `MAX_LISTINGS` (2^30) listings: the shift keeps every bit.
             let pos = u32::try_from(i).unwrap_or(u32::MAX) << 2;
             // Each word of the listing once, at the most relevant field it appears in.
             let mut own: HashMap<&str, u32> = HashMap::new();

@@ -15,7 +15,7 @@ use connected_apps::{
     InsightsError, RecordAction, RecordAggregate, UserId, app_overview, connections_home,
 };
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
@@ -291,7 +291,7 @@ fn an_update_counts_once_per_record_and_day_across_batches_and_routes() {
     assert_eq!((via_journal.repeat_updates, updated(&aggregate)), (1, 2));
 }
 
-fn engine_with(level: AppLevel) -> Engine {
+pub(crate) fn engine_with(level: AppLevel) -> Engine {
     let mut d = Directory::new(common::account()).unwrap();
     let mut ops = common::user("ops", true, true, true);
     ops.platform_user_id = Some("4455".into());

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use connected_apps::limits::MAX_RECORD_BATCH_ROWS;
 use connected_apps::{
     AppId, ErrorKind, Grouping, InsightRow, InsightsError, InsightsQuery, InsightsSettings, RecordAction,
     RecordAggregate, RecordCell, RecordEvent, RecordEventColumns, RecordType, RobustRule,
@@ -385,7 +386,7 @@ proptest! {
         let mut from = 0;
         for to in cuts.into_iter().chain([events.len()]) {
             // On 1 to 3 threads whatever the machine: the split and the merge are tested too.
-            let part = RecordAggregate::from_columns_on(&Cols::of(&events[from..to]).view(), Some(threads)).unwrap();
+            let part = RecordAggregate::from_columns_on(&Cols::of(&events[from..to]).view(), Some(threads), MAX_RECORD_BATCH_ROWS).unwrap();
             let copy = RecordAggregate::from_json(&part.to_json()).unwrap();
             prop_assert_eq!(copy.to_json(), part.to_json());
             merged.merge(&copy).unwrap();
@@ -888,7 +889,7 @@ proptest! {
             }
         }
         events.sort_by_key(|e| e.at);
-        let agg = RecordAggregate::from_columns_on(&Cols::of(&events).view(), Some(threads)).unwrap();
+        let agg = RecordAggregate::from_columns_on(&Cols::of(&events).view(), Some(threads), MAX_RECORD_BATCH_ROWS).unwrap();
         let s = InsightsSettings { data_floor: start + Duration::days(floor), window_days, ..Default::default() };
         let now = noon(start + Duration::days(as_of));
         let q = InsightsQuery {

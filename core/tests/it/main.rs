@@ -9,6 +9,7 @@ mod reference;
 
 mod access;
 mod activity;
+mod capacity;
 mod catalogue;
 mod chain;
 mod directory;
