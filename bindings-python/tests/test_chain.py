@@ -81,7 +81,9 @@ def payload(kind: dict[str, Any]) -> bytes:
     kind_type = kind["type"]
     if kind_type in ("installed", "reinstalled", "reauthenticated"):
         scopes = sorted(kind["scopes"], key=lambda s: s.encode())
-        return strs(scopes) + opt(kind.get("expires_at"), time)
+        dropped = sorted(kind.get("dropped", []), key=lambda s: s.encode())
+        # X6: a reauthentication's dropped scopes are written only when there are some.
+        return strs(scopes) + opt(kind.get("expires_at"), time) + (strs(dropped) if dropped else b"")
     if kind_type == "reconnected":
         return opt(kind.get("expires_at"), time)
     if kind_type == "sync_setting_changed":
