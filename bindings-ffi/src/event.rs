@@ -25,7 +25,12 @@ pub enum EventKind {
     Connected,
     Disconnected,
     Reconnected { expires_at: Option<Timestamp> },
-    Reauthenticated { scopes: ScopeSet, expires_at: Option<Timestamp> },
+    Reauthenticated {
+        scopes: ScopeSet,
+        expires_at: Option<Timestamp>,
+        #[uniffi(default)]
+        dropped: ScopeSet,
+    },
     SyncSettingChanged { setting: String, on: bool },
     ConnectionExpired,
     ConnectionError(ConnectionErrorInfo),

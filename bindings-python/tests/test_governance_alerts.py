@@ -120,8 +120,37 @@ def test_blast_radius_and_least_privilege(engine: ca.Engine) -> None:
         "user": None,
         "scopes": ["crm.objects.contacts.read"],
         "expires_at": None,
+        "dropped": ["crm.objects.deals.read"],
     }
+    # Executed, the offer narrows the grant; re-run, nothing is droppable any more.
+    engine.execute("admin", salesforce["reauthenticate"], at(9))
+    assert engine.state().connection("salesforce").granted_scopes == ["crm.objects.contacts.read"]
+    assert engine.events()[-1].type is ca.ActivityType.REAUTHENTICATED
+    [after] = [v for v in engine.least_privilege(at(9), records=records) if v["app"] == "salesforce"]
+    assert (after["droppable"], after["reauthenticate"]) == ([], None)
+    text = engine.to_json()
+    assert '"dropped": [\n          "crm.objects.deals.read"\n        ]' in text
+    assert ca.Engine.from_json(text).to_json() == text
     assert engine.least_privilege(at(9), window_days=3660, records=records)
     for bad in (0, 3661):
         with pytest.raises(ca.InvalidInputError, match=f"window of {bad} days"):
             engine.least_privilege(at(9), window_days=bad, records=records)
+
+
+def test_a_reauthentication_drops_only_granted_scopes_the_app_does_not_require(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.read"])
+    before = engine.to_json()
+    refusals = {
+        "crm.objects.contacts.read": ([], "the app requires it"),
+        "crm.objects.deals.read": (["crm.objects.deals.read"], "it is also granted by the same reauthentication"),
+    }
+    for scope, (scopes, reason) in refusals.items():
+        with pytest.raises(ca.InvalidInputError, match=f'cannot drop scope "{scope}": {reason}'):
+            engine.reauthenticate("admin", "salesforce", at(1), scopes=scopes, dropped=[scope])
+        assert engine.to_json() == before
+    engine.reauthenticate("admin", "salesforce", at(1), scopes=[], dropped=["crm.objects.deals.read"])
+    assert engine.state().connection("salesforce").granted_scopes == ["crm.objects.contacts.read"]
+    after = engine.to_json()
+    with pytest.raises(ca.InvalidInputError, match="it is not granted"):
+        engine.reauthenticate("admin", "salesforce", at(2), scopes=[], dropped=["crm.objects.deals.read"])
+    assert engine.to_json() == after

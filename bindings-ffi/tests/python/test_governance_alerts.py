@@ -87,10 +87,49 @@ def test_blast_radius_and_least_privilege(engine):
     [view] = [v for v in engine.least_privilege(at(90), 30, records, None) if v.app == "salesforce"]
     assert view.exercised == ["crm.objects.contacts.read"] and view.droppable == ["crm.objects.deals.write"]
     assert view.reauthenticate == ca.Command.REAUTHENTICATE(
-        app="salesforce", user=None, scopes=["crm.objects.contacts.read"], expires_at=None
+        app="salesforce",
+        user=None,
+        scopes=["crm.objects.contacts.read"],
+        expires_at=None,
+        dropped=["crm.objects.deals.write"],
     )
+    # Executed, the offer narrows the grant (X6); re-run, nothing is droppable any more.
     engine.execute(ADMIN, view.reauthenticate, at(91))
+    assert engine.connection("salesforce", None).granted_scopes == ["crm.objects.contacts.read"]
+    assert engine.events()[-1].kind == ca.EventKind.REAUTHENTICATED(
+        scopes=["crm.objects.contacts.read"], expires_at=None, dropped=["crm.objects.deals.write"]
+    )
+    [after] = [v for v in engine.least_privilege(at(91), 30, records, None) if v.app == "salesforce"]
+    assert (after.droppable, after.reauthenticate) == ([], None)
+    text = engine.to_json()
+    assert ca.AccountEngine.from_json(text).to_json() == text
     assert engine.least_privilege(at(91), 3660, records, None)
     for bad in (0, 3661):
         with pytest.raises(E.InvalidInput, match=f"window of {bad} days"):
             engine.least_privilege(at(91), bad, records, None)
+
+
+def test_a_reauthentication_drops_only_granted_scopes_the_app_does_not_require(engine):
+    install(engine, ADMIN, "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.write"])
+    before = engine.to_json()
+
+    def reauth(scopes, dropped):
+        return ca.Command.REAUTHENTICATE(app="salesforce", user=None, scopes=scopes, expires_at=None, dropped=dropped)
+
+    refusals = {
+        "crm.objects.contacts.read": ([], "the app requires it"),
+        "crm.objects.deals.write": (["crm.objects.deals.write"], "it is also granted by the same reauthentication"),
+    }
+    for scope, (scopes, reason) in refusals.items():
+        with pytest.raises(E.InvalidInput, match=f'cannot drop scope "{scope}": {reason}'):
+            engine.execute(ADMIN, reauth(scopes, [scope]), at(1))
+        assert engine.to_json() == before
+    engine.execute(ADMIN, reauth([], ["crm.objects.deals.write"]), at(1))
+    assert engine.connection("salesforce", None).granted_scopes == ["crm.objects.contacts.read"]
+    after = engine.to_json()
+    with pytest.raises(E.InvalidInput, match="it is not granted"):
+        engine.execute(ADMIN, reauth([], ["crm.objects.deals.write"]), at(2))
+    assert engine.to_json() == after
+    # Without `dropped`, the old reauthentication: it grants and drops nothing.
+    engine.execute(ADMIN, ca.Command.REAUTHENTICATE(app="salesforce", user=None, scopes=None, expires_at=None), at(2))
+    assert engine.events()[-1].kind.dropped == []

@@ -1006,6 +1006,7 @@ class Engine:
         user: Optional[str] = None,
         scopes: Optional[Sequence[str]] = None,
         expires_at: Optional[datetime] = None,
+        dropped: Optional[Sequence[str]] = None,
     ) -> Applied: ...
     def disconnect(self, actor: str, app: str, now: datetime, *, user: Optional[str] = None) -> Applied: ...
     def set_sync_setting(
