@@ -672,7 +672,7 @@ fn a_reauthentication_drops_only_granted_scopes_the_app_does_not_require() {
         let error = e.execute(&admin, command, now()).unwrap_err();
         assert_eq!(
             error,
-            LifecycleError::CannotDropScope { app: "zoom".into(), scope: scope.into(), reason }.into(),
+            LifecycleError::CannotDropScope { app: "zoom".into(), scope: scope.into(), reason },
             "{scope}"
         );
         assert_eq!(error.kind(), connected_apps::ErrorKind::InvalidInput);
