@@ -72,9 +72,45 @@ def test_audit_reports_and_enforce_disconnects_as_system_events(engine: ca.Engin
         ("heavy", "admin", "medium"),
         ("mass-delete", "admin", "critical"),
     ]
+    record_governance_deliveries(engine, outcome["report"]["alerts"], deliveries)
     # Policies survive a snapshot.
     restored = ca.Engine.from_json(engine.to_json())
     assert restored.governance_policies() == engine.governance_policies()
+
+
+def record_governance_deliveries(engine: ca.Engine, alerts: list, deliveries: list) -> None:
+    """Recorded, governance alerts are not delivered again that UTC day; the next day they are.
+    Bad records (unknown rule, a rule of another type, twice) are refused and change nothing."""
+    engine.create_rule(
+        "admin",
+        {"id": "installs", "name": "Installs", "type": "app_installed", "apps": "all",
+         "recipients": "super_admins", "channels": ["email"]},
+        at(9),
+    )
+    assert engine.record_governance_deliveries(deliveries, at(9)) == 2
+    assert engine.governance_notifications(alerts) == []
+    later = [{**a, "at": at(14.9)} for a in alerts]
+    assert engine.governance_notifications(later) == []
+    assert [(n["rule"], n["policy"], n["day"]) for n in engine.delivery_log()["governance"]] == [
+        ("gov", "heavy", "2026-03-02"),
+        ("gov", "mass-delete", "2026-03-02"),
+    ]
+    before = engine.to_json()
+    with pytest.raises(ca.ConflictError, match="already delivered"):
+        engine.record_governance_deliveries(deliveries[:1], at(9))
+    with pytest.raises(ca.NotFoundError, match='unknown rule "ghost"'):
+        engine.record_governance_deliveries([{**deliveries[0], "rule": "ghost"}], at(9))
+    with pytest.raises(ca.InvalidInputError, match='rule "installs" is a app_installed rule'):
+        engine.record_governance_deliveries([{**deliveries[0], "rule": "installs"}], at(9))
+    with pytest.raises(ca.InvalidInputError, match="is not due at"):
+        engine.record_governance_deliveries([{**deliveries[0], "recipient": "ann"}], at(9))
+    assert engine.to_json() == before
+    restored = ca.Engine.from_json(before)
+    assert restored.to_json() == before and restored.governance_notifications(alerts) == []
+    tomorrow = [{**a, "at": at(24)} for a in alerts]
+    again = engine.governance_notifications(tomorrow)
+    assert [d["policy"] for d in again] == ["heavy", "mass-delete"]
+    assert engine.record_governance_deliveries(again, at(24)) == 2
 
 
 def test_bad_policies_and_non_admins_are_refused_and_change_nothing(engine: ca.Engine) -> None:

@@ -123,6 +123,29 @@ fun governanceTests() {
         eq(e.governancePolicies().map { it.id }, listOf("heavy", "wipe"))
     }
 
+    test("governance: recorded alert deliveries are not due again that day; bad records are refused") {
+        val e = engine()
+        e.install(ADMIN, "salesforce", at(0), listOf(CONTACTS, DEALS))
+        e.setGovernancePolicy("admin", policy("heavy", GovernanceMode.AUDIT, "api_share_of_limit_percent", 60uL), at(1))
+        e.createRule("admin", Rule("gov", "Governance", RuleType.GOVERNANCE_ALERT, RuleApps.All,
+            Recipients.SuperAdmins, listOf(Channel.EMAIL), null, false), at(1))
+        val (records, usage) = evidence(0)
+        val alerts = e.evaluateGovernance(at(90), records, usage, null, null).alerts
+        val deliveries = e.governanceNotifications(alerts)
+        eq(deliveries.map { it.policy to it.recipient }, listOf("heavy" to "admin"))
+        eq(e.recordGovernanceDeliveries(deliveries, at(90)), 1uL)
+        eq(e.governanceNotifications(alerts), emptyList<GovernanceDelivery>())
+        eq(e.deliveryLog().governanceNotices.map { it.rule to it.policy }, listOf("gov" to "heavy"))
+        val before = e.toJson()
+        throws<ConnectedAppsException.Conflict>("already delivered") { e.recordGovernanceDeliveries(deliveries, at(90)) }
+        throws<ConnectedAppsException.NotFound>("unknown rule \"ghost\"") {
+            e.recordGovernanceDeliveries(listOf(deliveries[0].copy(rule = "ghost")), at(90))
+        }
+        eq(e.toJson(), before)
+        val tomorrow = alerts.map { it.copy(at = at(1530)) }
+        eq(e.governanceNotifications(tomorrow).size, 1)
+    }
+
     test("governance: the least-privilege reauthentication narrows the grant; bad drops are refused") {
         val e = engine()
         e.install(ADMIN, "salesforce", at(0), listOf(CONTACTS, DEALS))

@@ -1,10 +1,20 @@
 """Governance through the UniFFI bindings: policies in audit and enforce (G4), blast radius (X4),
 least privilege (X6)."""
 
+import copy
+
 import pytest
 
 import connected_apps_ffi as ca
 from conftest import ADMIN, E, account, at, install
+
+
+def changed(record, **fields):
+    """A copy of a generated record with some fields changed."""
+    out = copy.copy(record)
+    for name, value in fields.items():
+        setattr(out, name, value)
+    return out
 
 
 def policy(pid, mode, metric, at_least=None, apps=None):
@@ -53,6 +63,33 @@ def test_audit_and_enforce_policies(engine):
     assert [(d.policy, d.recipient, d.severity) for d in deliveries] == [
         ("heavy", "admin", ca.Severity.HIGH), ("wipe", "admin", ca.Severity.HIGH)
     ]
+    # Recorded, the alerts are not delivered again that UTC day; the next day they are.
+    engine.create_rule(
+        "admin",
+        ca.Rule(id="installs", name="Installs", rule_type=ca.RuleType.APP_INSTALLED, apps=ca.RuleApps.ALL(),
+                recipients=ca.Recipients.SUPER_ADMINS(), channels=[ca.Channel.EMAIL], frequency=None,
+                notify_recovered=False),
+        at(90),
+    )
+    assert engine.record_governance_deliveries(deliveries, at(90)) == 2
+    assert engine.governance_notifications(outcome.report.alerts) == []
+    assert [(n.rule, n.policy, n.day) for n in engine.delivery_log().governance_notices] == [
+        ("gov", "heavy", "2026-03-02"), ("gov", "wipe", "2026-03-02")
+    ]
+    before = engine.to_json()
+    with pytest.raises(E.Conflict, match="already delivered"):
+        engine.record_governance_deliveries(deliveries[:1], at(90))
+    with pytest.raises(E.NotFound, match='unknown rule "ghost"'):
+        engine.record_governance_deliveries([changed(deliveries[0], rule="ghost")], at(90))
+    with pytest.raises(E.InvalidInput, match='rule "installs" is a app_installed rule'):
+        engine.record_governance_deliveries([changed(deliveries[0], rule="installs")], at(90))
+    assert engine.to_json() == before
+    restored = ca.AccountEngine.from_json(before)
+    assert restored.to_json() == before and restored.governance_notifications(outcome.report.alerts) == []
+    tomorrow = [changed(a, at=at(90 + 24 * 60)) for a in outcome.report.alerts]
+    again = engine.governance_notifications(tomorrow)
+    assert [d.policy for d in again] == ["heavy", "wipe"]
+    assert engine.record_governance_deliveries(again, at(90 + 24 * 60)) == 2
     restored = ca.AccountEngine.from_json(engine.to_json())
     assert restored.governance_policies() == engine.governance_policies()
 
