@@ -215,3 +215,24 @@ fn an_old_snapshot_with_notifications_restores_and_saves_byte_for_byte() {
     assert_eq!(engine.to_json().unwrap(), text);
     assert_eq!(engine.delivery_log().governance_notices().count(), 0);
 }
+
+#[test]
+fn the_bundled_sample_raises_one_alert_from_its_state_and_sends_it_once() {
+    let mut e = Engine::from_json(include_str!("../../../examples/data/sample_account.json")).unwrap();
+    let now = e.events().last().unwrap().at;
+    let report = e.evaluate_governance(&Evidence::default(), now).unwrap();
+    let alerts: Vec<(&str, &str, Vec<u64>)> = report
+        .alerts
+        .iter()
+        .map(|a| (a.policy.as_str(), a.app.as_str(), a.conditions.iter().map(|c| c.observed).collect()))
+        .collect();
+    assert_eq!(alerts, [("gmail-idle", "gmail", vec![113])]);
+    assert!(report.disconnects.is_empty());
+    // To the three active super admins, by e-mail; recorded, not again that day.
+    let deliveries = e.governance_notifications(&report.alerts);
+    let to: Vec<&str> = deliveries.iter().map(|d| d.recipient.as_str()).collect();
+    assert_eq!(to, ["u01", "u02", "u03"]);
+    assert!(deliveries.iter().all(|d| d.rule.as_str() == "governance-alerts" && d.channel == Channel::Email));
+    assert_eq!(e.record_governance_deliveries(&deliveries, now).unwrap(), 1);
+    assert!(e.governance_notifications(&report.alerts).is_empty());
+}
