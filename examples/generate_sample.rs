@@ -1,5 +1,7 @@
 //! Writes the bundled sample account (`examples/data/sample_account.json`) deterministically,
-//! through the engine's own commands so that every event in it is valid.
+//! through the engine's own commands so that every event in it is valid: the log, an approval
+//! policy with open access requests (G1, G2), and a governance policy with the rule that sends
+//! its one alert (G4).
 //!
 //! `cargo run -p connected-apps-examples --example generate_sample [-- <path>]`
 
@@ -7,10 +9,11 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use connected_apps::governance::{GovernanceCondition, GovernanceMode, GovernancePolicy, Severity};
 use connected_apps::{
-    Account, Actor, App, AppId, AppLevel, Approval, Command, ConnectionErrorInfo, Directory, Distribution, Engine,
-    Error, Feature, Hub, HubTier, Permission, PolicyLevel, PolicyRule, ScopeDecl, ScopeRequirement, Team, TeamId, Tier,
-    User, UserId, WorkflowAction,
+    Account, AccountEngine, Actor, App, AppId, AppLevel, Approval, Channel, Command, ConnectionErrorInfo, Directory,
+    Distribution, Engine, Error, Feature, Hub, HubTier, Permission, PolicyLevel, PolicyRule, Recipients, Rule,
+    RuleApps, RuleType, ScopeDecl, ScopeRequirement, Team, TeamId, Tier, User, UserId, WorkflowAction,
 };
 
 /// A tiny deterministic generator (SplitMix64), so the sample needs no dependency.
@@ -163,7 +166,7 @@ fn pick_app<'a>(rng: &mut Rng, apps: &'a [App]) -> Option<&'a App> {
     apps.get(usize::try_from(rng.below(apps.len() as u64)).unwrap_or(0))
 }
 
-fn build() -> Result<Engine, Error> {
+fn build() -> Result<AccountEngine, Error> {
     let mut directory = Directory::new(Account {
         id: "20261128".into(),
         name: "Acme Robotics".into(),
@@ -358,7 +361,44 @@ fn build() -> Result<Engine, Error> {
     )?;
     engine.execute(&system, Command::ReportActivity { app: "stripe".into(), user: None }, late + Duration::hours(9))?;
     governance(&mut engine, &uid(0), late + Duration::hours(10))?;
-    Ok(engine)
+    let mut account = AccountEngine::from_engine(engine);
+    alerting(&mut account, &uid(0), start)?;
+    Ok(account)
+}
+
+/// A governance policy (G4) and the rule that sends its alerts, set up at `at` (the account's
+/// first day, so that examples may add rules later in time order): Gmail reads the
+/// users' mail, so the admins want to know when its connection has sat idle for a quarter. At
+/// the sample's "now" (its newest event) it raises exactly one alert, from the state alone:
+/// Gmail, idle since its last install 113 days before. The rule sends it to the super admins
+/// by e-mail; nothing is recorded as delivered yet.
+fn alerting(engine: &mut AccountEngine, admin: &UserId, at: DateTime<Utc>) -> Result<(), Error> {
+    let gmail = RuleApps::Only(BTreeSet::from([AppId::from("gmail")]));
+    let policy = GovernancePolicy {
+        id: "gmail-idle".into(),
+        name: "Gmail idle for a quarter".into(),
+        severity: Severity::Medium,
+        conditions: vec![GovernanceCondition {
+            metric: "days_since_last_activity".into(),
+            at_least: Some(90),
+            scope: None,
+        }],
+        mode: GovernanceMode::Audit,
+        apps: gmail,
+    };
+    engine.set_governance_policy(admin, policy, at)?;
+    let rule = Rule {
+        id: "governance-alerts".into(),
+        name: "Governance alerts".into(),
+        rule_type: RuleType::GovernanceAlert,
+        apps: RuleApps::All,
+        recipients: Recipients::SuperAdmins,
+        channels: BTreeSet::from([Channel::Email]),
+        frequency: None,
+        notify_recovered: false,
+    };
+    engine.create_rule(admin, rule, at)?;
+    Ok(())
 }
 
 /// The account's approval policy and its open access requests (G1, G2), from `at` on: Zapier

@@ -1,21 +1,24 @@
 //! Governance (issue 15): the access-request queue (G2), one user's connection inventory (G3),
-//! the connections that violate the approval policy (G1), the governance policies' alerts in
-//! audit and enforce mode (G4), one blast radius (X4) and the least-privilege view (X6) on the
-//! bundled sample account.
+//! the connections that violate the approval policy (G1), the sample's governance alert and its
+//! deliveries, the governance policies' alerts in audit and enforce mode (G4), one blast radius
+//! (X4) and the least-privilege view (X6) on the bundled sample account.
 //!
 //! `cargo run -p connected-apps-examples --example governance [-- <snapshot.json>]`
 //!
-//! "Now" is the newest logged event (the core never reads the clock). The sample holds no record
-//! events, so a small synthetic record history is made: the first connected app deletes a few
-//! contacts a day, then hundreds today. If the snapshot carries no governance policy, two are
-//! set by the first active super admin: an audit policy on idle apps and an enforce policy on
-//! mass deletion; the enforce one is evaluated on a copy, so the sample is left as it was.
+//! "Now" is the newest logged event (the core never reads the clock). The sample's own
+//! governance policy is evaluated first on its state alone: it raises one alert, which its
+//! `governance_alert` rule delivers to the super admins; the deliveries are recorded (on a copy)
+//! and are then not due again that day. The sample holds no record events, so a small synthetic
+//! record history is made next: the first connected app deletes a few contacts a day, then
+//! hundreds today. Two more policies are set by the first active super admin (unless the
+//! snapshot has them): an audit policy on idle apps and an enforce policy on mass deletion; the
+//! enforce one is evaluated on a copy, so the sample is left as it was.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
 use connected_apps::governance::{
-    Evidence, GovernanceCondition, GovernanceMode, GovernancePolicy, GovernancePolicyError, Severity,
+    Evidence, GovernanceAlert, GovernanceCondition, GovernanceMode, GovernancePolicy, GovernancePolicyError, Severity,
 };
 use connected_apps::{
     AccountEngine, AppId, Engine, RecordAction, RecordAggregate, RecordEvent, RecordType, RuleApps, UserId,
@@ -121,30 +124,58 @@ fn violations(engine: &Engine, now: DateTime<Utc>) {
     }
 }
 
+/// Prints one alert.
+fn print_alert(alert: &GovernanceAlert) {
+    let observed: Vec<String> =
+        alert.conditions.iter().map(|c| format!("{} = {}", c.condition.metric, c.observed)).collect();
+    println!(
+        "  [{:?}/{:?}] {} on {}: {}",
+        alert.severity,
+        alert.mode,
+        alert.policy_name,
+        alert.app,
+        observed.join(", ")
+    );
+}
+
+/// Prints the alerts of the snapshot's own policies at `now` on its state alone (G4), their
+/// deliveries through the `governance_alert` rules, and records those on a copy: they are not
+/// due again that day.
+fn stored_alerts(engine: &AccountEngine, now: DateTime<Utc>) -> Result<(), String> {
+    let report = engine.evaluate_governance(&Evidence::default(), now).map_err(|e| e.to_string())?;
+    println!(
+        "\nStored policy alerts at {now} (state alone, {} policies): {}",
+        engine.governance_policies().policies().len(),
+        report.alerts.len()
+    );
+    report.alerts.iter().for_each(print_alert);
+    let deliveries = engine.governance_notifications(&report.alerts);
+    println!("Governance deliveries: {}", deliveries.len());
+    for d in &deliveries {
+        println!("  {} → {} by {:?}: {} on {}", d.rule, d.recipient, d.channel, d.policy, d.app);
+    }
+    let mut copy = engine.clone();
+    let recorded = copy.record_governance_deliveries(&deliveries, now).map_err(|e| e.to_string())?;
+    println!(
+        "Recorded {recorded} governance notices; due again now: {} deliveries.",
+        copy.governance_notifications(&report.alerts).len()
+    );
+    Ok(())
+}
+
 /// Prints the alerts of the engine's policies at `now`, then applies them on a copy.
 fn governance_alerts(engine: &AccountEngine, evidence: &Evidence<'_>, now: DateTime<Utc>) -> Result<(), String> {
     let mut engine = engine.clone();
     let text = |e: GovernancePolicyError| e.to_string();
-    if engine.governance_policies().policies().len() == 0 {
-        let admin = engine.directory().active_super_admins().next().map(|u| u.id.clone()).ok_or("no super admin")?;
-        for policy in sample_policies() {
+    let admin = engine.directory().active_super_admins().next().map(|u| u.id.clone()).ok_or("no super admin")?;
+    for policy in sample_policies() {
+        if engine.governance_policies().policy(&policy.id).is_none() {
             engine.set_governance_policy(&admin, policy, now).map_err(text)?;
         }
     }
     let outcome = engine.apply_governance(evidence, now).map_err(text)?;
     println!("\nGovernance alerts at {now} ({} policies)", engine.governance_policies().policies().len());
-    for alert in &outcome.report.alerts {
-        let observed: Vec<String> =
-            alert.conditions.iter().map(|c| format!("{} = {}", c.condition.metric, c.observed)).collect();
-        println!(
-            "  [{:?}/{:?}] {} on {}: {}",
-            alert.severity,
-            alert.mode,
-            alert.policy_name,
-            alert.app,
-            observed.join(", ")
-        );
-    }
+    outcome.report.alerts.iter().for_each(print_alert);
     for (d, id) in outcome.report.disconnects.iter().zip(&outcome.events) {
         let user = d.user.as_ref().map(|u| format!(" for {u}")).unwrap_or_default();
         println!("  enforced: {}{user} disconnected by the system (event {id})", d.app);
@@ -197,6 +228,7 @@ fn run(path: Option<&str>) -> Result<(), String> {
     access_queue(&engine, now);
     inventory(&engine, now)?;
     violations(&engine, now);
+    stored_alerts(&engine, now)?;
     governance_alerts(&engine, &evidence, now)?;
     blast_radius(&engine, &app, &records, now)?;
     least_privilege(&engine, &records, now)

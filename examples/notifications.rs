@@ -148,7 +148,9 @@ fn run() -> Result<(), String> {
     let now = engine.events().last().map_or_else(DateTime::<Utc>::default, |e| e.at);
     let window_start = now - Duration::days(30);
 
-    if engine.notification_rules().is_empty() {
+    // The sample holds only a governance-alert rule (G4, see the governance example): add the
+    // sample rules unless the account has rules of the other types.
+    if engine.notification_rules().rules().all(|r| r.rule_type == RuleType::GovernanceAlert) {
         let admin = engine.directory().active_super_admins().next().map(|u| u.id.clone());
         let admin = admin.ok_or("the account has no active super admin to create rules")?;
         for rule in sample_rules(&engine) {

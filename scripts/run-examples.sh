@@ -69,7 +69,10 @@ run marketplace calendar -- "Marketplace — " 'Results for "calendar": ' "Recom
 run insights -- "Activity log — last 90 days" "facets — type:" "Record insights — 30 UTC days" \
     "flagged days" "API usage — limit" "trend: last 7 complete days"
 run governance -- "Access requests at " "Typeform (typeform): 2 requester(s)" "Inventory of " "Policy violations: 1" \
-    "zapier (policy of u03): blocked by the account rule" "Governance alerts at " "Blast radius of uninstalling " \
+    "zapier (policy of u03): blocked by the account rule" "Stored policy alerts at " \
+    "(state alone, 1 policies): 1" "[Medium/Audit] Gmail idle for a quarter on gmail: days_since_last_activity = 113" \
+    "Governance deliveries: 3" "Recorded 1 governance notices; due again now: 0 deliveries." \
+    "Governance alerts at " "Blast radius of uninstalling " \
     "Least privilege (last 30 days): "
 
 # The generator is deterministic: what it writes is the committed sample.

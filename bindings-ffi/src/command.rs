@@ -16,21 +16,72 @@ pub enum Actor {
 /// A change to a connection. For user-level apps, `user` names whose connection is meant; when
 /// a user acts and leaves it empty, their own connection is meant. For other apps it must be
 /// empty. `Install.scopes` empty means the app's required scopes; `Install.request_admin` empty
-/// picks the first active super admin; `Uninstall.confirmation` must be exactly `uninstall`.
+/// picks the first active super admin; `Uninstall.confirmation` must be exactly `uninstall`;
+/// `Reauthenticate.dropped` (default empty) removes granted scopes the app does not require (X6).
 #[uniffi::remote(Enum)]
 pub enum Command {
-    Install { app: AppId, scopes: Option<ScopeSet>, expires_at: Option<Timestamp>, request_admin: Option<UserId> },
-    Uninstall { app: AppId, user: Option<UserId>, confirmation: String },
-    Reconnect { app: AppId, user: Option<UserId>, expires_at: Option<Timestamp> },
-    Reauthenticate { app: AppId, user: Option<UserId>, scopes: Option<ScopeSet>, expires_at: Option<Timestamp> },
-    Disconnect { app: AppId, user: Option<UserId> },
-    SetSyncSetting { app: AppId, user: Option<UserId>, setting: String, on: bool },
-    ReportConnected { app: AppId, user: Option<UserId> },
-    ReportExpired { app: AppId, user: Option<UserId> },
-    ReportError { app: AppId, user: Option<UserId>, error: ConnectionErrorInfo },
-    ReportActivity { app: AppId, user: Option<UserId> },
-    ReportUpdateAvailability { app: AppId, user: Option<UserId>, available: bool },
-    ReportAppVersion { app: AppId, version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
+    Install {
+        app: AppId,
+        scopes: Option<ScopeSet>,
+        expires_at: Option<Timestamp>,
+        request_admin: Option<UserId>,
+    },
+    Uninstall {
+        app: AppId,
+        user: Option<UserId>,
+        confirmation: String,
+    },
+    Reconnect {
+        app: AppId,
+        user: Option<UserId>,
+        expires_at: Option<Timestamp>,
+    },
+    Reauthenticate {
+        app: AppId,
+        user: Option<UserId>,
+        scopes: Option<ScopeSet>,
+        expires_at: Option<Timestamp>,
+        #[uniffi(default)]
+        dropped: ScopeSet,
+    },
+    Disconnect {
+        app: AppId,
+        user: Option<UserId>,
+    },
+    SetSyncSetting {
+        app: AppId,
+        user: Option<UserId>,
+        setting: String,
+        on: bool,
+    },
+    ReportConnected {
+        app: AppId,
+        user: Option<UserId>,
+    },
+    ReportExpired {
+        app: AppId,
+        user: Option<UserId>,
+    },
+    ReportError {
+        app: AppId,
+        user: Option<UserId>,
+        error: ConnectionErrorInfo,
+    },
+    ReportActivity {
+        app: AppId,
+        user: Option<UserId>,
+    },
+    ReportUpdateAvailability {
+        app: AppId,
+        user: Option<UserId>,
+        available: bool,
+    },
+    ReportAppVersion {
+        app: AppId,
+        version: String,
+        scopes: Vec<ScopeDecl>,
+        features: Vec<Feature>,
+    },
 }
 
 /// A request for an admin to install an app, produced when the actor may not install it (I2) or

@@ -19,25 +19,65 @@ pub struct ConnectionErrorInfo {
 /// What happened: the activity types of the log (L1), plus app activity and update availability.
 #[uniffi::remote(Enum)]
 pub enum EventKind {
-    Installed { scopes: ScopeSet, expires_at: Option<Timestamp> },
-    Reinstalled { scopes: ScopeSet, expires_at: Option<Timestamp> },
+    Installed {
+        scopes: ScopeSet,
+        expires_at: Option<Timestamp>,
+    },
+    Reinstalled {
+        scopes: ScopeSet,
+        expires_at: Option<Timestamp>,
+    },
     Uninstalled,
     Connected,
     Disconnected,
-    Reconnected { expires_at: Option<Timestamp> },
-    Reauthenticated { scopes: ScopeSet, expires_at: Option<Timestamp> },
-    SyncSettingChanged { setting: String, on: bool },
+    Reconnected {
+        expires_at: Option<Timestamp>,
+    },
+    Reauthenticated {
+        scopes: ScopeSet,
+        expires_at: Option<Timestamp>,
+        #[uniffi(default)]
+        dropped: ScopeSet,
+    },
+    SyncSettingChanged {
+        setting: String,
+        on: bool,
+    },
     ConnectionExpired,
     ConnectionError(ConnectionErrorInfo),
     AppActivity,
-    UpdateAvailability { available: bool },
-    AppVersionChanged { version: String, scopes: Vec<ScopeDecl>, features: Vec<Feature> },
-    PolicyChanged { level: PolicyLevel, approval: Option<Approval> },
-    ScopesTurnedOff { scopes: ScopeSet },
-    AccessRequested { requester: UserId, scopes: ScopeSet, reason: String, expires_at: Timestamp },
-    AccessApproved { requester: UserId, grant: ApprovalGrant },
-    AccessDenied { requester: UserId, reason: String },
-    ConnectionRevoked { reason: String },
+    UpdateAvailability {
+        available: bool,
+    },
+    AppVersionChanged {
+        version: String,
+        scopes: Vec<ScopeDecl>,
+        features: Vec<Feature>,
+    },
+    PolicyChanged {
+        level: PolicyLevel,
+        approval: Option<Approval>,
+    },
+    ScopesTurnedOff {
+        scopes: ScopeSet,
+    },
+    AccessRequested {
+        requester: UserId,
+        scopes: ScopeSet,
+        reason: String,
+        expires_at: Timestamp,
+    },
+    AccessApproved {
+        requester: UserId,
+        grant: ApprovalGrant,
+    },
+    AccessDenied {
+        requester: UserId,
+        reason: String,
+    },
+    ConnectionRevoked {
+        reason: String,
+    },
 }
 
 /// The activity type of an event, for filters (L1, L2).

@@ -10,13 +10,14 @@ use connected_apps::governance::{
     GovernanceReport, LeastPrivilege, ObservedCondition, RecordTouch, Severity,
 };
 use connected_apps::insights::{InsightsSettings, RecordAction, RecordType, UsageReport};
+use connected_apps::notify::GovernanceNotice;
 use connected_apps::{AppId, Channel, Command, EventId, RuleApps, RuleId, UserId, WorkflowAction};
 
 use crate::engine::AccountEngine;
 use crate::error::ConnectedAppsError;
 use crate::insights::{Day, RecordAggregate};
 use crate::marketplace::Marketplace;
-use crate::types::Timestamp;
+use crate::types::{Count, Timestamp};
 
 uniffi::custom_type!(GovernancePolicyId, String, {
     remote,
@@ -114,6 +115,16 @@ pub struct GovernanceReport {
 pub struct GovernanceOutcome {
     pub report: GovernanceReport,
     pub events: Vec<EventId>,
+}
+
+/// What the delivery log remembers of a governance alert sent through a `governance_alert`
+/// rule: the rule, the policy, the app and the UTC day the alert was evaluated on.
+#[uniffi::remote(Record)]
+pub struct GovernanceNotice {
+    pub day: Day,
+    pub rule: RuleId,
+    pub policy: GovernancePolicyId,
+    pub app: AppId,
 }
 
 /// One governance alert to send through a `governance_alert` rule.
@@ -259,12 +270,23 @@ impl AccountEngine {
         self.write_core(|engine| Ok(engine.apply_governance(&evidence, now)?))
     }
 
-    /// The deliveries of `alerts` through the `governance_alert` notification rules.
+    /// The deliveries of `alerts` through the `governance_alert` notification rules that the
+    /// delivery log has not seen.
     pub fn governance_notifications(
         &self,
         alerts: Vec<GovernanceAlert>,
     ) -> Result<Vec<GovernanceDelivery>, ConnectedAppsError> {
         self.read_core(|engine| Ok(engine.governance_notifications(&alerts)))
+    }
+
+    /// Records governance deliveries as sent, all or nothing; returns how many notices (rule,
+    /// policy, app, UTC day) were new. Pass the `now` the alerts were evaluated at.
+    pub fn record_governance_deliveries(
+        &self,
+        deliveries: Vec<GovernanceDelivery>,
+        now: Timestamp,
+    ) -> Result<Count, ConnectedAppsError> {
+        self.write_core(|engine| Ok(engine.record_governance_deliveries(&deliveries, now)?))
     }
 
     /// What uninstalling or revoking `app` would touch (X4).

@@ -3,6 +3,7 @@
 //! their checks are the core's serde derives (unknown fields and values refused), so a record
 //! read here is exactly what `AccountEngine.fromJson` would read.
 
+use connected_apps::governance::GovernanceDelivery;
 use connected_apps::{Account, ActivityFilter, App, Command, Delivery, Error, Rule, SnapshotError, Team, User};
 use serde::de::DeserializeOwned;
 
@@ -43,4 +44,7 @@ from_json_functions!(
     /// Deliveries in the core's JSON shape (as `due_notifications` returns them), e.g. kept by a
     /// host between evaluating and recording.
     deliveries_from_json -> Vec<Delivery>,
+    /// Governance-alert deliveries in the core's JSON shape (as `governance_notifications`
+    /// returns them), e.g. kept by a host between evaluating and recording (G4).
+    governance_deliveries_from_json -> Vec<GovernanceDelivery>,
 );

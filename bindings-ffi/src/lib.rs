@@ -52,7 +52,7 @@ pub use insights::{
 };
 pub use json::{
     account_from_json, activity_filter_from_json, app_from_json, command_from_json, deliveries_from_json,
-    rule_from_json, team_from_json, user_from_json,
+    governance_deliveries_from_json, rule_from_json, team_from_json, user_from_json,
 };
 pub use marketplace::{
     LearningLibrary, Marketplace, listing_has_free_plan, listing_has_free_trial, listing_has_paid_plan,

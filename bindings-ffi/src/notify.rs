@@ -1,6 +1,8 @@
 //! Notification rules (N1–N3), their evaluation and delivery log (N4), and the dry run (X1).
 
-use connected_apps::notify::{ActiveRule, NoticeKey, OpenDisconnection, RuleChange, RuleEvent, Trigger};
+use connected_apps::notify::{
+    ActiveRule, GovernanceNotice, NoticeKey, OpenDisconnection, RuleChange, RuleEvent, Trigger,
+};
 use connected_apps::{
     AppId, Channel, Delivery, EventId, Frequency, Recipients, Rule, RuleApps, RuleId, RuleType, UserId,
 };
@@ -139,6 +141,8 @@ pub struct DeliveryLogView {
     pub notices: Vec<NoticeKey>,
     /// The disconnections going on at the settled instant.
     pub open_at_settle: Vec<OpenDisconnection>,
+    /// The governance-alert notices remembered as delivered (G4), oldest day first.
+    pub governance_notices: Vec<GovernanceNotice>,
 }
 
 #[uniffi::export]
@@ -213,6 +217,7 @@ impl AccountEngine {
                 settled_before: log.settled_before(),
                 notices: log.notices().cloned().collect(),
                 open_at_settle: log.open_at_settle().to_vec(),
+                governance_notices: log.governance_notices().cloned().collect(),
             })
         })
     }

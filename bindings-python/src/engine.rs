@@ -241,8 +241,9 @@ impl PyEngine {
         self.run(py, Actor::User(UserId(actor)), command, now)
     }
 
-    /// Reauthenticates, granting `scopes` (default: the required scopes not granted yet) (I8).
-    #[pyo3(signature = (actor, app, now, *, user = None, scopes = None, expires_at = None))]
+    /// Reauthenticates, granting `scopes` (default: the required scopes not granted yet) (I8)
+    /// and removing the granted scopes of `dropped` from the grant (X6).
+    #[pyo3(signature = (actor, app, now, *, user = None, scopes = None, expires_at = None, dropped = None))]
     #[allow(clippy::too_many_arguments, reason = "mirrors the keyword arguments of the Python signature above")]
     fn reauthenticate<'py>(
         &self,
@@ -253,12 +254,14 @@ impl PyEngine {
         user: Option<String>,
         scopes: Option<Vec<String>>,
         expires_at: Option<Instant>,
+        dropped: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let command = Command::Reauthenticate {
             app: AppId(app),
             user: user.map(UserId),
             scopes: scope_set(scopes),
             expires_at: expires_at.map(|e| e.0),
+            dropped: scope_set(dropped).unwrap_or_default(),
         };
         self.run(py, Actor::User(UserId(actor)), command, now)
     }

@@ -2,7 +2,9 @@
 //! radius of an uninstall (X4), least privilege (X6). Policies go in as dicts in the core's
 //! shape; reports come out as dicts.
 
-use connected_apps::governance::{BlastRadius, Evidence, GovernanceAlert, GovernancePolicy, GovernancePolicyId};
+use connected_apps::governance::{
+    BlastRadius, Evidence, GovernanceAlert, GovernanceDelivery, GovernancePolicy, GovernancePolicyId,
+};
 use connected_apps::{InsightsSettings, RecordAggregate, UsageReport, UserId};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -127,11 +129,24 @@ impl PyEngine {
     }
 
     /// The deliveries of governance alerts (the `alerts` of a report, as dicts) through the
-    /// `governance_alert` notification rules, as dicts.
+    /// `governance_alert` notification rules that the delivery log has not seen, as dicts.
     fn governance_notifications<'py>(&self, py: Python<'py>, alerts: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let alerts: Vec<GovernanceAlert> = from_py(alerts, "governance alerts")?;
         let deliveries = self.read_account(py, |e| e.governance_notifications(&alerts))?;
         to_py(py, &deliveries)
+    }
+
+    /// Records governance deliveries (dicts from `governance_notifications`) as sent, all or
+    /// nothing; returns how many notices (rule, policy, app, UTC day) were new. Pass the `now`
+    /// the alerts were evaluated at.
+    fn record_governance_deliveries(
+        &self,
+        py: Python<'_>,
+        deliveries: &Bound<'_, PyAny>,
+        now: Instant,
+    ) -> PyResult<usize> {
+        let deliveries: Vec<GovernanceDelivery> = from_py(deliveries, "governance deliveries")?;
+        self.write_account(py, |e| e.record_governance_deliveries(&deliveries, now.0))?.or_raise()
     }
 
     /// What uninstalling or revoking `app` would touch (X4): workflow actions, records of the last

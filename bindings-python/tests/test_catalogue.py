@@ -89,6 +89,7 @@ ENGINE_OPERATIONS: dict[str, Callable[[ca.Engine, dict[str, Any]], Any]] = {
     "create_rule": lambda e, c: e.create_rule(c["actor"], c["rule"], when(c["now"])),
     "dry_run": lambda e, c: e.dry_run_notifications(c["rules"], when(c["from"]), when(c["to"])),
     "record_deliveries": lambda e, c: e.record_deliveries(c["deliveries"], when(c["now"])),
+    "record_governance_deliveries": lambda e, c: e.record_governance_deliveries(c["deliveries"], when(c["now"])),
     "import_security_activity": lambda e, c: e.import_security_activity(c["json"]),
     "import_audit_logs": lambda e, c: e.import_audit_logs(c["json"]),
 }

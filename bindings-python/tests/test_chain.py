@@ -81,7 +81,9 @@ def payload(kind: dict[str, Any]) -> bytes:
     kind_type = kind["type"]
     if kind_type in ("installed", "reinstalled", "reauthenticated"):
         scopes = sorted(kind["scopes"], key=lambda s: s.encode())
-        return strs(scopes) + opt(kind.get("expires_at"), time)
+        dropped = sorted(kind.get("dropped", []), key=lambda s: s.encode())
+        # X6: a reauthentication's dropped scopes are written only when there are some.
+        return strs(scopes) + opt(kind.get("expires_at"), time) + (strs(dropped) if dropped else b"")
     if kind_type == "reconnected":
         return opt(kind.get("expires_at"), time)
     if kind_type == "sync_setting_changed":
@@ -159,6 +161,7 @@ def test_verify_follows_every_kind_of_event(engine: ca.Engine) -> None:
     engine.set_sync_setting("admin", "salesforce", "deals", False, at(2))
     engine.report_error("salesforce", at(3), code="E1", message="boom", resolution_steps=["retry"])
     engine.reauthenticate("admin", "salesforce", at(4), scopes=["crm.objects.deals.read"])
+    engine.reauthenticate("admin", "salesforce", at(4), scopes=[], dropped=["crm.objects.deals.read"])
     engine.report_update_availability("salesforce", True, at(5))
     engine.disconnect("admin", "salesforce", at(6))
     engine.reconnect("admin", "salesforce", at(7), expires_at=at(100))

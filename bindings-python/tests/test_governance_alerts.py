@@ -72,9 +72,45 @@ def test_audit_reports_and_enforce_disconnects_as_system_events(engine: ca.Engin
         ("heavy", "admin", "medium"),
         ("mass-delete", "admin", "critical"),
     ]
+    record_governance_deliveries(engine, outcome["report"]["alerts"], deliveries)
     # Policies survive a snapshot.
     restored = ca.Engine.from_json(engine.to_json())
     assert restored.governance_policies() == engine.governance_policies()
+
+
+def record_governance_deliveries(engine: ca.Engine, alerts: list, deliveries: list) -> None:
+    """Recorded, governance alerts are not delivered again that UTC day; the next day they are.
+    Bad records (unknown rule, a rule of another type, twice) are refused and change nothing."""
+    engine.create_rule(
+        "admin",
+        {"id": "installs", "name": "Installs", "type": "app_installed", "apps": "all",
+         "recipients": "super_admins", "channels": ["email"]},
+        at(9),
+    )
+    assert engine.record_governance_deliveries(deliveries, at(9)) == 2
+    assert engine.governance_notifications(alerts) == []
+    later = [{**a, "at": at(14.9)} for a in alerts]
+    assert engine.governance_notifications(later) == []
+    assert [(n["rule"], n["policy"], n["day"]) for n in engine.delivery_log()["governance"]] == [
+        ("gov", "heavy", "2026-03-02"),
+        ("gov", "mass-delete", "2026-03-02"),
+    ]
+    before = engine.to_json()
+    with pytest.raises(ca.ConflictError, match="already delivered"):
+        engine.record_governance_deliveries(deliveries[:1], at(9))
+    with pytest.raises(ca.NotFoundError, match='unknown rule "ghost"'):
+        engine.record_governance_deliveries([{**deliveries[0], "rule": "ghost"}], at(9))
+    with pytest.raises(ca.InvalidInputError, match='rule "installs" is a app_installed rule'):
+        engine.record_governance_deliveries([{**deliveries[0], "rule": "installs"}], at(9))
+    with pytest.raises(ca.InvalidInputError, match="is not due at"):
+        engine.record_governance_deliveries([{**deliveries[0], "recipient": "ann"}], at(9))
+    assert engine.to_json() == before
+    restored = ca.Engine.from_json(before)
+    assert restored.to_json() == before and restored.governance_notifications(alerts) == []
+    tomorrow = [{**a, "at": at(24)} for a in alerts]
+    again = engine.governance_notifications(tomorrow)
+    assert [d["policy"] for d in again] == ["heavy", "mass-delete"]
+    assert engine.record_governance_deliveries(again, at(24)) == 2
 
 
 def test_bad_policies_and_non_admins_are_refused_and_change_nothing(engine: ca.Engine) -> None:
@@ -120,8 +156,37 @@ def test_blast_radius_and_least_privilege(engine: ca.Engine) -> None:
         "user": None,
         "scopes": ["crm.objects.contacts.read"],
         "expires_at": None,
+        "dropped": ["crm.objects.deals.read"],
     }
+    # Executed, the offer narrows the grant; re-run, nothing is droppable any more.
+    engine.execute("admin", salesforce["reauthenticate"], at(9))
+    assert engine.state().connection("salesforce").granted_scopes == ["crm.objects.contacts.read"]
+    assert engine.events()[-1].type is ca.ActivityType.REAUTHENTICATED
+    [after] = [v for v in engine.least_privilege(at(9), records=records) if v["app"] == "salesforce"]
+    assert (after["droppable"], after["reauthenticate"]) == ([], None)
+    text = engine.to_json()
+    assert '"dropped": [\n          "crm.objects.deals.read"\n        ]' in text
+    assert ca.Engine.from_json(text).to_json() == text
     assert engine.least_privilege(at(9), window_days=3660, records=records)
     for bad in (0, 3661):
         with pytest.raises(ca.InvalidInputError, match=f"window of {bad} days"):
             engine.least_privilege(at(9), window_days=bad, records=records)
+
+
+def test_a_reauthentication_drops_only_granted_scopes_the_app_does_not_require(engine: ca.Engine) -> None:
+    engine.install("admin", "salesforce", at(0), scopes=["crm.objects.contacts.read", "crm.objects.deals.read"])
+    before = engine.to_json()
+    refusals = {
+        "crm.objects.contacts.read": ([], "the app requires it"),
+        "crm.objects.deals.read": (["crm.objects.deals.read"], "it is also granted by the same reauthentication"),
+    }
+    for scope, (scopes, reason) in refusals.items():
+        with pytest.raises(ca.InvalidInputError, match=f'cannot drop scope "{scope}": {reason}'):
+            engine.reauthenticate("admin", "salesforce", at(1), scopes=scopes, dropped=[scope])
+        assert engine.to_json() == before
+    engine.reauthenticate("admin", "salesforce", at(1), scopes=[], dropped=["crm.objects.deals.read"])
+    assert engine.state().connection("salesforce").granted_scopes == ["crm.objects.contacts.read"]
+    after = engine.to_json()
+    with pytest.raises(ca.InvalidInputError, match="it is not granted"):
+        engine.reauthenticate("admin", "salesforce", at(2), scopes=[], dropped=["crm.objects.deals.read"])
+    assert engine.to_json() == after

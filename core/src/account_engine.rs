@@ -524,7 +524,32 @@ fn read_snapshot(text: &str) -> Result<(Engine, Notifications, crate::governance
         Notifications::restore(engine.directory(), engine.events(), doc.notification_rules, doc.deliveries)?;
     let governance_policies =
         crate::governance::GovernancePolicies::from_events(engine.directory(), doc.governance_policies)?;
+    check_governance_notices(&notifications, &governance_policies)?;
     Ok((engine, notifications, governance_policies))
+}
+
+/// Every remembered governance-alert notice names a policy the policy log set by the end of the
+/// notice's day (G4): the rest of the notice was checked by [`DeliveryLog::restore`].
+///
+/// # Errors
+/// [`NotifyError::ImpossibleGovernanceNotice`] for the first notice that fails.
+fn check_governance_notices(
+    notifications: &Notifications,
+    policies: &crate::governance::GovernancePolicies,
+) -> Result<(), NotifyError> {
+    for notice in notifications.deliveries().governance_notices() {
+        let set = policies.events().iter().any(|e| {
+            crate::time::utc_day(e.at) <= notice.day
+                && matches!(&e.change, crate::governance::GovernancePolicyChange::Set { policy } if policy.id == notice.policy)
+        });
+        if !set {
+            return Err(NotifyError::ImpossibleGovernanceNotice {
+                notice: Box::new(notice.clone()),
+                reason: "its policy was not set by the end of its day",
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Engine {
@@ -600,14 +625,45 @@ impl AccountEngine {
         )
     }
 
-    /// The deliveries of `alerts` through the engine's `governance_alert` rules: see
-    /// [`crate::governance::governance_deliveries`].
+    /// The deliveries of `alerts` through the engine's `governance_alert` rules that the
+    /// delivery log has not seen: see [`crate::governance::governance_deliveries`].
     #[must_use]
     pub fn governance_notifications(
         &self,
         alerts: &[crate::governance::GovernanceAlert],
     ) -> Vec<crate::governance::GovernanceDelivery> {
-        crate::governance::governance_deliveries(self.engine.directory(), self.notification_rules(), alerts)
+        crate::governance::governance_deliveries(
+            self.engine.directory(),
+            self.notification_rules(),
+            self.delivery_log(),
+            alerts,
+        )
+    }
+
+    /// Records governance-alert deliveries as sent (G4), all or nothing; returns how many
+    /// notices were new. Only deliveries the engine produces at `now` for alerts of its policies
+    /// are accepted, and none of a notice already delivered: see
+    /// [`crate::governance::check_governance_deliveries`]. Pass the `now` the alerts were
+    /// evaluated at.
+    ///
+    /// # Errors
+    /// [`NotifyError::UnknownRule`], [`NotifyError::NotGovernanceRule`],
+    /// [`NotifyError::GovernanceNotDue`] or [`NotifyError::AlreadyDelivered`] for the first refused
+    /// delivery; nothing changes.
+    pub fn record_governance_deliveries(
+        &mut self,
+        deliveries: &[crate::governance::GovernanceDelivery],
+        now: DateTime<Utc>,
+    ) -> Result<usize, NotifyError> {
+        let notices = crate::governance::check_governance_deliveries(
+            self.engine.directory(),
+            self.notification_rules(),
+            &self.governance_policies,
+            self.delivery_log(),
+            deliveries,
+            now,
+        )?;
+        Ok(self.notifications.record_governance(notices))
     }
 }
 

@@ -34,7 +34,8 @@
 //!
 //! | kind (code) | payload |
 //! |---|---|
-//! | installed (0), reinstalled (1), reauthenticated (6) | `list<str>` scopes in ascending byte order, `opt<time>` expires_at |
+//! | installed (0), reinstalled (1) | `list<str>` scopes in ascending byte order, `opt<time>` expires_at |
+//! | reauthenticated (6) | as installed, then, only when it drops scopes (X6), `list<str>` dropped in ascending byte order |
 //! | uninstalled (2), connected (3), disconnected (4), connection_expired (8), app_activity (10) | nothing |
 //! | reconnected (5) | `opt<time>` expires_at |
 //! | sync_setting_changed (7) | `str` setting, `bool` on |
@@ -322,11 +323,18 @@ impl Canonical<'_> {
 
     fn payload(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::Installed { scopes, expires_at }
-            | EventKind::Reinstalled { scopes, expires_at }
-            | EventKind::Reauthenticated { scopes, expires_at } => {
+            EventKind::Installed { scopes, expires_at } | EventKind::Reinstalled { scopes, expires_at } => {
                 self.strs(scopes.iter());
                 self.opt(expires_at.as_ref(), Self::time);
+            }
+            EventKind::Reauthenticated { scopes, expires_at, dropped } => {
+                self.strs(scopes.iter());
+                self.opt(expires_at.as_ref(), Self::time);
+                // Written only when non-empty, so every event logged before X6 keeps its hash;
+                // the payload ends the event's encoding, so the optional tail is unambiguous.
+                if !dropped.is_empty() {
+                    self.strs(dropped.iter());
+                }
             }
             EventKind::Uninstalled
             | EventKind::Connected

@@ -111,6 +111,10 @@ pub enum Command {
         /// New grant expiry, if any.
         #[serde(default)]
         expires_at: Option<DateTime<Utc>>,
+        /// Granted scopes to remove from the grant (X6): each must be granted, not required by
+        /// the app's current version, and not among `scopes`.
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        dropped: BTreeSet<String>,
     },
     /// Disconnect (I9).
     Disconnect {

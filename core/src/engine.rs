@@ -208,7 +208,7 @@ impl Engine {
                 }
                 (user, EventKind::Reconnected { expires_at })
             }
-            Command::Reauthenticate { user, scopes, expires_at, .. } => {
+            Command::Reauthenticate { user, scopes, expires_at, dropped, .. } => {
                 let user = self.managed_connection(app, user, acting, may_manage_apps)?;
                 if let Some(acting) = acting {
                     self.check_connect_policy(app, acting, false, scopes.as_ref())?;
@@ -219,7 +219,7 @@ impl Engine {
                     Some(s) => s,
                     None => app.pending_scopes(&granted).into_iter().collect(),
                 };
-                (user, EventKind::Reauthenticated { scopes, expires_at })
+                (user, EventKind::Reauthenticated { scopes, expires_at, dropped })
             }
             Command::Disconnect { user, .. } => {
                 (self.managed_connection(app, user, acting, may_manage_apps)?, EventKind::Disconnected)

@@ -49,13 +49,19 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<DateTime<Utc>>,
     },
-    /// A user reauthenticated the app, granting the listed scopes (I8).
+    /// A user reauthenticated the app, granting the listed scopes (I8) and dropping the
+    /// `dropped` ones (X6: the consent screen grants only what it lists).
     Reauthenticated {
         /// Scopes newly granted by this reauthentication.
         scopes: BTreeSet<String>,
         /// New grant expiry, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<DateTime<Utc>>,
+        /// Granted scopes this reauthentication removes from the grant (X6); never a scope the
+        /// app's current version requires, nor one of `scopes`. Empty in every log written
+        /// before X6, and then not written.
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        dropped: BTreeSet<String>,
     },
     /// A sync setting was turned on or off.
     SyncSettingChanged {

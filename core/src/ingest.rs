@@ -646,7 +646,7 @@ mod tests {
             EventKind::Connected,
             EventKind::Disconnected,
             EventKind::Reconnected { expires_at: None },
-            EventKind::Reauthenticated { scopes: Default::default(), expires_at: None },
+            EventKind::Reauthenticated { scopes: Default::default(), expires_at: None, dropped: Default::default() },
             EventKind::SyncSettingChanged { setting: "s".into(), on: true },
             EventKind::ConnectionExpired,
             EventKind::ConnectionError(error),

@@ -78,6 +78,17 @@ pub enum LifecycleError {
         /// The scope.
         scope: String,
     },
+    /// A reauthentication drops a scope it may not drop (X6): not granted, required by the
+    /// app's current version, or granted by the same reauthentication.
+    #[error("app {app:?} cannot drop scope {scope:?}: {reason}")]
+    CannotDropScope {
+        /// The app.
+        app: AppId,
+        /// The scope.
+        scope: String,
+        /// Why not.
+        reason: &'static str,
+    },
     /// A required scope was not consented to (I4).
     #[error("install of app {app:?} must grant required scope {scope:?}")]
     MissingRequiredScope {
@@ -166,6 +177,7 @@ impl LifecycleError {
             }
             Self::WrongConfirmation(_)
             | Self::UndeclaredScope { .. }
+            | Self::CannotDropScope { .. }
             | Self::MissingRequiredScope { .. }
             | Self::EmptySyncSetting
             | Self::ConnectionUserRequired(_)

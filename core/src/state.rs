@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
-use crate::catalog::{App, AppId, AppLevel};
+use crate::catalog::{App, AppId, AppLevel, ScopeRequirement};
 use crate::connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use crate::directory::Directory;
 use crate::directory::DirectoryError;
@@ -157,6 +157,28 @@ fn undeclared(app: &App, scopes: &BTreeSet<String>) -> Option<LifecycleError> {
         .map(|s| LifecycleError::UndeclaredScope { app: app.id.clone(), scope: s.clone() })
 }
 
+/// The first scope of `dropped` that a reauthentication of `connection` may not drop (X6), as
+/// an error: one not granted, one the app's current version requires, or one also granted.
+fn undroppable(
+    connection: &Connection,
+    app: &App,
+    scopes: &BTreeSet<String>,
+    dropped: &BTreeSet<String>,
+) -> Option<LifecycleError> {
+    dropped.iter().find_map(|scope| {
+        let reason = if !connection.granted_scopes.contains(scope) {
+            "it is not granted"
+        } else if app.scopes.iter().any(|s| s.name == *scope && s.requirement == ScopeRequirement::Required) {
+            "the app requires it"
+        } else if scopes.contains(scope) {
+            "it is also granted by the same reauthentication"
+        } else {
+            return None;
+        };
+        Some(LifecycleError::CannotDropScope { app: app.id.clone(), scope: scope.clone(), reason })
+    })
+}
+
 /// Folds an event of `kind` at `at` into an installed `connection` of `app` (the entry in
 /// force): every kind but installs and version changes, which [`State::apply`] handles before.
 /// On error the connection is unchanged.
@@ -214,10 +236,14 @@ pub(crate) fn change(
             Some(Health::Expired)
         }
         EventKind::ConnectionError(info) => Some(Health::Error(info.clone())),
-        EventKind::Reauthenticated { scopes, expires_at } => {
+        EventKind::Reauthenticated { scopes, expires_at, dropped } => {
             if let Some(e) = undeclared(app, scopes) {
                 return Err(e);
             }
+            if let Some(e) = undroppable(connection, app, scopes, dropped) {
+                return Err(e);
+            }
+            connection.granted_scopes.retain(|s| !dropped.contains(s));
             connection.granted_scopes.extend(scopes.iter().cloned());
             connection.expires_at = *expires_at;
             Some(Health::Connected)

@@ -114,6 +114,8 @@ private fun run(subject: Subject, c: JsonObject, sample: String) {
             Instant.parse(c["to"].asString),
         )
         "record_deliveries" -> engine.recordDeliveries(deliveriesFromJson(c["deliveries"].toString()), Instant.parse(c["now"].asString))
+        "record_governance_deliveries" -> engine.recordGovernanceDeliveries(
+            governanceDeliveriesFromJson(c["deliveries"].toString()), Instant.parse(c["now"].asString))
         "import_security_activity" -> importSecurityActivity(engine, c["json"].asString)
         "import_audit_logs" -> importAuditLogs(engine, c["json"].asString)
         "ingest_webhooks" -> ingestWebhooks(subject.records, c["json"].asString)

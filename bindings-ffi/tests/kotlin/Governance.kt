@@ -1,6 +1,7 @@
 // Governance (G1–G4, X4) through the generated Kotlin bindings: policy precedence and the
 // blocked refusal, the access-request queue, the inventory and revocations, governance policies
-// in audit and enforce mode, and the blast radius. Called by main() in Main.kt.
+// in audit and enforce mode, the blast radius, and the least-privilege reauthentication (X6).
+// Called by main() in Main.kt.
 
 import com.example.connectedapps.*
 
@@ -120,6 +121,48 @@ fun governanceTests() {
             e.setGovernancePolicy("admin", policy("p", GovernanceMode.AUDIT, "api_share_of_limit_percent", 1001uL), at(91))
         }
         eq(e.governancePolicies().map { it.id }, listOf("heavy", "wipe"))
+    }
+
+    test("governance: recorded alert deliveries are not due again that day; bad records are refused") {
+        val e = engine()
+        e.install(ADMIN, "salesforce", at(0), listOf(CONTACTS, DEALS))
+        e.setGovernancePolicy("admin", policy("heavy", GovernanceMode.AUDIT, "api_share_of_limit_percent", 60uL), at(1))
+        e.createRule("admin", Rule("gov", "Governance", RuleType.GOVERNANCE_ALERT, RuleApps.All,
+            Recipients.SuperAdmins, listOf(Channel.EMAIL), null, false), at(1))
+        val (records, usage) = evidence(0)
+        val alerts = e.evaluateGovernance(at(90), records, usage, null, null).alerts
+        val deliveries = e.governanceNotifications(alerts)
+        eq(deliveries.map { it.policy to it.recipient }, listOf("heavy" to "admin"))
+        eq(e.recordGovernanceDeliveries(deliveries, at(90)), 1uL)
+        eq(e.governanceNotifications(alerts), emptyList<GovernanceDelivery>())
+        eq(e.deliveryLog().governanceNotices.map { it.rule to it.policy }, listOf("gov" to "heavy"))
+        val before = e.toJson()
+        throws<ConnectedAppsException.Conflict>("already delivered") { e.recordGovernanceDeliveries(deliveries, at(90)) }
+        throws<ConnectedAppsException.NotFound>("unknown rule \"ghost\"") {
+            e.recordGovernanceDeliveries(listOf(deliveries[0].copy(rule = "ghost")), at(90))
+        }
+        eq(e.toJson(), before)
+        val tomorrow = alerts.map { it.copy(at = at(1530)) }
+        eq(e.governanceNotifications(tomorrow).size, 1)
+    }
+
+    test("governance: the least-privilege reauthentication narrows the grant; bad drops are refused") {
+        val e = engine()
+        e.install(ADMIN, "salesforce", at(0), listOf(CONTACTS, DEALS))
+        val (records, _) = evidence(12)
+        val view = e.leastPrivilege(at(90), 30u, records, null).first { it.app == "salesforce" }
+        eq(view.reauthenticate, Command.Reauthenticate("salesforce", null, listOf(CONTACTS), null, listOf(DEALS)))
+        val before = e.toJson()
+        throws<ConnectedAppsException.InvalidInput>("cannot drop scope \"$CONTACTS\": the app requires it") {
+            e.execute(ADMIN, Command.Reauthenticate("salesforce", null, emptyList(), null, listOf(CONTACTS)), at(91))
+        }
+        eq(e.toJson(), before)
+        e.execute(ADMIN, view.reauthenticate!!, at(91))
+        eq(e.connection("salesforce", null)?.grantedScopes, listOf(CONTACTS))
+        eq(e.leastPrivilege(at(91), 30u, records, null).first { it.app == "salesforce" }.reauthenticate, null)
+        throws<ConnectedAppsException.InvalidInput>("it is not granted") {
+            e.execute(ADMIN, Command.Reauthenticate("salesforce", null, emptyList(), null, listOf(DEALS)), at(92))
+        }
     }
 
     test("governance: the blast radius of an uninstall") {

@@ -112,6 +112,9 @@ ENGINE_OPERATIONS = {
     "record_deliveries": lambda e, c: e.record_deliveries(
         ca.deliveries_from_json(json.dumps(c["deliveries"])), when(c["now"])
     ),
+    "record_governance_deliveries": lambda e, c: e.record_governance_deliveries(
+        ca.governance_deliveries_from_json(json.dumps(c["deliveries"])), when(c["now"])
+    ),
     "import_security_activity": lambda e, c: ca.import_security_activity(e, c["json"]),
     "import_audit_logs": lambda e, c: ca.import_audit_logs(e, c["json"]),
 }

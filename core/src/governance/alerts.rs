@@ -55,11 +55,7 @@ use crate::marketplace::{Marketplace, SyncDirection};
 use crate::notify::RuleApps;
 use crate::state::{Directory, State};
 
-/// Identifies a governance policy; chosen by the host, unique within the account.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GovernancePolicyId(pub String);
-crate::ids::id_conversions!(GovernancePolicyId);
+pub use super::model::GovernancePolicyId;
 
 /// How serious a policy's alert is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -19,8 +19,9 @@
 //! Record events are the app's, not a user's: every connection of a user-level app shares them.
 //! The unused scopes that the app's current version does not require are **droppable**; the
 //! reauthentication offered grants the granted scopes minus the droppable ones, keeping the
-//! grant's expiry. (The engine's fold adds reauthenticated scopes to the grant; the platform's
-//! consent screen replaces it, which is what drops the others.)
+//! grant's expiry, and names the droppable ones in its `dropped` list: executed, it leaves the
+//! connection's grant equal to the granted scopes minus the droppable ones (the fold removes
+//! the dropped scopes, as the platform's consent screen replaces the grant).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,8 +56,8 @@ pub struct LeastPrivilege {
     pub unobservable: Vec<String>,
     /// The unused scopes its current version does not require: what a reauthentication drops.
     pub droppable: Vec<String>,
-    /// The reauthentication granting every granted scope but the droppable ones; `None` when
-    /// nothing is droppable.
+    /// The reauthentication granting every granted scope but the droppable ones and dropping
+    /// those; `None` when nothing is droppable.
     pub reauthenticate: Option<Command>,
 }
 
@@ -152,6 +153,7 @@ pub fn least_privilege(
             user: connection.key.user.clone(),
             scopes: Some(connection.granted_scopes.iter().filter(|s| !droppable.contains(s)).cloned().collect()),
             expires_at: connection.expires_at,
+            dropped: droppable.iter().cloned().collect(),
         });
         out.push(LeastPrivilege {
             app: app.id.clone(),

@@ -19,7 +19,7 @@ pub use alerts::{
     GovernancePolicyEvent, GovernancePolicyId, GovernanceReport, ObservedCondition, Severity, evaluate_policies,
 };
 pub use blast_radius::{BLAST_RADIUS_DAYS, BlastRadius, ExposureError, RecordTouch, blast_radius};
-pub use deliveries::{GovernanceDelivery, governance_deliveries};
+pub use deliveries::{GovernanceDelivery, check_governance_deliveries, governance_deliveries};
 pub use fold::Governance;
 pub use inventory::{AppUser, InventoryItem, Usage, UserInventory};
 pub use least_privilege::{LeastPrivilege, least_privilege};

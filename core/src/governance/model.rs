@@ -1,7 +1,7 @@
 //! The governance vocabulary (G1, G2), in the domain layer: what a policy says ([`Approval`]),
 //! whom it covers ([`PolicyLevel`]), how a request is granted ([`ApprovalGrant`]), the
-//! governance settings, and [`GovernanceError`], which the events, the fold and the commands
-//! share. Re-exported by [`crate::governance`].
+//! governance settings, [`GovernanceError`], which the events, the fold and the commands
+//! share, and the governance policy id (G4). Re-exported by [`crate::governance`].
 
 use std::fmt;
 
@@ -13,6 +13,13 @@ use crate::account::{TeamId, UserId};
 use crate::catalog::AppId;
 use crate::kind::ErrorKind;
 use crate::limits::{MAX_REASON_CHARS, MAX_REQUEST_EXPIRY_DAYS, MIN_REQUEST_EXPIRY_DAYS};
+
+/// Identifies a governance policy (G4); chosen by the host, unique within the account. In the
+/// domain layer so that the delivery log can name it ([`crate::notify::GovernanceNotice`]).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GovernancePolicyId(pub String);
+crate::ids::id_conversions!(GovernancePolicyId);
 
 /// What a policy says about an app, ordered from least to most permissive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -32,7 +32,7 @@ use crate::event::{EventId, EventKind};
 use crate::log::{EventLog, EventRef};
 use crate::notify::error::NotifyError;
 use crate::notify::evaluate::{Change, change, granted, live};
-use crate::notify::notice::{Delivery, NoticeKey, Trigger};
+use crate::notify::notice::{Delivery, GovernanceNotice, NoticeKey, Trigger};
 use crate::notify::rule::{NotificationRules, Rule, RuleChange, RuleId, RuleType};
 
 /// Grant expiries by app, then by connection user.
@@ -65,6 +65,10 @@ pub struct DeliveryLog {
     /// written).
     #[serde(skip)]
     requests_at_settle: Vec<OpenRequest>,
+    /// The governance-alert notices delivered (G4), by (day, rule, policy, app); not written
+    /// while empty, so logs written before G4 read and write unchanged.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    governance: BTreeSet<GovernanceNotice>,
 }
 
 /// An access request open at a delivery log's settled instant (G2).
@@ -128,6 +132,12 @@ impl DeliveryLog {
         Ok(deliveries.iter().filter(|d| self.sent.insert(d.notice())).count())
     }
 
+    /// Remembers governance-alert notices as delivered (G4); the caller checked them
+    /// ([`crate::governance::check_governance_deliveries`]). Returns how many were new.
+    pub(crate) fn record_governance(&mut self, notices: BTreeSet<GovernanceNotice>) -> usize {
+        notices.into_iter().filter(|n| self.governance.insert(n.clone())).count()
+    }
+
     /// Declares every notice due before `before` handled, and forgets them; remembers which
     /// disconnections of `events` (the log later evaluations will see) are going on at that
     /// instant, so that evaluation resumes there instead of replaying the whole log.
@@ -189,6 +199,13 @@ impl DeliveryLog {
         self.open_at_settle =
             open.into_iter().map(|((app, user), (event, at))| OpenDisconnection { app, user, event, at }).collect();
         self.settled_before = Some(before);
+        // Governance notices of the UTC days that ended before the settled instant's day.
+        self.governance = self.governance.split_off(&GovernanceNotice {
+            day: crate::time::utc_day(before),
+            rule: RuleId(String::new()),
+            policy: crate::governance::model::GovernancePolicyId(String::new()),
+            app: AppId(String::new()),
+        });
         self.sent = self.sent.split_off(&NoticeKey {
             due_at: before,
             rule: RuleId(String::new()),
@@ -218,8 +235,11 @@ impl DeliveryLog {
             }
             log.settle(directory, events, settled);
         }
-        NoticeCheck::new(events, rules, &stored.sent).check_all(&stored.sent, stored.settled_before)?;
+        let check = NoticeCheck::new(events, rules, &stored.sent);
+        check.check_all(&stored.sent, stored.settled_before)?;
+        check.check_governance(directory, &stored.governance, stored.settled_before)?;
         log.sent = stored.sent;
+        log.governance = stored.governance;
         Ok(log)
     }
 
@@ -251,21 +271,33 @@ impl DeliveryLog {
         self.settled_before.is_some_and(|s| notice.due_at < s) || self.sent.contains(notice)
     }
 
+    /// Whether the governance-alert notice was delivered, or falls on a UTC day that ended before
+    /// the settled instant's day (G4).
+    #[must_use]
+    pub fn contains_governance(&self, notice: &GovernanceNotice) -> bool {
+        self.settled_before.is_some_and(|s| notice.day < crate::time::utc_day(s)) || self.governance.contains(notice)
+    }
+
     /// The remembered notices, oldest first.
     pub fn notices(&self) -> impl ExactSizeIterator<Item = &NoticeKey> {
         self.sent.iter()
     }
 
-    /// Number of remembered notices.
+    /// The remembered governance-alert notices (G4), oldest day first.
+    pub fn governance_notices(&self) -> impl ExactSizeIterator<Item = &GovernanceNotice> {
+        self.governance.iter()
+    }
+
+    /// Number of remembered notices, governance-alert notices included.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.sent.len()
+        self.sent.len().saturating_add(self.governance.len())
     }
 
     /// Whether nothing is remembered and nothing settled.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.sent.is_empty() && self.settled_before.is_none()
+        self.sent.is_empty() && self.governance.is_empty() && self.settled_before.is_none()
     }
 }
 
@@ -340,6 +372,36 @@ impl<'a> NoticeCheck<'a> {
                 return Err(refuse("due before its rule was created"));
             }
             self.check(notice, versions).map_err(refuse)?;
+        }
+        Ok(())
+    }
+
+    /// Checks remembered governance-alert notices (G4): on a day not before the settled
+    /// instant's, of a rule created by the end of that day some version of which has the
+    /// `governance_alert` type and covers the app, an app of the directory. (Whether the policy
+    /// existed is checked by the snapshot reader, which holds the policies.)
+    fn check_governance(
+        &self,
+        directory: &Directory,
+        notices: &BTreeSet<GovernanceNotice>,
+        settled: Option<DateTime<Utc>>,
+    ) -> Result<(), NotifyError> {
+        for notice in notices {
+            let refuse = |reason| NotifyError::ImpossibleGovernanceNotice { notice: Box::new(notice.clone()), reason };
+            if settled.is_some_and(|s| notice.day < crate::time::utc_day(s)) {
+                return Err(refuse("its day ended before the settled instant's day"));
+            }
+            let (created, versions) =
+                self.versions.get(&notice.rule).ok_or_else(|| NotifyError::UnknownRule(notice.rule.clone()))?;
+            if notice.day < crate::time::utc_day(*created) {
+                return Err(refuse("its day ended before its rule was created"));
+            }
+            if directory.app(&notice.app).is_none() {
+                return Err(refuse("it names an app the directory does not hold"));
+            }
+            if !versions.iter().any(|r| r.rule_type == RuleType::GovernanceAlert && r.apps.covers(&notice.app)) {
+                return Err(refuse("no version of its rule is a governance_alert rule covering the app"));
+            }
         }
         Ok(())
     }

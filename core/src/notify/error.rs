@@ -6,7 +6,7 @@ use thiserror::Error;
 use crate::account::{Permission, TeamId, UserId};
 use crate::catalog::AppId;
 use crate::kind::ErrorKind;
-use crate::notify::notice::{Delivery, NoticeKey};
+use crate::notify::notice::{Delivery, GovernanceNotice, NoticeKey};
 use crate::notify::rule::{RuleId, RuleType};
 
 /// Errors of rule commands (create, edit, delete), of replaying rule events and of dry runs.
@@ -150,6 +150,42 @@ pub enum NotifyError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A restored delivery log remembers a governance-alert notice (G4) the engine could not
+    /// have recorded.
+    #[error("governance notice {notice:?} could not have been delivered: {reason}")]
+    ImpossibleGovernanceNotice {
+        /// The notice.
+        notice: Box<GovernanceNotice>,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A governance delivery to record names a rule that is not a `governance_alert` rule.
+    #[error("rule {rule:?} is a {rule_type} rule, not a governance_alert rule")]
+    NotGovernanceRule {
+        /// The rule.
+        rule: RuleId,
+        /// Its type.
+        rule_type: RuleType,
+    },
+    /// A governance delivery to record is not one the engine produces for its alert at the
+    /// instant the host gave (G4).
+    #[error("governance delivery of {notice:?} to {recipient:?} due at {due_at} is not due at {now}: {reason}")]
+    GovernanceNotDue {
+        /// The first refused delivery's notice.
+        notice: Box<GovernanceNotice>,
+        /// Its recipient.
+        recipient: UserId,
+        /// When it claims to be due.
+        due_at: DateTime<Utc>,
+        /// The instant the host recorded at.
+        now: DateTime<Utc>,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A governance delivery to record belongs to a notice the delivery log already holds (G4):
+    /// the alert was already delivered that day.
+    #[error("governance notice {0:?} was already delivered")]
+    AlreadyDelivered(Box<GovernanceNotice>),
 }
 
 impl NotifyError {
@@ -163,7 +199,7 @@ impl NotifyError {
             Self::InactiveActor(_) | Self::PermissionDenied { .. } | Self::NotSuperAdmin { .. } => {
                 ErrorKind::PermissionDenied
             }
-            Self::DuplicateRule(_) => ErrorKind::Conflict,
+            Self::DuplicateRule(_) | Self::AlreadyDelivered(_) => ErrorKind::Conflict,
             Self::EmptyRuleId
             | Self::EmptyName(_)
             | Self::AppsRequired(_)
@@ -180,7 +216,10 @@ impl NotifyError {
             | Self::TooManyDeliveries { .. }
             | Self::NotDue { .. }
             | Self::SettledAfterLog { .. }
-            | Self::ImpossibleNotice { .. } => ErrorKind::InvalidInput,
+            | Self::ImpossibleNotice { .. }
+            | Self::ImpossibleGovernanceNotice { .. }
+            | Self::NotGovernanceRule { .. }
+            | Self::GovernanceNotDue { .. } => ErrorKind::InvalidInput,
         }
     }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 pub use delivery::{DeliveryLog, OpenDisconnection};
 pub use error::NotifyError;
 pub use evaluate::{dry_run, evaluate};
-pub use notice::{Delivery, NoticeKey, Trigger};
+pub use notice::{Delivery, GovernanceNotice, NoticeKey, Trigger};
 pub use rule::{
     ActiveRule, Channel, Frequency, NotificationRules, Recipients, Rule, RuleApps, RuleChange, RuleEvent, RuleId,
     RuleType,
@@ -94,6 +94,12 @@ impl Notifications {
         now: DateTime<Utc>,
     ) -> Result<usize, NotifyError> {
         self.deliveries.record(directory, events, &self.rules, deliveries, now)
+    }
+
+    /// Remembers governance-alert notices checked by
+    /// [`crate::governance::check_governance_deliveries`] (G4); returns how many were new.
+    pub(crate) fn record_governance(&mut self, notices: std::collections::BTreeSet<GovernanceNotice>) -> usize {
+        self.deliveries.record_governance(notices)
     }
 
     /// Settles the delivery log before `before` over `events`: see [`DeliveryLog::settle`].

@@ -1,13 +1,15 @@
 //! What a notice is (N2, N4): its trigger, its key in the delivery log, and one delivery of it
 //! to one recipient through one channel. Evaluation (`evaluate.rs`) produces them; the delivery
-//! log (`delivery.rs`) remembers them.
+//! log (`delivery.rs`) remembers them. A governance alert's notice (G4) has its own key,
+//! [`GovernanceNotice`]: alerts are not events of the log.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::AppId;
 use crate::event::EventId;
+use crate::governance::model::GovernancePolicyId;
 use crate::notify::rule::{Channel, RuleId};
 
 /// What a notice is about.
@@ -98,4 +100,23 @@ impl Delivery {
     pub fn notice(&self) -> NoticeKey {
         NoticeKey { due_at: self.due_at, rule: self.rule.clone(), trigger: self.trigger }
     }
+}
+
+/// Identifies one governance-alert notice of one rule (G4): what the delivery log remembers of
+/// a [`crate::governance::GovernanceDelivery`]. An alert is identified by its policy, its app and
+/// the UTC day of the instant it was evaluated at, so evaluating again the same day notifies
+/// nothing new, and a condition still true the next day notifies again.
+///
+/// Ordered by day, then rule, policy and app; the derived order is that order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceNotice {
+    /// The UTC day the alert was evaluated on.
+    pub day: NaiveDate,
+    /// The `governance_alert` rule.
+    pub rule: RuleId,
+    /// The policy that alerted.
+    pub policy: GovernancePolicyId,
+    /// The app alerted on.
+    pub app: AppId,
 }

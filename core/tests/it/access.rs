@@ -176,11 +176,24 @@ fn reauthenticating_grants_the_pending_scopes_and_is_logged() {
     install(&mut e, &[CONTACTS_READ], t(0));
     e.execute(&Actor::System, new_version("2.0"), t(1)).unwrap();
 
-    let reauth = Command::Reauthenticate { app: "sync".into(), user: None, scopes: None, expires_at: None };
+    let reauth = Command::Reauthenticate {
+        app: "sync".into(),
+        user: None,
+        scopes: None,
+        expires_at: None,
+        dropped: Default::default(),
+    };
     e.execute(&as_user("mia"), reauth, t(2)).unwrap();
     let last = e.events().last().unwrap().to_event();
     assert_eq!(last.actor, Some(UserId::from("mia")));
-    assert_eq!(last.kind, EventKind::Reauthenticated { scopes: [TICKETS_READ.to_owned()].into(), expires_at: None });
+    assert_eq!(
+        last.kind,
+        EventKind::Reauthenticated {
+            scopes: [TICKETS_READ.to_owned()].into(),
+            expires_at: None,
+            dropped: Default::default()
+        }
+    );
 
     let access = e.access(&"sync".into(), None).unwrap();
     assert!(access.pending_scopes.is_empty());
@@ -195,7 +208,13 @@ fn reauthenticating_to_add_scopes_needs_app_marketplace_access() {
     e.execute(&Actor::System, new_version("2.0"), t(1)).unwrap();
     let before = e.clone_state_and_log();
 
-    let reauth = Command::Reauthenticate { app: "sync".into(), user: None, scopes: None, expires_at: None };
+    let reauth = Command::Reauthenticate {
+        app: "sync".into(),
+        user: None,
+        scopes: None,
+        expires_at: None,
+        dropped: Default::default(),
+    };
     let err = e.execute(&as_user("bob"), reauth.clone(), t(2)).unwrap_err();
     assert_eq!(
         err,
@@ -216,6 +235,7 @@ fn reauthenticating_with_an_optional_scope_grants_it() {
         user: None,
         scopes: Some([DEALS_READ.to_owned()].into()),
         expires_at: None,
+        dropped: Default::default(),
     };
     e.execute(&as_user("mia"), reauth, t(1)).unwrap();
     assert_eq!(status_of(&e.access(&"sync".into(), None).unwrap(), "Deal insights"), &Access::Authorised);
@@ -231,6 +251,7 @@ fn unknown_scope_names_in_a_grant_are_refused_and_change_nothing() {
         user: None,
         scopes: Some(["crm.objects.unicorns.read".to_owned()].into()),
         expires_at: None,
+        dropped: Default::default(),
     };
     let err = e.execute(&as_user("mia"), reauth, t(1)).unwrap_err();
     assert_eq!(err, LifecycleError::UndeclaredScope { app: "sync".into(), scope: "crm.objects.unicorns.read".into() });

@@ -22,7 +22,9 @@ fn kind_of(t: ActivityType) -> EventKind {
         ActivityType::Connected => EventKind::Connected,
         ActivityType::Disconnected => EventKind::Disconnected,
         ActivityType::Reconnected => EventKind::Reconnected { expires_at: None },
-        ActivityType::Reauthenticated => EventKind::Reauthenticated { scopes: Default::default(), expires_at: None },
+        ActivityType::Reauthenticated => {
+            EventKind::Reauthenticated { scopes: Default::default(), expires_at: None, dropped: Default::default() }
+        }
         ActivityType::SyncSettingChanged => EventKind::SyncSettingChanged { setting: "s".into(), on: true },
         ActivityType::ConnectionExpired => EventKind::ConnectionExpired,
         ActivityType::ConnectionError => EventKind::ConnectionError(connected_apps::ConnectionErrorInfo {

@@ -165,6 +165,11 @@ fn run(subject: &mut Subject, case: &Value) -> Result<(), Error> {
             engine.record_deliveries(&deliveries, time(&case["now"])).map(drop)?;
             Ok(())
         }
+        "record_governance_deliveries" => {
+            let deliveries: Vec<connected_apps::governance::GovernanceDelivery> = parse(&case["deliveries"])?;
+            engine.record_governance_deliveries(&deliveries, time(&case["now"])).map(drop)?;
+            Ok(())
+        }
         "ingest_webhooks" => Ok(import::ingest_webhooks(&mut subject.records, text(case, "json")).map(drop)?),
         "ingest_journal" => Ok(import::ingest_journal(&mut subject.records, text(case, "json")).map(drop)?),
         "import_security_activity" => Ok(import::import_security_activity(engine, text(case, "json")).map(drop)?),

@@ -143,7 +143,13 @@ fn super_admins_may_always_remove_a_blocked_app_and_reconnect_obeys_the_policy()
     assert!(matches!(governance(error), GovernanceError::ApprovalRequired { .. }));
     e.execute(&as_user("ada"), reconnect, t(4)).unwrap();
     e.set_policy(&u("ada"), &"zoom".into(), vec![rule(PolicyLevel::Account, Approval::Blocked)], t(5)).unwrap();
-    let reauth = Command::Reauthenticate { app: "zoom".into(), user: None, scopes: None, expires_at: None };
+    let reauth = Command::Reauthenticate {
+        app: "zoom".into(),
+        user: None,
+        scopes: None,
+        expires_at: None,
+        dropped: Default::default(),
+    };
     let error = refused(&mut e, |e| e.execute(&as_user("ada"), reauth, t(5)));
     assert!(matches!(governance(error), GovernanceError::Blocked { .. }));
     // Removing is never blocked.
@@ -197,6 +203,7 @@ fn scopes_turned_off_are_refused_in_consent() {
         user: None,
         scopes: Some([DEALS.to_owned()].into()),
         expires_at: None,
+        dropped: Default::default(),
     };
     let error = refused(&mut e, |e| e.execute(&as_user("mia"), reauth, t(2)));
     assert!(matches!(governance(error), GovernanceError::ScopeTurnedOff { .. }));

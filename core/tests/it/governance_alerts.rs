@@ -15,9 +15,9 @@ use connected_apps::limits::{
 };
 use connected_apps::marketplace::{DataPrivacy, Resources, SharedData, SupportedBy};
 use connected_apps::{
-    Actor, AppLevel, Channel, Command, Directory, Distribution, EventKind, Listing, Marketplace, Recipients,
-    RecordAction, RecordAggregate, RecordEvent, RecordType, Rule, RuleApps, RuleType, SyncDirection, UsageHistory,
-    UsageReport, UsageSettings, UsageSnapshot, WorkflowAction,
+    Actor, AppLevel, Channel, Command, Directory, Distribution, EventKind, LifecycleError, Listing, Marketplace,
+    Recipients, RecordAction, RecordAggregate, RecordEvent, RecordType, Rule, RuleApps, RuleType, SyncDirection,
+    UsageHistory, UsageReport, UsageSettings, UsageSnapshot, WorkflowAction,
 };
 
 use crate::common::{account, app, t, user};
@@ -584,12 +584,35 @@ fn least_privilege_lists_unexercised_scopes_and_the_reauthentication_that_drops_
     let reauth = zoom.reauthenticate.clone().unwrap();
     let expected: BTreeSet<String> =
         ["crm.objects.contacts.read", "crm.objects.contacts.write"].iter().map(|s| (*s).to_owned()).collect();
+    let deals: BTreeSet<String> = ["crm.objects.deals.read".to_owned()].into();
     assert_eq!(
         reauth,
-        Command::Reauthenticate { app: "zoom".into(), user: None, scopes: Some(expected), expires_at: None }
+        Command::Reauthenticate {
+            app: "zoom".into(),
+            user: None,
+            scopes: Some(expected.clone()),
+            expires_at: None,
+            dropped: deals.clone(),
+        }
     );
-    // The command is one the engine takes.
+    // Executed, the offer narrows the grant to granted minus droppable, logged with its payload.
     e.execute(&Actor::User("admin".into()), reauth, now()).unwrap();
+    let key = connected_apps::ConnectionKey { app: "zoom".into(), user: None };
+    assert_eq!(e.state().connection(&key).unwrap().granted_scopes, expected);
+    let last = e.events().last().unwrap().to_event();
+    assert_eq!(last.kind, EventKind::Reauthenticated { scopes: expected.clone(), expires_at: None, dropped: deals });
+    // Re-run: nothing is droppable any more, and no reauthentication is offered.
+    let after = e.least_privilege(Some(&records), None, 30, now()).unwrap();
+    let zoom_after = after.iter().find(|v| v.app.as_str() == "zoom").unwrap();
+    assert_eq!(zoom_after.granted, ["crm.objects.contacts.read", "crm.objects.contacts.write"]);
+    assert!(zoom_after.droppable.is_empty() && zoom_after.reauthenticate.is_none());
+    // The narrowed grant and the event's dropped list survive a snapshot, byte for byte.
+    let json = e.to_json().unwrap();
+    assert!(json.contains("\"dropped\": [\n          \"crm.objects.deals.read\"\n        ]"), "{json}");
+    let restored = Engine::from_json(&json).unwrap();
+    assert_eq!(restored.to_json().unwrap(), json);
+    assert_eq!(restored.state().connection(&key).unwrap().granted_scopes, expected);
+    assert_eq!(restored.verify(), e.verify());
 
     // Idle touched nothing: its required scope is unused but not droppable, so no reauth.
     let idle = views.iter().find(|v| v.app.as_str() == "idle").unwrap();
@@ -616,6 +639,59 @@ fn least_privilege_lists_unexercised_scopes_and_the_reauthentication_that_drops_
             Err(ExposureError::WindowOutOfRange { days: bad, max: MAX_WINDOW_DAYS })
         );
     }
+}
+
+/// A reauthentication of zoom (contacts read required, contacts write conditionally required,
+/// deals read optional; all three granted) dropping `dropped` and granting `scopes`.
+fn drop_scopes(scopes: &[&str], dropped: &[&str]) -> Command {
+    Command::Reauthenticate {
+        app: "zoom".into(),
+        user: None,
+        scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
+        expires_at: None,
+        dropped: dropped.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn a_reauthentication_drops_only_granted_scopes_the_app_does_not_require() {
+    let mut e = engine();
+    let admin = Actor::User("admin".into());
+    let before = e.to_json().unwrap();
+    let refusals = [
+        // Required by the app's current version.
+        (drop_scopes(&[], &["crm.objects.contacts.read"]), "crm.objects.contacts.read", "the app requires it"),
+        // Also granted by the same reauthentication.
+        (
+            drop_scopes(&["crm.objects.deals.read"], &["crm.objects.deals.read"]),
+            "crm.objects.deals.read",
+            "it is also granted by the same reauthentication",
+        ),
+    ];
+    for (command, scope, reason) in refusals {
+        let error = e.execute(&admin, command, now()).unwrap_err();
+        assert_eq!(
+            error,
+            LifecycleError::CannotDropScope { app: "zoom".into(), scope: scope.into(), reason },
+            "{scope}"
+        );
+        assert_eq!(error.kind(), connected_apps::ErrorKind::InvalidInput);
+        assert_eq!(e.to_json().unwrap(), before, "nothing appended");
+    }
+    // Conditionally required is not required: dropping it (and the optional deals) is accepted.
+    e.execute(&admin, drop_scopes(&[], &["crm.objects.contacts.write", "crm.objects.deals.read"]), now()).unwrap();
+    let key = connected_apps::ConnectionKey { app: "zoom".into(), user: None };
+    let granted: Vec<&str> = e.state().connection(&key).unwrap().granted_scopes.iter().map(String::as_str).collect();
+    assert_eq!(granted, ["crm.objects.contacts.read"]);
+    // Dropping it again: no longer granted.
+    let after = e.to_json().unwrap();
+    let error = e.execute(&admin, drop_scopes(&[], &["crm.objects.deals.read"]), now()).unwrap_err();
+    assert_eq!(error.to_string(), "app \"zoom\" cannot drop scope \"crm.objects.deals.read\": it is not granted");
+    assert_eq!(e.to_json().unwrap(), after);
+    // Granting one back while dropping nothing is the old reauthentication.
+    e.execute(&admin, drop_scopes(&["crm.objects.deals.read"], &[]), now()).unwrap();
+    let granted: Vec<&str> = e.state().connection(&key).unwrap().granted_scopes.iter().map(String::as_str).collect();
+    assert_eq!(granted, ["crm.objects.contacts.read", "crm.objects.deals.read"]);
 }
 
 #[test]

@@ -231,7 +231,13 @@ fn uninstall_and_other_changes_need_permission() {
         Command::Uninstall { app: "salesforce".into(), user: None, confirmation: "uninstall".into() },
         Command::Disconnect { app: "salesforce".into(), user: None },
         Command::Reconnect { app: "salesforce".into(), user: None, expires_at: None },
-        Command::Reauthenticate { app: "salesforce".into(), user: None, scopes: None, expires_at: None },
+        Command::Reauthenticate {
+            app: "salesforce".into(),
+            user: None,
+            scopes: None,
+            expires_at: None,
+            dropped: Default::default(),
+        },
         Command::SetSyncSetting { app: "salesforce".into(), user: None, setting: "contact sync".into(), on: false },
     ];
     for cmd in commands {
@@ -279,6 +285,7 @@ fn disconnect_reconnect_and_reports_change_state_and_are_logged() {
         user: None,
         scopes: Some(["crm.objects.deals.read".to_string()].into()),
         expires_at: None,
+        dropped: Default::default(),
     };
     e.execute(&who("admin"), reauth, t(6)).unwrap();
     let c = e.state().connection(&ConnectionKey { app: sf(), user: None }).unwrap();
@@ -471,7 +478,7 @@ mod random_sequences {
             0 => install(app.as_str()),
             1 => Command::Uninstall { app, user, confirmation: "uninstall".into() },
             2 => Command::Reconnect { app, user, expires_at: None },
-            3 => Command::Reauthenticate { app, user, scopes: None, expires_at: None },
+            3 => Command::Reauthenticate { app, user, scopes: None, expires_at: None, dropped: Default::default() },
             4 => Command::Disconnect { app, user },
             5 => Command::SetSyncSetting { app, user, setting: "s".into(), on: true },
             6 => Command::ReportConnected { app, user },

@@ -17,6 +17,7 @@ mod fuzz_corpus;
 mod governance;
 mod governance_alerts;
 mod governance_alerts_reference;
+mod governance_deliveries;
 mod governance_reference;
 mod import;
 mod ingest;

@@ -457,6 +457,7 @@ fn a_connected_report_on_an_expired_grant_is_no_recovery() {
         user: None,
         scopes: None,
         expires_at: Some(t + Duration::days(30)),
+        dropped: Default::default(),
     };
     let r = run(&mut e, "admin", reauth, t + Duration::minutes(100));
     let timeline = e.dry_run_notifications(&rules, t, t + Duration::hours(4)).unwrap();

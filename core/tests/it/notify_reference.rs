@@ -169,7 +169,16 @@ fn play(e: &mut Engine, start: DateTime<Utc>, steps: &[Step]) -> (DateTime<Utc>,
             2 | 3 => (admin, Command::Disconnect { app: app.into(), user }),
             4 => (admin, Command::Reconnect { app: app.into(), user, expires_at }),
             5 => (Actor::System, Command::ReportConnected { app: app.into(), user }),
-            6 => (admin, Command::Reauthenticate { app: app.into(), user, scopes: None, expires_at }),
+            6 => (
+                admin,
+                Command::Reauthenticate {
+                    app: app.into(),
+                    user,
+                    scopes: None,
+                    expires_at,
+                    dropped: Default::default(),
+                },
+            ),
             7 => (Actor::System, Command::ReportExpired { app: app.into(), user }),
             _ => {
                 let error =

@@ -73,7 +73,9 @@ fn command(name: &str, app: &str, user: Option<&str>) -> Command {
         "install" => Command::Install { app, scopes: None, expires_at: None, request_admin: None },
         "uninstall" => Command::Uninstall { app, user, confirmation: "uninstall".into() },
         "reconnect" => Command::Reconnect { app, user, expires_at: None },
-        "reauthenticate" => Command::Reauthenticate { app, user, scopes: None, expires_at: None },
+        "reauthenticate" => {
+            Command::Reauthenticate { app, user, scopes: None, expires_at: None, dropped: Default::default() }
+        }
         "disconnect" => Command::Disconnect { app, user },
         "set_sync_setting" => Command::SetSyncSetting { app, user, setting: "contacts".into(), on: false },
         "report_connected" => Command::ReportConnected { app, user },
