@@ -62,6 +62,28 @@ def test_every_accepted_form_counts_the_same_cells(monkeypatch: pytest.MonkeyPat
     assert cells_of(**dict(cols, at=cols["at"].astype("datetime64[us]"))) == expected
     seconds = dict(cols, at=(cols["at"] // 1_000_000).astype("datetime64[s]"))
     assert sum(c["count"] for c in cells_of(**seconds)) == 1_000
+    # pandas categoricals: their codes and categories cross as they are (categories in another
+    # order than the dictionary's, some unused).
+    import pandas as pd
+
+    categorical = dict(
+        strings,
+        apps=pd.Categorical(names["apps"], categories=["unused", *reversed(APPS)]),
+        record_types=pd.Series(names["record_types"], dtype="category"),
+    )
+    assert cells_of(**categorical) == expected
+
+
+def test_a_missing_value_in_a_categorical_is_refused_naming_the_argument() -> None:
+    import pandas as pd
+
+    cols = exact(10)
+    names = np.array(APPS, dtype=object)[cols["apps"]]
+    names[3] = None
+    cube = ca.RecordAggregate()
+    with pytest.raises(ca.InvalidInputError, match=r"apps value -1 is outside 0..=4294967295"):
+        ca.ingest_record_arrays(cube, **dict(cols, apps=pd.Categorical(names), app_dictionary=None))
+    assert cube.event_count == 0
 
 
 BAD: Dict[str, Callable[[Dict[str, Any]], Dict[str, Any]]] = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import operator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import _native
 from ._native import (
@@ -522,22 +522,32 @@ def ingest_record_arrays(
     """Counts record events held in numpy arrays into `cube`, all or nothing; returns how many.
 
     ``at`` is ``datetime64`` (D to ns, UTC) or integers in µs; ``apps``/``record_types`` hold
-    strings (dictionary-encoded in Rust), or integer codes with their dictionaries; ``actions``
-    holds ``RecordAction.code`` values. Arrays of the exact dtypes (int64 µs, uint32 codes, uint8)
-    cross as they are: each is copied once and any cast happens in Rust with the GIL released.
-    A wrong dtype, dimension or layout (non-contiguous) raises naming the argument; nothing is
-    counted then.
+    strings (dictionary-encoded in Rust), integer codes with their dictionaries, or a pandas
+    ``Categorical`` (or categorical ``Series``: its codes and categories cross as they are; a
+    missing value, code -1, is refused); ``actions`` holds ``RecordAction.code`` values. Arrays of
+    the exact dtypes (int64 µs, uint32 codes, uint8) are not copied: they are read in place while
+    the call holds the GIL; others are copied once and cast in Rust. A wrong dtype, dimension or
+    layout (non-contiguous) raises naming the argument; nothing is counted then.
     """
     import numpy as np
 
     def array(values: Any) -> Any:
         return values if isinstance(values, np.ndarray) else np.asarray(values)
 
+    def coded(values: Any, dictionary: Optional[Sequence[str]]) -> Tuple[Any, Optional[List[str]]]:
+        if dictionary is None and hasattr(values, "cat") and hasattr(values, "array"):
+            values = values.array  # a categorical Series: its Categorical
+        if dictionary is None and hasattr(values, "codes") and hasattr(values, "categories"):
+            return np.asarray(values.codes), list(values.categories)
+        return array(values), None if dictionary is None else list(dictionary)
+
+    app_codes, app_names = coded(apps, app_dictionary)
+    type_codes, type_names = coded(record_types, record_type_dictionary)
     return cube.ingest_arrays(
         array(at),
-        array(apps),
-        array(record_types),
+        app_codes,
+        type_codes,
         array(actions),
-        app_dictionary=None if app_dictionary is None else list(app_dictionary),
-        record_type_dictionary=None if record_type_dictionary is None else list(record_type_dictionary),
+        app_dictionary=app_names,
+        record_type_dictionary=type_names,
     )
