@@ -77,28 +77,29 @@ impl<T: Element> Values<'_, T> {
     }
 }
 
-/// A private copy of a contiguous array of exactly `S` (checked by the caller).
-fn copy<S: Element + Copy>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<S>> {
-    let typed = obj.cast::<PyArray1<S>>()?;
-    let readonly = typed.readonly();
-    Ok(readonly.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?.to_vec())
+/// `f` on the values of a contiguous array of exactly `S` (checked by the caller), read in place
+/// with the GIL held (no Python code can change them meanwhile): each value is read once, into
+/// what `f` makes of it. No copy of the host's array is made first.
+fn with_values<S: Element, R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[S]) -> PyResult<R>) -> PyResult<R> {
+    let readonly = obj.cast::<PyArray1<S>>()?.readonly();
+    f(readonly.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?)
 }
 
-/// `values` as `T`, each exactly (no wrap-around), with the GIL released.
-fn cast<S, T>(py: Python<'_>, values: Vec<S>, name: &str) -> PyResult<Vec<T>>
+/// `values` as `T`, each exactly (no wrap-around).
+fn cast<S, T>(values: &[S], name: &str) -> PyResult<Vec<T>>
 where
-    S: Copy + Send + Sync + Into<i128> + std::fmt::Display,
-    T: Send + TryFrom<i128> + Into<i128> + Bounded,
+    S: Copy + Into<i128> + std::fmt::Display,
+    T: TryFrom<i128> + Into<i128> + Bounded,
 {
-    py.detach(|| {
-        values
-            .iter()
-            .map(|&v| {
-                T::try_from(v.into())
-                    .map_err(|_| invalid(format!("{name} value {v} is outside {}..={}", T::MIN.into(), T::MAX.into())))
-            })
-            .collect()
-    })
+    // A loop into a vector of the final size: collecting `Result`s would grow it step by step.
+    let mut out = Vec::with_capacity(values.len());
+    for &v in values {
+        let Ok(t) = T::try_from(v.into()) else {
+            return Err(invalid(format!("{name} value {v} is outside {}..={}", T::MIN.into(), T::MAX.into())));
+        };
+        out.push(t);
+    }
+    Ok(out)
 }
 
 /// The range of an integer type.
@@ -115,7 +116,7 @@ macro_rules! bounded {
 bounded!(u8, u32, i64);
 
 /// An integer column of any integer dtype as `T`: read in place when it already is `T`, else
-/// copied as it is and cast (checked) without the GIL.
+/// cast (checked) from the host's array, read once.
 pub fn integers<'py, T>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, T>>
 where
     T: Element + Copy + Send + TryFrom<i128> + Into<i128> + Bounded,
@@ -128,7 +129,7 @@ where
     macro_rules! from {
         ($($s:ty),*) => {$(
             if dtype.is_equiv_to(&numpy::dtype::<$s>(py)) {
-                return cast::<$s, T>(py, copy::<$s>(obj)?, name).map(Values::Owned);
+                return with_values::<$s, _>(obj, |values| cast::<$s, T>(values, name)).map(Values::Owned);
             }
         )*};
     }
@@ -139,7 +140,6 @@ where
 /// µs since the epoch from `datetime64` of a fixed unit (D down to ns) or integers already in µs
 /// (read in place when int64).
 pub fn micros<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, i64>> {
-    let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     if dtype.kind() != b'M' {
         return integers::<i64>(obj, name);
@@ -161,16 +161,18 @@ pub fn micros<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, 
             )));
         }
     };
-    let raw = copy::<i64>(&obj.call_method1("view", ("i8",))?)?;
-    py.detach(|| -> PyResult<Vec<i64>> {
-        raw.into_iter()
-            .enumerate()
-            .map(|(row, v)| match v {
-                i64::MIN => Err(invalid(format!("{name} holds NaT at row {row}"))),
-                v if scale < 0 => Ok(v.div_euclid(-scale)),
-                v => v.checked_mul(scale).ok_or_else(|| invalid(format!("{name} value at row {row} is out of range"))),
-            })
-            .collect()
+    with_values::<i64, _>(&obj.call_method1("view", ("i8",))?, |raw| {
+        let mut out = Vec::with_capacity(raw.len());
+        for (row, &v) in raw.iter().enumerate() {
+            out.push(match v {
+                i64::MIN => return Err(invalid(format!("{name} holds NaT at row {row}"))),
+                v if scale < 0 => v.div_euclid(-scale),
+                v => {
+                    v.checked_mul(scale).ok_or_else(|| invalid(format!("{name} value at row {row} is out of range")))?
+                }
+            });
+        }
+        Ok(out)
     })
     .map(Values::Owned)
 }
@@ -193,7 +195,7 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
         }
         b'O' => {
             let mut codes = Vec::with_capacity(obj.len()?);
-            let mut seen: HashMap<String, u32> = HashMap::new();
+            let mut seen: HashMap<String, u32, BuildHasherDefault<Words>> = HashMap::default();
             let mut names = Vec::new();
             for (row, item) in obj.try_iter()?.enumerate() {
                 let item = item?;
@@ -224,49 +226,177 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
 }
 
 /// A fast, non-keyed hash for the strings of one call (their values come from the caller, who
-/// gains nothing by colliding them but a slower call of their own).
+/// gains nothing by colliding them but a slower call of their own): eight bytes at a time.
 #[derive(Default)]
-struct Fx(u64);
+struct Words(u64);
 
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            if let Some(w) = word.get_mut(..chunk.len()) {
-                w.copy_from_slice(chunk);
-            }
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
+impl Words {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
-/// Dictionary-encodes `len` fixed-width UCS4 strings of `width` characters (NUL-padded).
-fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
-    let mut seen: HashMap<&[u32], u32, BuildHasherDefault<Fx>> = HashMap::default();
-    let mut names = Vec::new();
-    let mut codes = Vec::with_capacity(len);
-    let rows: Box<dyn Iterator<Item = &[u32]>> =
-        if width == 0 { Box::new(std::iter::repeat_n(&[][..], len)) } else { Box::new(chars.chunks(width)) };
-    for (row, text) in rows.enumerate() {
-        let trimmed = text.get(..text.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)).unwrap_or_default();
-        let code = match seen.get(trimmed) {
+impl Hasher for Words {
+    fn finish(&self) -> u64 {
+        // The table reads the top bits: fold the low ones in.
+        (self.0 ^ (self.0 >> 29)).wrapping_mul(0x9e_37_79_b9_7f_4a_7c_15)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let words = bytes.chunks_exact(8);
+        let rest = words.remainder();
+        for word in words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.mix(u64::from_le_bytes(w));
+        }
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            if let Some(head) = w.get_mut(..rest.len()) {
+                head.copy_from_slice(rest);
+            }
+            self.mix(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
+/// One fixed-width UCS4 row as a hash key: hashed two characters at a time, each pair multiplied
+/// apart from the running hash (the multiplies do not wait on each other), and compared inline
+/// (a row is a few characters: a call to `memcmp` costs more than the comparison).
+#[derive(Clone, Copy)]
+struct Row<'a>(&'a [u32]);
+
+impl PartialEq for Row<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(other.0).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for Row<'_> {}
+
+impl std::hash::Hash for Row<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut h = self.0.len() as u64;
+        for pair in self.0.chunks(2) {
+            let (lo, hi) = (pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0));
+            let word = u64::from(lo) | u64::from(hi) << 32;
+            h = h.rotate_left(23) ^ word.wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        state.write_u64(h);
+    }
+}
+
+/// Passes a [`Row`]'s hash on, its low bits folded into the top ones the table reads.
+#[derive(Default)]
+struct RowHash(u64);
+
+impl Hasher for RowHash {
+    fn finish(&self) -> u64 {
+        (self.0 ^ (self.0 >> 29)).wrapping_mul(0x9e_37_79_b9_7f_4a_7c_15)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Rows from which encoding is split over the cores.
+const PARALLEL_MIN_ROWS: usize = 1 << 16;
+
+/// One contiguous part of a string column, encoded: each row's code in the part, and the first
+/// row of each distinct value (in order of first appearance).
+struct EncodedPart {
+    codes: Vec<u32>,
+    firsts: Vec<usize>,
+}
+
+/// Encodes rows `from..` of `rows` (each row the fixed-width UCS4 value, NUL-padded: equal
+/// strings have equal rows, so rows are compared whole).
+fn encode_part<'a>(rows: impl Iterator<Item = &'a [u32]>, from: usize, name: &str) -> PyResult<EncodedPart> {
+    let mut seen: HashMap<Row<'_>, u32, BuildHasherDefault<RowHash>> = HashMap::default();
+    let mut part = EncodedPart { codes: Vec::with_capacity(rows.size_hint().0), firsts: Vec::new() };
+    for (i, row) in rows.enumerate() {
+        let code = match seen.get(&Row(row)) {
             Some(&code) => code,
             None => {
-                let decoded: Option<String> = trimmed.iter().map(|&c| char::from_u32(c)).collect();
-                let decoded =
-                    decoded.ok_or_else(|| invalid(format!("{name} holds an invalid character at row {row}")))?;
-                let code = u32::try_from(names.len()).map_err(|_| invalid(format!("{name}: too many values")))?;
-                seen.insert(trimmed, code);
-                names.push(decoded);
+                let code = u32::try_from(part.firsts.len()).map_err(|_| invalid(format!("{name}: too many values")))?;
+                seen.insert(Row(row), code);
+                part.firsts.push(from + i);
                 code
             }
         };
-        codes.push(code);
+        part.codes.push(code);
     }
+    Ok(part)
+}
+
+/// Dictionary-encodes `len` fixed-width UCS4 strings of `width` characters (NUL-padded), in
+/// order of first appearance. Large columns are split into one contiguous part per core (each
+/// encoded apart, then the later parts' codes renumbered into the first's dictionary).
+fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<(Vec<u32>, Vec<String>)> {
+    if width == 0 {
+        return Ok((vec![0; len], if len > 0 { vec![String::new()] } else { Vec::new() }));
+    }
+    let row = |i: usize| chars.get(i * width..(i + 1) * width).unwrap_or_default();
+    let threads = if len >= PARALLEL_MIN_ROWS {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8)
+    } else {
+        1
+    };
+    let chunk = len.div_ceil(threads).max(1);
+    let parts: Vec<PyResult<EncodedPart>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..len)
+            .step_by(chunk)
+            .map(|lo| {
+                let hi = (lo + chunk).min(len);
+                scope.spawn(move || encode_part((lo..hi).map(row), lo, name))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut codes = Vec::with_capacity(len);
+    let mut firsts: Vec<usize> = Vec::new();
+    let mut global: HashMap<Row<'_>, u32, BuildHasherDefault<RowHash>> = HashMap::default();
+    for part in parts {
+        let part = part?;
+        let mut renumbered = Vec::with_capacity(part.firsts.len());
+        for first in part.firsts {
+            let code = match global.get(&Row(row(first))) {
+                Some(&code) => code,
+                None => {
+                    let code = u32::try_from(firsts.len()).map_err(|_| invalid(format!("{name}: too many values")))?;
+                    global.insert(Row(row(first)), code);
+                    firsts.push(first);
+                    code
+                }
+            };
+            renumbered.push(code);
+        }
+        codes.extend(part.codes.iter().map(|&c| renumbered.get(c as usize).copied().unwrap_or(c)));
+    }
+    // The dictionary in order of first appearance: its first invalid value is the column's.
+    let names = firsts
+        .iter()
+        .map(|&first| {
+            let text = row(first);
+            let trimmed = text.get(..text.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)).unwrap_or_default();
+            trimmed
+                .iter()
+                .map(|&c| char::from_u32(c))
+                .collect::<Option<String>>()
+                .ok_or_else(|| invalid(format!("{name} holds an invalid character at row {first}")))
+        })
+        .collect::<PyResult<Vec<String>>>()?;
     Ok((codes, names))
 }
 
