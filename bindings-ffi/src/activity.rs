@@ -1,7 +1,8 @@
 //! The activity log (L2–L4): filtered, newest-first pages with cursors that stay correct while
-//! events arrive, and facet counts for the filter menus.
+//! events arrive, and facet counts for the filter menus; the same events as columns (issue 14)
+//! for data frames and typed arrays.
 
-use connected_apps::{ActivityFilter, ActivityType, AppId, Event, UserId};
+use connected_apps::{ActivityFilter, ActivityType, AppId, Event, LogColumns, UserId};
 
 use crate::engine::AccountEngine;
 use crate::error::ConnectedAppsError;
@@ -23,6 +24,60 @@ pub struct ActivityFilter {
 pub struct ActivityPage {
     /// The matching events, newest first.
     pub events: Vec<Event>,
+    /// Pass this to get the next (older) page; empty when this page is the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Events of the activity log as columns of equal length, one row per event (issue 14): the
+/// core's `LogColumns`, converted only. `at_micros` is microseconds since the Unix epoch (UTC),
+/// rounded down; `types` holds activity-type codes as bytes (Python `bytes`, Kotlin `ByteArray`,
+/// Swift `Data`), positions in `type_dictionary` (the codes of `activity_type_code`); `apps`
+/// are codes into `app_dictionary`; `users` (the connection's user, for user-level apps) and
+/// `actors` (who acted) are codes into `user_dictionary`, `no_user_code()` (2^32 − 1) for none.
+/// The dictionaries are the log's whole ones, also when no row matched.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LogColumnsView {
+    /// Event ids.
+    pub ids: Vec<u64>,
+    /// Event times, microseconds since the Unix epoch (UTC).
+    pub at_micros: Vec<i64>,
+    /// Activity-type codes into `type_dictionary`.
+    pub types: Vec<u8>,
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// Connection-user codes into `user_dictionary`, `no_user_code()` for none.
+    pub users: Vec<u32>,
+    /// Acting-user codes into `user_dictionary`, `no_user_code()` for system events.
+    pub actors: Vec<u32>,
+    /// Every activity type, by code.
+    pub type_dictionary: Vec<ActivityType>,
+    /// The log's apps, by code.
+    pub app_dictionary: Vec<AppId>,
+    /// The log's users, by code.
+    pub user_dictionary: Vec<UserId>,
+}
+
+impl From<LogColumns<'_>> for LogColumnsView {
+    fn from(c: LogColumns<'_>) -> Self {
+        Self {
+            ids: c.ids,
+            at_micros: c.at_micros,
+            types: c.types,
+            apps: c.apps,
+            users: c.users,
+            actors: c.actors,
+            type_dictionary: ActivityType::ALL.to_vec(),
+            app_dictionary: c.app_dictionary.to_vec(),
+            user_dictionary: c.user_dictionary.to_vec(),
+        }
+    }
+}
+
+/// One page of the activity log as columns, newest first (L3, issue 14).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ActivityColumnsPage {
+    /// The page's events, newest first.
+    pub columns: LogColumnsView,
     /// Pass this to get the next (older) page; empty when this page is the last.
     pub next_cursor: Option<String>,
 }
@@ -104,6 +159,25 @@ impl AccountEngine {
                 events: page.events.iter().map(|e| e.to_event()).collect(),
                 next_cursor: page.next_cursor,
             })
+        })
+    }
+
+    /// Every event matching `filter`, oldest first, as columns (issue 14); an empty filter reads
+    /// the whole log.
+    pub fn activity_columns(&self, filter: ActivityFilter) -> Result<LogColumnsView, ConnectedAppsError> {
+        self.query_activity(|log| Ok(log.columns(&filter)?.into()))
+    }
+
+    /// The page `activity(filter, cursor, page_size)` returns, as columns, and its next cursor.
+    pub fn activity_page_columns(
+        &self,
+        filter: ActivityFilter,
+        cursor: Option<String>,
+        page_size: Count,
+    ) -> Result<ActivityColumnsPage, ConnectedAppsError> {
+        self.query_activity(|log| {
+            let (columns, next_cursor) = log.page_columns(&filter, cursor.as_deref(), page_size)?;
+            Ok(ActivityColumnsPage { columns: columns.into(), next_cursor })
         })
     }
 

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use connected_apps::AccountEngine as Core;
 use connected_apps::{
-    Account, Actor, AppId, Command, Connection, ConnectionKey, ConnectionState, Directory, Engine, Event, IndexedLog,
-    Outcome, UserId,
+    Account, Actor, AppId, Command, Connection, ConnectionColumns, ConnectionKey, ConnectionState, Directory, Engine,
+    Event, IndexedLog, Outcome, UserId,
 };
 
 use crate::error::{ConnectedAppsError, catching_panics};
@@ -83,6 +83,61 @@ impl AccountEngine {
     }
 }
 
+/// Every connection as columns of equal length, with its state at the instant asked (issue 14),
+/// ordered by app then user like `connections()`: the core's `ConnectionColumns`, converted only.
+/// Times are microseconds since the Unix epoch (UTC); `apps` are codes into `app_dictionary`;
+/// `users` (the connection's user, for user-level apps) and `installed_by` are codes into
+/// `user_dictionary`, `no_user_code()` (2^32 − 1) for none.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConnectionColumnsView {
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// Connection-user codes into `user_dictionary`, `no_user_code()` for none.
+    pub users: Vec<u32>,
+    /// Codes of who made the latest install, `no_user_code()` for the system.
+    pub installed_by: Vec<u32>,
+    /// The state at the instant asked (C3).
+    pub states: Vec<ConnectionState>,
+    /// First install.
+    pub first_installed_at_micros: Vec<i64>,
+    /// Latest install or reinstall.
+    pub installed_at_micros: Vec<i64>,
+    /// When the current grant expires, if it does.
+    pub expires_at_micros: Vec<Option<i64>>,
+    /// Last time the app sent or received data, if known.
+    pub last_activity_at_micros: Vec<Option<i64>>,
+    /// Since when the recorded health has been what it is.
+    pub health_since_micros: Vec<i64>,
+    /// An update of the app is available.
+    pub update_available: Vec<bool>,
+    /// How many scopes are granted.
+    pub granted_scopes: Vec<u64>,
+    /// The apps with a connection, in id order (their codes).
+    pub app_dictionary: Vec<AppId>,
+    /// The users named by `users` and `installed_by`, in order of first appearance.
+    pub user_dictionary: Vec<UserId>,
+}
+
+impl From<ConnectionColumns<'_>> for ConnectionColumnsView {
+    fn from(c: ConnectionColumns<'_>) -> Self {
+        Self {
+            apps: c.apps,
+            users: c.users,
+            installed_by: c.installed_by,
+            states: c.states,
+            first_installed_at_micros: c.first_installed_at_micros,
+            installed_at_micros: c.installed_at_micros,
+            expires_at_micros: c.expires_at_micros,
+            last_activity_at_micros: c.last_activity_at_micros,
+            health_since_micros: c.health_since_micros,
+            update_available: c.update_available,
+            granted_scopes: c.granted_scopes,
+            app_dictionary: c.app_dictionary.into_iter().cloned().collect(),
+            user_dictionary: c.user_dictionary.into_iter().cloned().collect(),
+        }
+    }
+}
+
 /// The largest event id `append`, `append_all`, ingest and snapshots accept (2^63 − 1); past it
 /// only the id the next command would take passes.
 #[uniffi::export]
@@ -123,6 +178,11 @@ impl AccountEngine {
     /// Every connection ever made (uninstalled ones included), ordered by app then user.
     pub fn connections(&self) -> Result<Vec<Connection>, ConnectedAppsError> {
         self.read(|engine| Ok(engine.state().connections().cloned().collect()))
+    }
+
+    /// Every connection ever made as columns, with its state at `now` (issue 14).
+    pub fn connections_columns(&self, now: Timestamp) -> Result<ConnectionColumnsView, ConnectedAppsError> {
+        self.read(|engine| Ok(engine.state().connection_columns(now).into()))
     }
 
     /// A connection: the app's, or for user-level apps `user`'s; none if it was never made.

@@ -12,7 +12,7 @@ use connected_apps::insights::{
     LimitForecast, RecordAction, RecordCell, RecordEvent, RecordInsights, RecordType, RobustRule, UnexpectedBehaviour,
     UsageReport, UsageSettings, UsageSnapshot, UsageSpike, UsageTrend,
 };
-use connected_apps::{Account, AppId, Tier};
+use connected_apps::{Account, AppId, RecordCellColumns, Tier, UsageColumns};
 
 use crate::error::{ConnectedAppsError, catching_panics};
 use crate::types::{Count, Timestamp};
@@ -91,6 +91,45 @@ pub struct RecordCell {
     pub record_type: RecordType,
     pub action: RecordAction,
     pub count: u64,
+}
+
+/// The non-zero cells of an aggregate as columns of equal length, in the order of `cells()`
+/// (issue 14): the core's `RecordCellColumns`, converted only. `days` are UTC days as days since
+/// 1970-01-01; `apps` and `record_types` are codes into their dictionaries; `actions` holds
+/// action codes as bytes (`record_action_code`), positions in `action_dictionary`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecordCellColumnsView {
+    /// UTC days, as days since 1970-01-01.
+    pub days: Vec<i32>,
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// Record-type codes into `record_type_dictionary`.
+    pub record_types: Vec<u32>,
+    /// Action codes into `action_dictionary`.
+    pub actions: Vec<u8>,
+    /// The cells' counts.
+    pub counts: Vec<u64>,
+    /// The aggregate's apps, by code.
+    pub app_dictionary: Vec<AppId>,
+    /// The aggregate's record types, by code.
+    pub record_type_dictionary: Vec<RecordType>,
+    /// Every action, by code.
+    pub action_dictionary: Vec<RecordAction>,
+}
+
+impl From<RecordCellColumns<'_>> for RecordCellColumnsView {
+    fn from(c: RecordCellColumns<'_>) -> Self {
+        Self {
+            days: c.days,
+            apps: c.apps,
+            record_types: c.record_types,
+            actions: c.actions,
+            counts: c.counts,
+            app_dictionary: c.app_dictionary.to_vec(),
+            record_type_dictionary: c.record_type_dictionary.to_vec(),
+            action_dictionary: RecordAction::ALL.to_vec(),
+        }
+    }
 }
 
 /// Parameters of the robust baseline rule behind the destructive-change flag (X2) and spikes (U4).
@@ -259,6 +298,11 @@ impl RecordAggregate {
         self.with(|a| Ok(a.cells()))
     }
 
+    /// The non-zero cells as columns, in the order of `cells()` (issue 14).
+    pub fn cell_columns(&self) -> Result<RecordCellColumnsView, ConnectedAppsError> {
+        self.with(|a| Ok(a.cell_columns().into()))
+    }
+
     /// The aggregate as JSON, to store or ship to another node (X7).
     pub fn to_json(&self) -> Result<String, ConnectedAppsError> {
         self.with(|a| Ok(a.to_json()))
@@ -377,6 +421,38 @@ pub struct UsageSnapshotColumns {
     pub app_dictionary: Vec<String>,
     /// Calls so far that local day.
     pub calls_today: Vec<i64>,
+}
+
+/// Every reading of a usage history as columns of equal length, by app (in id order) then time
+/// (issue 14): the core's `UsageColumns`, converted only. Times are microseconds since the Unix
+/// epoch (UTC); `apps` are codes into `app_dictionary`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UsageColumnsView {
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// When each reading was taken.
+    pub at_micros: Vec<i64>,
+    /// The calls the app had made that day.
+    pub calls_today: Vec<u64>,
+    /// The `usageLimit` reported with the reading, if any.
+    pub usage_limits: Vec<Option<u64>>,
+    /// The `resetsAt` reported with the reading, if any.
+    pub resets_at_micros: Vec<Option<i64>>,
+    /// The apps with readings, in id order (their codes).
+    pub app_dictionary: Vec<AppId>,
+}
+
+impl From<UsageColumns<'_>> for UsageColumnsView {
+    fn from(c: UsageColumns<'_>) -> Self {
+        Self {
+            apps: c.apps,
+            at_micros: c.at_micros,
+            calls_today: c.calls_today,
+            usage_limits: c.usage_limits,
+            resets_at_micros: c.resets_at_micros,
+            app_dictionary: c.app_dictionary.into_iter().cloned().collect(),
+        }
+    }
 }
 
 /// One app's calls on one local day.
@@ -549,6 +625,11 @@ impl UsageHistory {
     /// The readings of one app, oldest first.
     pub fn snapshots(&self, app: AppId) -> Result<Vec<UsageSnapshot>, ConnectedAppsError> {
         self.with(|h| Ok(h.snapshots(&app)))
+    }
+
+    /// Every reading as columns, by app (in id order) then time (issue 14).
+    pub fn usage_columns(&self) -> Result<UsageColumnsView, ConnectedAppsError> {
+        self.with(|h| Ok(h.columns().into()))
     }
 
     /// The usage report for `account` at `now`, over local days of its time zone (U1–U5).

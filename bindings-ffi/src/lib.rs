@@ -34,9 +34,12 @@ mod types;
 mod views;
 
 pub use access::needs_reauthentication;
-pub use activity::{ActivityFacets, ActivityPage, AppCount, TypeCount, UserCount, max_activity_page_size};
+pub use activity::{
+    ActivityColumnsPage, ActivityFacets, ActivityPage, AppCount, LogColumnsView, TypeCount, UserCount,
+    max_activity_page_size,
+};
 pub use command::uninstall_confirmation;
-pub use engine::{AccountEngine, max_event_id};
+pub use engine::{AccountEngine, ConnectionColumnsView, max_event_id};
 pub use error::ConnectedAppsError;
 pub use governance::{TeamApprovals, UserApprovals};
 pub use import::{
@@ -46,9 +49,10 @@ pub use import::{
 };
 pub use ingest::{EventColumns, activity_type_code, ingestible_types, no_user_code};
 pub use insights::{
-    Day, RecordAggregate, RecordEventColumns, UsageHistory, UsageSnapshotColumns, api_limits, default_api_limit_config,
-    default_insights_settings, default_usage_settings, record_action_code, record_action_is_destructive,
-    record_type_is_custom, robust_rule_for_api_calls, robust_rule_for_records,
+    Day, RecordAggregate, RecordCellColumnsView, RecordEventColumns, UsageColumnsView, UsageHistory,
+    UsageSnapshotColumns, api_limits, default_api_limit_config, default_insights_settings, default_usage_settings,
+    record_action_code, record_action_is_destructive, record_type_is_custom, robust_rule_for_api_calls,
+    robust_rule_for_records,
 };
 pub use json::{
     account_from_json, activity_filter_from_json, app_from_json, command_from_json, deliveries_from_json,

@@ -1,5 +1,5 @@
 //! Tables out as Arrow (issue 14): the core's columns (`LogColumns`, `RecordCellColumns`,
-//! `UsageColumns`, the connections) become Arrow arrays, moved rather than copied where the
+//! `UsageColumns`, `ConnectionColumns`) become Arrow arrays, moved rather than copied where the
 //! layouts agree (ids, times, counts), dictionary-encoded with the core's own dictionaries where
 //! they are codes (apps, users, types), and cross to Python as a pyo3-arrow `Table`, which any
 //! consumer of the Arrow PyCapsule interface (`__arrow_c_stream__`) reads: polars, pyarrow,
@@ -20,8 +20,7 @@ use arrow_array::{
 use arrow_buffer::ArrowNativeType;
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, TimeUnit};
-use chrono::{DateTime, Utc};
-use connected_apps::{ActivityType, LogColumns, RecordAction, RecordCellColumns, State, UsageColumns};
+use connected_apps::{ActivityType, ConnectionColumns, LogColumns, RecordAction, RecordCellColumns, UsageColumns};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
@@ -285,12 +284,10 @@ pub fn usage_table(c: UsageColumns<'_>) -> PyResult<PyTable> {
     table(fields, columns)
 }
 
-/// The inventory of connections at `now`: `app`, `user`, `state`, `first_installed_at`,
-/// `installed_at`, `installed_by`, `expires_at`, `last_activity_at`, `health_since`,
-/// `update_available`, `granted_scopes` (how many).
-pub fn connections_table(state: &State, now: DateTime<Utc>) -> PyResult<PyTable> {
-    let micros = |t: DateTime<Utc>| t.timestamp_micros();
-    let connections: Vec<_> = state.connections().collect();
+/// The inventory of connections ([`State::connection_columns`]): `app`, `user`, `state`,
+/// `first_installed_at`, `installed_at`, `installed_by`, `expires_at`, `last_activity_at`,
+/// `health_since`, `update_available`, `granted_scopes` (how many).
+pub fn connections_table(c: ConnectionColumns<'_>) -> PyResult<PyTable> {
     let fields = vec![
         Field::new("app", DataType::Utf8, false),
         Field::new("user", DataType::Utf8, true),
@@ -305,18 +302,17 @@ pub fn connections_table(state: &State, now: DateTime<Utc>) -> PyResult<PyTable>
         Field::new("granted_scopes", DataType::UInt64, false),
     ];
     let columns = vec![
-        strings(connections.iter().map(|c| c.key.app.as_str())),
-        Arc::new(StringArray::from_iter(connections.iter().map(|c| c.key.user.as_ref().map(|u| u.as_str()))))
-            as ArrayRef,
-        strings(connections.iter().map(|c| c.state_at(now).as_str())),
-        timestamps(connections.iter().map(|c| micros(c.first_installed_at)).collect()),
-        timestamps(connections.iter().map(|c| micros(c.installed_at)).collect()),
-        Arc::new(StringArray::from_iter(connections.iter().map(|c| c.installed_by.as_ref().map(|u| u.as_str())))),
-        opt_timestamps(connections.iter().map(|c| c.expires_at.map(micros)).collect()),
-        opt_timestamps(connections.iter().map(|c| c.last_activity_at.map(micros)).collect()),
-        timestamps(connections.iter().map(|c| micros(c.health_since)).collect()),
-        Arc::new(BooleanArray::from(connections.iter().map(|c| c.update_available).collect::<Vec<_>>())),
-        Arc::new(UInt64Array::from_iter_values(connections.iter().map(|c| c.granted_scopes.len() as u64))),
+        plain(&c.apps, &c.app_dictionary),
+        plain(&c.users, &c.user_dictionary),
+        strings(c.states.iter().map(|s| s.as_str())),
+        timestamps(c.first_installed_at_micros),
+        timestamps(c.installed_at_micros),
+        plain(&c.installed_by, &c.user_dictionary),
+        opt_timestamps(c.expires_at_micros),
+        opt_timestamps(c.last_activity_at_micros),
+        timestamps(c.health_since_micros),
+        Arc::new(BooleanArray::from(c.update_available)),
+        Arc::new(UInt64Array::from(c.granted_scopes)),
     ];
     table(fields, columns)
 }

@@ -425,7 +425,7 @@ impl PyEngine {
     /// `installed_by`, `expires_at`, `last_activity_at`, `health_since`, `update_available`,
     /// `granted_scopes` (how many).
     fn connections_table(&self, py: Python<'_>, now: Instant) -> PyResult<pyo3_arrow::PyTable> {
-        self.read(py, |e| crate::arrow::connections_table(e.state(), now.0))?
+        self.read(py, |e| crate::arrow::connections_table(e.state().connection_columns(now.0)))?
     }
 
     /// The state as of `at`: the fold of every event at or before that instant.

@@ -91,5 +91,5 @@ pub use notify::{
 pub use report::{ReportError, ReportModel, ReportOptions, render_html, report_html};
 pub use snapshot::SnapshotError;
 pub use snapshot::{events_from_ndjson, events_to_ndjson};
-pub use state::{AppRevision, State};
+pub use state::{AppRevision, ConnectionColumns, State};
 pub use views::{AppLogFilter, AppOverview, ConnectionsHome, app_log, app_overview, connections_home};

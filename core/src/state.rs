@@ -1,12 +1,13 @@
 //! The state folded from events (C4); the directory it is folded against is [`crate::directory`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::UserId;
 use crate::catalog::{App, AppId, AppLevel, ScopeRequirement};
+use crate::columns::{NO_CODE, intern};
 use crate::connection::{Connection, ConnectionKey, ConnectionState, Health};
 pub use crate::directory::Directory;
 use crate::directory::DirectoryError;
@@ -25,6 +26,70 @@ pub struct State {
     revisions: BTreeMap<AppId, AppRevision>,
     /// Policies, access requests and uses (G1–G3).
     pub(crate) governance: crate::governance::fold::Governance,
+}
+
+/// Every connection at an instant as columns ([`State::connection_columns`]), one row per
+/// connection, ordered by app then user. Times are µs since the epoch (UTC), rounded down; the
+/// user codes index `user_dictionary`, with `u32::MAX` (the core's `NO_USER`) for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionColumns<'a> {
+    /// App codes into `app_dictionary`.
+    pub apps: Vec<u32>,
+    /// The apps with a connection, in id order (their codes).
+    pub app_dictionary: Vec<&'a AppId>,
+    /// Connection-user codes into `user_dictionary` (user-level apps), `NO_USER` for none.
+    pub users: Vec<u32>,
+    /// Codes of who made the latest install, `NO_USER` for the system.
+    pub installed_by: Vec<u32>,
+    /// The users named by `users` and `installed_by`, in order of first appearance.
+    pub user_dictionary: Vec<&'a UserId>,
+    /// The state at the instant asked (C3).
+    pub states: Vec<ConnectionState>,
+    /// First install.
+    pub first_installed_at_micros: Vec<i64>,
+    /// Latest install or reinstall.
+    pub installed_at_micros: Vec<i64>,
+    /// When the current grant expires, if it does.
+    pub expires_at_micros: Vec<Option<i64>>,
+    /// Last time the app sent or received data, if known.
+    pub last_activity_at_micros: Vec<Option<i64>>,
+    /// Since when the recorded health has been what it is.
+    pub health_since_micros: Vec<i64>,
+    /// An update of the app is available.
+    pub update_available: Vec<bool>,
+    /// How many scopes are granted.
+    pub granted_scopes: Vec<u64>,
+}
+
+impl ConnectionColumns<'_> {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            apps: Vec::with_capacity(rows),
+            users: Vec::with_capacity(rows),
+            installed_by: Vec::with_capacity(rows),
+            states: Vec::with_capacity(rows),
+            first_installed_at_micros: Vec::with_capacity(rows),
+            installed_at_micros: Vec::with_capacity(rows),
+            expires_at_micros: Vec::with_capacity(rows),
+            last_activity_at_micros: Vec::with_capacity(rows),
+            health_since_micros: Vec::with_capacity(rows),
+            update_available: Vec::with_capacity(rows),
+            granted_scopes: Vec::with_capacity(rows),
+            ..Self::default()
+        }
+    }
+
+    /// Rows held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.apps.len()
+    }
+
+    /// Whether there is no row.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.apps.is_empty()
+    }
 }
 
 /// An app's entry as its latest version change left it ([`EventKind::AppVersionChanged`]).
@@ -67,6 +132,32 @@ impl State {
     /// Every connection ever made (uninstalled ones included), ordered by app then user.
     pub fn connections(&self) -> impl Iterator<Item = &Connection> {
         self.connections.values().flat_map(BTreeMap::values)
+    }
+
+    /// Every connection ever made as columns, with its state at `now` (C3): the inventory a host
+    /// hands on as a table (e.g. Arrow) without a per-row object. Rows are ordered like
+    /// [`Self::connections`] (by app, then user).
+    #[must_use]
+    pub fn connection_columns(&self, now: DateTime<Utc>) -> ConnectionColumns<'_> {
+        let rows = self.connections.values().map(BTreeMap::len).sum();
+        let mut out = ConnectionColumns::with_capacity(rows);
+        let (mut app_codes, mut user_codes) = (HashMap::new(), HashMap::new());
+        let micros = |t: DateTime<Utc>| t.timestamp_micros();
+        for c in self.connections() {
+            for (user, column) in [(&c.key.user, &mut out.users), (&c.installed_by, &mut out.installed_by)] {
+                column.push(user.as_ref().map_or(NO_CODE, |u| intern(&mut out.user_dictionary, &mut user_codes, &u)));
+            }
+            out.apps.push(intern(&mut out.app_dictionary, &mut app_codes, &&c.key.app));
+            out.states.push(c.state_at(now));
+            out.first_installed_at_micros.push(micros(c.first_installed_at));
+            out.installed_at_micros.push(micros(c.installed_at));
+            out.expires_at_micros.push(c.expires_at.map(micros));
+            out.last_activity_at_micros.push(c.last_activity_at.map(micros));
+            out.health_since_micros.push(micros(c.health_since));
+            out.update_available.push(c.update_available);
+            out.granted_scopes.push(u64::try_from(c.granted_scopes.len()).unwrap_or(u64::MAX));
+        }
+        out
     }
 
     /// The connections of one app (uninstalled ones included), ordered by user.

@@ -68,4 +68,29 @@ fun insightsTests() {
         h2.merge(h1)
         eq(UsageHistory.fromBytes(h2.toBytes()).snapshots("crm-sync").single().callsToday, 900uL)
     }
+
+    test("cell and usage columns equal the cells and snapshots") {
+        val day0 = Instant.parse("2026-03-01T10:00:00Z").epochSecond * 1_000_000
+        val aggregate = RecordAggregate.fromColumns(RecordEventColumns(listOf(day0, day0 + 3_600_000_000, day0 + 86_400_000_000),
+            listOf(1u, 0u, 1u), listOf("zapier", "salesforce"), listOf(0u, 0u, 0u), listOf("deals"), byteArrayOf(2, 0, 2)))
+        val c = aggregate.cellColumns()
+        val rows = c.days.indices.map { i ->
+            RecordCell(java.time.LocalDate.ofEpochDay(c.days[i].toLong()).toString(), c.appDictionary[c.apps[i].toInt()],
+                c.recordTypeDictionary[c.recordTypes[i].toInt()], c.actionDictionary[c.actions[i].toInt()], c.counts[i])
+        }
+        eq(rows, aggregate.cells())
+        eq(rows.size, 3)
+        eq(RecordAggregate().cellColumns().counts, emptyList<ULong>())
+
+        val history = UsageHistory()
+        val start = Instant.parse("2026-03-02T08:00:00Z")
+        history.recordAll(listOf(UsageSnapshot("zoom", start, 10uL, null, null),
+            UsageSnapshot("asana", start, 7uL, 500uL, start.plusSeconds(900))))
+        val u = history.usageColumns()
+        eq(u.appDictionary, listOf("asana", "zoom"))
+        eq(u.callsToday, listOf(7uL, 10uL))
+        eq(u.usageLimits, listOf(500uL, null))
+        eq(u.resetsAtMicros, listOf((start.epochSecond + 900) * 1_000_000, null))
+        eq(UsageHistory().usageColumns().apps, emptyList<UInt>())
+    }
 }

@@ -40,4 +40,17 @@ fun viewsTests() {
         eq(e.appLog("salesforce", AppLogFilter(listOf(ActivityType.INSTALLED), emptyList())).map { it.id }, listOf(1uL))
         throws<ConnectedAppsException.NotFound>("unknown app") { e.appOverview("nope", null, all, at(3)) }
     }
+
+    test("connections columns equal the connections, with their state at now") {
+        val e = engine()
+        e.install(ADMIN, "salesforce", at(0), expiresAt = at(20))
+        e.install(MIA, "gmail", at(1))
+        val c = e.connectionsColumns(at(20))
+        eq(c.appDictionary, listOf("gmail", "salesforce"))
+        eq(c.apps.map { c.appDictionary[it.toInt()] }, e.connections().map { it.key.app })
+        eq(c.users, listOf(c.userDictionary.indexOf("mia").toUInt(), noUserCode()))
+        eq(c.states, listOf(ConnectionState.CONNECTED, ConnectionState.EXPIRED))
+        eq(e.connectionsColumns(at(19)).states, listOf(ConnectionState.CONNECTED, ConnectionState.CONNECTED))
+        eq(c.grantedScopes, e.connections().map { it.grantedScopes.size.toULong() })
+    }
 }

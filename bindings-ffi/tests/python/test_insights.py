@@ -1,6 +1,6 @@
 """Record insights through the UniFFI bindings: aggregate, merge, flags, bounds."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -115,3 +115,38 @@ def test_partials_ship_as_bytes_and_merge_in_any_order():
     with pytest.raises(E.InvalidInput, match="partial kind is usage history, expected record aggregate"):
         ca.RecordAggregate.from_bytes(ca.UsageHistory().to_bytes())
     assert ab.to_bytes() == before
+
+
+def cell_rows(c):
+    """The rows of a RecordCellColumnsView, codes looked up in its dictionaries."""
+    assert len({len(c.days), len(c.apps), len(c.record_types), len(c.actions), len(c.counts)}) == 1
+    assert isinstance(c.actions, bytes)
+    return [
+        ca.RecordCell(day=(date(1970, 1, 1) + timedelta(days=d)).isoformat(), app=c.app_dictionary[a],
+                      record_type=c.record_type_dictionary[t], action=c.action_dictionary[k], count=n)
+        for d, a, t, k, n in zip(c.days, c.apps, c.record_types, c.actions, c.counts)
+    ]
+
+
+def test_cell_columns_equal_the_cells_in_order():
+    day0 = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+    actions = [0, 2, 2, 3, 1, 0, 2]
+    aggregate = ca.RecordAggregate.from_columns(ca.RecordEventColumns(
+        at_micros=[micros(day0 + timedelta(hours=9 * i)) for i in range(len(actions))],
+        apps=[1, 0, 0, 1, 1, 0, 1], app_dictionary=["zapier", "salesforce"],
+        record_types=[0, 1, 1, 0, 1, 0, 0], record_type_dictionary=["deals", "contacts"], actions=bytes(actions),
+    ))
+    columns = aggregate.cell_columns()
+    cells = aggregate.cells()
+    assert len(cells) == 7 and cell_rows(columns) == cells
+    assert columns.app_dictionary == ["zapier", "salesforce"] and columns.record_type_dictionary == ["deals", "contacts"]
+    assert [ca.record_action_code(a) for a in columns.action_dictionary] == [0, 1, 2, 3]
+    assert sum(columns.counts) == aggregate.event_count() == 7
+    assert columns.days[0] == (date(2026, 3, 1) - date(1970, 1, 1)).days
+    # A merge adds to the cells; the columns follow.
+    aggregate.merge(ca.RecordAggregate.from_json(aggregate.to_json()))
+    assert cell_rows(aggregate.cell_columns()) == aggregate.cells() and sum(aggregate.cell_columns().counts) == 14
+    # Nothing counted: empty columns, the actions still listed.
+    empty = ca.RecordAggregate().cell_columns()
+    assert cell_rows(empty) == [] and empty.actions == b"" and empty.app_dictionary == []
+    assert len(empty.action_dictionary) == 4

@@ -93,3 +93,28 @@ def test_usage_histories_ship_as_bytes_and_merge():
         ca.UsageHistory.from_bytes(ca.RecordAggregate().to_bytes())
     with pytest.raises(E.InvalidInput, match="not a connected-apps partial"):
         ca.UsageHistory.from_bytes(b"CAp")
+
+
+def test_usage_columns_equal_the_snapshots_app_by_app():
+    history = ca.UsageHistory()
+    assert history.record_all(ca.usage_snapshots_from_daily_usage((FIXTURES / "daily_api_usage.json").read_text()).items) == 2
+    start = datetime(2026, 3, 2, 8, tzinfo=timezone.utc)
+    history.record(ca.UsageSnapshot(app="aaa-first", at=start, calls_today=5, usage_limit=None, resets_at=None))
+    history.record(ca.UsageSnapshot(app="aaa-first", at=start + timedelta(hours=1), calls_today=9, usage_limit=None,
+                                    resets_at=None))
+    c = history.usage_columns()
+    assert len({len(c.apps), len(c.at_micros), len(c.calls_today), len(c.usage_limits), len(c.resets_at_micros)}) == 1
+    assert c.app_dictionary == sorted(c.app_dictionary) and c.app_dictionary[0] == "aaa-first"
+    rows = [
+        (c.app_dictionary[a], t, n, limit, reset)
+        for a, t, n, limit, reset in zip(c.apps, c.at_micros, c.calls_today, c.usage_limits, c.resets_at_micros)
+    ]
+    expected = [
+        (app, micros(s.at), s.calls_today, s.usage_limit, None if s.resets_at is None else micros(s.resets_at))
+        for app in c.app_dictionary
+        for s in history.snapshots(app)
+    ]
+    assert rows == expected and len(rows) == 4
+    assert any(limit == 625000 for limit in c.usage_limits) and None in c.usage_limits
+    empty = ca.UsageHistory().usage_columns()
+    assert (empty.apps, empty.at_micros, empty.app_dictionary) == ([], [], [])

@@ -107,3 +107,42 @@ def test_the_app_log_spans_activity_pages(engine):
     assert len(log) == n + 1 and log[0].id == 10 + n - 1 and log[-1].id == 1
     everything = ca.ActivityFilter(types=[], users=[], apps=[], since=None, until=None)
     assert engine.activity_facets(everything).total == n + 1
+
+
+def test_connections_columns_equal_the_connections_and_their_state_at_now(engine):
+    assert engine.connections_columns(at(0)).apps == []
+    install(engine, ADMIN, "salesforce", at(0), expires_at=at(20))
+    install(engine, MIA, "gmail", at(1))
+    install(engine, ADMIN, "gmail", at(2))
+    install(engine, ADMIN, "social", at(3))
+    engine.execute(MIA, ca.Command.DISCONNECT(app="gmail", user="mia"), at(4))
+    for now in (at(19), at(20)):
+        c = engine.connections_columns(now)
+
+        def name(code):
+            return None if code == ca.no_user_code() else c.user_dictionary[code]
+
+        rows = [
+            (c.app_dictionary[a], name(u), s, f, i, name(b), x, la, h, up, g)
+            for a, u, b, s, f, i, x, la, h, up, g in zip(
+                c.apps, c.users, c.installed_by, c.states, c.first_installed_at_micros, c.installed_at_micros,
+                c.expires_at_micros, c.last_activity_at_micros, c.health_since_micros, c.update_available,
+                c.granted_scopes)
+        ]
+        optional = lambda t: None if t is None else micros(t)  # noqa: E731
+        expected = [
+            (k.key.app, k.key.user, engine.connection_state(k.key.app, k.key.user, now), micros(k.first_installed_at),
+             micros(k.installed_at), k.installed_by, optional(k.expires_at), optional(k.last_activity_at),
+             micros(k.health_since), k.update_available, len(k.granted_scopes))
+            for k in engine.connections()
+        ]
+        assert rows == expected and len(rows) == 4
+    # By app then user; the clock decides: salesforce's grant runs out at at(20).
+    c = engine.connections_columns(at(20))
+    assert c.app_dictionary == ["gmail", "salesforce", "social"] and c.apps == [0, 0, 1, 2]
+    assert [c.user_dictionary[u] for u in c.users[:2]] == ["admin", "mia"]
+    assert c.users[2:] == [ca.no_user_code()] * 2
+    assert engine.connections_columns(at(19)).states[:3] == [ca.ConnectionState.CONNECTED,
+                                                             ca.ConnectionState.DISCONNECTED,
+                                                             ca.ConnectionState.CONNECTED]
+    assert c.states[2] == ca.ConnectionState.EXPIRED

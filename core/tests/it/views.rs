@@ -301,3 +301,42 @@ fn apps_without_status_need_attention_only_for_what_the_engine_knows() {
     let overview = app_overview(&e, &"e-quiet".into(), None, &AppLogFilter::default(), t(34)).unwrap();
     assert_eq!((overview.connections[0].state, overview.alerts.len()), (ConnectionState::Disconnected, 1));
 }
+
+#[test]
+fn connection_columns_equal_the_connections_row_by_row_with_their_state_at_now() {
+    let e = scenario();
+    let state = e.state();
+    for now in [t(19), t(30)] {
+        let c = state.connection_columns(now);
+        let rows: Vec<_> = state.connections().collect();
+        assert_eq!(c.len(), 11);
+        assert_eq!(c.len(), rows.len());
+        let name = |code: u32| c.user_dictionary.get(code as usize).map(|u| u.as_str());
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(c.app_dictionary[c.apps[i] as usize], &row.key.app);
+            assert_eq!(name(c.users[i]), row.key.user.as_ref().map(UserId::as_str));
+            assert_eq!(name(c.installed_by[i]), row.installed_by.as_ref().map(UserId::as_str));
+            assert_eq!(c.states[i], row.state_at(now));
+            assert_eq!(c.first_installed_at_micros[i], row.first_installed_at.timestamp_micros());
+            assert_eq!(c.installed_at_micros[i], row.installed_at.timestamp_micros());
+            assert_eq!(c.expires_at_micros[i], row.expires_at.map(|x| x.timestamp_micros()));
+            assert_eq!(c.last_activity_at_micros[i], row.last_activity_at.map(|x| x.timestamp_micros()));
+            assert_eq!(c.health_since_micros[i], row.health_since.timestamp_micros());
+            assert_eq!(c.update_available[i], row.update_available);
+            assert_eq!(c.granted_scopes[i], row.granted_scopes.len() as u64);
+        }
+        let apps: Vec<&str> = c.app_dictionary.iter().map(|a| a.as_str()).collect();
+        assert_eq!(apps, ["a-err", "b-exp", "c-disc", "cal", "d-old-err", "e-quiet", "mail", "social"]);
+        let mail_users: Vec<_> =
+            (0..c.len()).filter(|&i| apps[c.apps[i] as usize] == "mail").map(|i| name(c.users[i])).collect();
+        assert_eq!(mail_users, [Some("ann"), Some("ben"), Some("cid")]);
+        // The account-level connections have no user: the core's NO_USER code.
+        assert_eq!(c.users[0], connected_apps::ingest::NO_USER);
+    }
+    // The grant of b-exp runs out at t(20): connected just before, expired from then on.
+    let b = |now| state.connection_columns(now).states[1];
+    assert_eq!((b(t(19)), b(t(20))), (ConnectionState::Connected, ConnectionState::Expired));
+    let empty = engine();
+    assert!(empty.state().connection_columns(t(30)).is_empty());
+    assert_eq!(empty.state().connection_columns(t(30)), connected_apps::ConnectionColumns::default());
+}
