@@ -10,16 +10,16 @@
 //! (the batches are shared, immutable): a consumer that drops a stream half-read changes
 //! nothing, and the table can be read again.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::types::{ArrowDictionaryKeyType, UInt8Type, UInt32Type};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
-    TimestampMicrosecondArray, UInt64Array,
+    TimestampMicrosecondArray, UInt64Array, builder::StringBuilder,
 };
 use arrow_buffer::ArrowNativeType;
 use arrow_buffer::{BooleanBuffer, NullBuffer};
-use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, TimeUnit};
+use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
 use connected_apps::{ActivityType, ConnectionColumns, LogColumns, RecordAction, RecordCellColumns, UsageColumns};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -215,34 +215,49 @@ pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
     PyTable::try_new(vec![batch.clone()], batch.schema())
 }
 
-/// Codes into `names` as plain strings; [`NO_CODE`] is null.
-fn plain<N: AsRef<str>>(keys: &[u32], names: &[N]) -> ArrayRef {
-    Arc::new(keys.iter().map(|&k| names.get(k as usize).map(AsRef::as_ref)).collect::<StringArray>())
+/// Codes into `names` as plain strings; [`NO_CODE`] is null. The buffers are sized first (a
+/// page is built for every call of a paging loop).
+fn plain<K: Copy + Into<u32>, N: AsRef<str>>(keys: &[K], names: &[N]) -> ArrayRef {
+    let name = |k: K| names.get(k.into() as usize).map(AsRef::as_ref);
+    let bytes = keys.iter().map(|&k| name(k).map_or(0, str::len)).sum();
+    let mut builder = StringBuilder::with_capacity(keys.len(), bytes);
+    for &k in keys {
+        builder.append_option(name(k));
+    }
+    Arc::new(builder.finish())
+}
+
+/// The schema of a page (see [`log_page`]), built once: every page shares it.
+fn page_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(Schema::new(vec![
+                Field::new("id", DataType::UInt64, false),
+                Field::new("at", utc_micros(), false),
+                Field::new("type", DataType::Utf8, false),
+                Field::new("app", DataType::Utf8, false),
+                Field::new("user", DataType::Utf8, true),
+                Field::new("actor", DataType::Utf8, true),
+            ]))
+        })
+        .clone()
 }
 
 /// A page of the activity log as one batch: the columns of [`log_batch`], with `type`, `app`,
 /// `user` and `actor` as plain strings. A page is small (at most `MAX_PAGE_SIZE` rows): four
 /// dictionaries would cost a reader more to import than they save.
 pub fn log_page(c: LogColumns<'_>) -> PyResult<PyArrowBatch> {
-    let fields = vec![
-        Field::new("id", DataType::UInt64, false),
-        Field::new("at", utc_micros(), false),
-        Field::new("type", DataType::Utf8, false),
-        Field::new("app", DataType::Utf8, false),
-        Field::new("user", DataType::Utf8, true),
-        Field::new("actor", DataType::Utf8, true),
-    ];
     let types = ActivityType::ALL.map(ActivityType::as_str);
-    let type_codes: Vec<u32> = c.types.iter().map(|&t| u32::from(t)).collect();
     let columns = vec![
-        plain(&type_codes, &types),
+        Arc::new(UInt64Array::from(c.ids)) as ArrayRef,
+        timestamps(c.at_micros),
+        plain(&c.types, &types),
         plain(&c.apps, c.app_dictionary),
         plain(&c.users, c.user_dictionary),
         plain(&c.actors, c.user_dictionary),
     ];
-    let columns =
-        [Arc::new(UInt64Array::from(c.ids)) as ArrayRef, timestamps(c.at_micros)].into_iter().chain(columns).collect();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map(PyArrowBatch).map_err(arrow_error)
+    RecordBatch::try_new(page_schema(), columns).map(PyArrowBatch).map_err(arrow_error)
 }
 
 /// Record insights' cells: `day`, `app`, `record_type`, `action`, `count`.

@@ -21,7 +21,7 @@ use numpy::{
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyTzInfo};
+use pyo3::types::{PyBool, PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyTzInfo, PyTzInfoAccess};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -45,13 +45,18 @@ pub fn datetime_in(obj: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     let Ok(dt) = obj.cast::<PyDateTime>() else {
         return Err(PyTypeError::new_err(format!("expected a timezone-aware datetime, got {}", type_name(obj))));
     };
+    // The common case, a datetime already in `timezone.utc`: read as it is (no call into Python).
+    let utc = PyTzInfo::utc(obj.py())?;
+    if dt.get_tzinfo().is_some_and(|tz| tz.is(&*utc)) {
+        return dt.extract::<DateTime<Utc>>();
+    }
     if dt.call_method0("utcoffset")?.is_none() {
         return Err(PyTypeError::new_err(format!(
             "naive datetime {} has no time zone: pass a timezone-aware datetime, e.g. with tzinfo=timezone.utc",
             dt.str()?
         )));
     }
-    match dt.call_method1("astimezone", (PyTzInfo::utc(obj.py())?,)) {
+    match dt.call_method1("astimezone", (utc,)) {
         Ok(utc) => utc.extract::<DateTime<Utc>>(),
         // Python's own range ends at years 1 and 9999: an offset can push an instant past them.
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(kind_error(
