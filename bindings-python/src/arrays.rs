@@ -85,21 +85,21 @@ fn with_values<S: Element, R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[S]) -> Py
     f(readonly.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?)
 }
 
-/// `values` as `T`, each exactly (no wrap-around).
+/// `values` as `T`, each exactly (no wrap-around): one pass checks every value against `T`'s
+/// range (no early exit, so it vectorises), then one converts them into a vector of the final
+/// size. Both read the host's array with the GIL held, so they read the same values.
 fn cast<S, T>(values: &[S], name: &str) -> PyResult<Vec<T>>
 where
     S: Copy + Into<i128> + std::fmt::Display,
-    T: TryFrom<i128> + Into<i128> + Bounded,
+    T: Copy + TryFrom<i128> + Into<i128> + Bounded,
 {
-    // A loop into a vector of the final size: collecting `Result`s would grow it step by step.
-    let mut out = Vec::with_capacity(values.len());
-    for &v in values {
-        let Ok(t) = T::try_from(v.into()) else {
-            return Err(invalid(format!("{name} value {v} is outside {}..={}", T::MIN.into(), T::MAX.into())));
-        };
-        out.push(t);
+    let (min, max) = (T::MIN.into(), T::MAX.into());
+    let fits = |v: S| (min..=max).contains(&v.into());
+    if !values.iter().fold(true, |all, &v| all & fits(v)) {
+        let bad = values.iter().find(|&&v| !fits(v)).map(ToString::to_string).unwrap_or_default();
+        return Err(invalid(format!("{name} value {bad} is outside {min}..={max}")));
     }
-    Ok(out)
+    Ok(values.iter().map(|&v| T::try_from(v.into()).unwrap_or(T::MIN)).collect())
 }
 
 /// The range of an integer type.
