@@ -254,6 +254,11 @@ def a4(rows: int) -> Tuple[Side, Side, Callable[[Any, Any], None]]:
         assert ours_batch.num_rows == len(theirs_rows) == min(100, int(matching))
         assert ours_batch.column("id").to_pylist() == [r[0] for r in theirs_rows]
         assert ours_batch.column("at").cast(pa.int64()).to_pylist() == [r[1] for r in theirs_rows]
+        names = [t.value for t in ca.ActivityType]
+        assert ours_batch.column("type").to_pylist() == [names[r[2]] for r in theirs_rows]
+        assert ours_batch.column("app").to_pylist() == [cols["app_dictionary"][r[3]] for r in theirs_rows]
+        assert ours_batch.column("actor").to_pylist() == [
+            None if r[4] == ca.NO_USER else cols["user_dictionary"][r[4]] for r in theirs_rows]
 
     return (lambda: engine, ours), (lambda: db, lambda d: d.execute(sql, (since_us,)).fetchall()), check
 

@@ -1,9 +1,13 @@
-//! Host numpy arrays in, of whatever dtype the documented API takes (issue 14). An array already
-//! of the target dtype is read in place, with the GIL held throughout, so no Python code can
-//! change it while it is validated and counted (no copy at all). Any other array is copied once,
-//! as it is, while the GIL is held, then cast or dictionary-encoded in Rust with the GIL released
-//! (strings are read once, with the GIL held, each row hashed once into its code). No `astype`,
-//! no `np.unique` in Python.
+//! Host numpy arrays in, of whatever dtype the documented API takes (issue 14), never copied
+//! first. An array already of the target dtype is read in place: its slice is taken last, after
+//! its dtype, shape and layout are checked again (Python code run by another argument's checks
+//! could have changed them), and read while the call holds the GIL, so no Python code runs in
+//! between. Any other array is cast, or dictionary-encoded, from the host's array in one pass
+//! (each value read once, and what is kept is what was checked); strings are hashed once per row,
+//! on every core. Code that released the GIL before the call (a numpy loop in another thread) can
+//! still write an array's values meanwhile: every value is checked as it is read, so that gives
+//! counts of some of the old and new values, never a read outside the array. No `astype`, no
+//! `np.unique` in Python.
 //!
 //! Refused, with the argument named: anything but a numpy array (`TypeError`), a masked array,
 //! a dtype the column cannot take or a non-native byte order (`TypeError`), more or fewer than
@@ -55,19 +59,21 @@ fn array<'a, 'py>(obj: &'a Bound<'py, PyAny>, name: &str) -> PyResult<&'a Bound<
 /// A column's values: the host's own array when it already has the target dtype, read in place,
 /// or a converted copy.
 pub enum Values<'py, T: Element> {
-    /// The host's array (exactly the target dtype, contiguous): read it **only while holding the
-    /// GIL**, so that no Python code can change it meanwhile.
-    InPlace(PyReadonlyArray1<'py, T>),
+    /// The host's array (exactly the target dtype, contiguous, aligned), not yet borrowed: see
+    /// [`Values::read`].
+    InPlace(Bound<'py, PyArray1<T>>),
     /// Converted (cast, scaled or encoded) into memory only this call can reach.
     Owned(Vec<T>),
 }
 
-impl<T: Element> Values<'_, T> {
-    /// The values.
-    pub fn as_slice(&self) -> PyResult<&[T]> {
+impl<'py, T: Element> Values<'py, T> {
+    /// A reader of the values: for an array read in place, numpy's borrow of it. Take readers
+    /// only after every Python call of the conversion, and drop them before the GIL is
+    /// released: no Python code may run while one is held.
+    pub fn read(&self) -> Read<'_, 'py, T> {
         match self {
-            Self::InPlace(array) => array.as_slice().map_err(|e| PyTypeError::new_err(e.to_string())),
-            Self::Owned(values) => Ok(values),
+            Self::InPlace(array) => Read::Borrowed(array.readonly()),
+            Self::Owned(values) => Read::Owned(values),
         }
     }
 
@@ -77,29 +83,63 @@ impl<T: Element> Values<'_, T> {
     }
 }
 
+/// The values of a [`Values`], ready to read.
+pub enum Read<'a, 'py, T: Element> {
+    /// numpy's borrow of the host's array.
+    Borrowed(PyReadonlyArray1<'py, T>),
+    /// Our own converted values.
+    Owned(&'a [T]),
+}
+
+impl<T: Element> Read<'_, '_, T> {
+    /// The values; a borrowed array's dtype, shape and layout are checked again first (see
+    /// [`crate::convert::values_now`]).
+    pub fn as_slice(&self) -> PyResult<&[T]> {
+        match self {
+            Self::Borrowed(array) => crate::convert::values_now(array),
+            Self::Owned(values) => Ok(values),
+        }
+    }
+}
+
+/// `obj` itself when its data is aligned for its dtype, else an aligned copy (numpy's `copy`):
+/// unaligned memory (e.g. `numpy.frombuffer` at an odd offset) cannot be read as a slice.
+fn aligned<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if obj.getattr("flags")?.getattr("aligned")?.is_truthy()? { Ok(obj.clone()) } else { obj.call_method0("copy") }
+}
+
 /// `f` on the values of a contiguous array of exactly `S` (checked by the caller), read in place
 /// with the GIL held (no Python code can change them meanwhile): each value is read once, into
 /// what `f` makes of it. No copy of the host's array is made first.
 fn with_values<S: Element, R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[S]) -> PyResult<R>) -> PyResult<R> {
+    let obj = aligned(obj)?;
     let readonly = obj.cast::<PyArray1<S>>()?.readonly();
     f(readonly.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?)
 }
 
-/// `values` as `T`, each exactly (no wrap-around): one pass checks every value against `T`'s
-/// range (no early exit, so it vectorises), then one converts them into a vector of the final
-/// size. Both read the host's array with the GIL held, so they read the same values.
+/// `values` as `T`, each exactly (no wrap-around), in one pass that converts every value and
+/// notes whether all fit (no early exit, so it vectorises): each value of the host's array is
+/// read once, and what is kept is what was checked. Only the error's wording reads again.
 fn cast<S, T>(values: &[S], name: &str) -> PyResult<Vec<T>>
 where
-    S: Copy + Into<i128> + std::fmt::Display,
-    T: Copy + TryFrom<i128> + Into<i128> + Bounded,
+    S: Copy + std::fmt::Display,
+    T: Copy + TryFrom<S> + Into<i128> + Bounded,
 {
-    let (min, max) = (T::MIN.into(), T::MAX.into());
-    let fits = |v: S| (min..=max).contains(&v.into());
-    if !values.iter().fold(true, |all, &v| all & fits(v)) {
-        let bad = values.iter().find(|&&v| !fits(v)).map(ToString::to_string).unwrap_or_default();
-        return Err(invalid(format!("{name} value {bad} is outside {min}..={max}")));
+    let mut all_fit = true;
+    let out: Vec<T> = values
+        .iter()
+        .map(|&v| {
+            let converted = T::try_from(v);
+            all_fit &= converted.is_ok();
+            converted.unwrap_or(T::MIN)
+        })
+        .collect();
+    if !all_fit {
+        let bad = values.iter().find(|&&v| T::try_from(v).is_err()).map(ToString::to_string);
+        let (min, max) = (T::MIN.into(), T::MAX.into());
+        return Err(invalid(format!("{name} value {} is outside {min}..={max}", bad.unwrap_or_default())));
     }
-    Ok(values.iter().map(|&v| T::try_from(v.into()).unwrap_or(T::MIN)).collect())
+    Ok(out)
 }
 
 /// The range of an integer type.
@@ -120,11 +160,19 @@ bounded!(u8, u32, i64);
 pub fn integers<'py, T>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Values<'py, T>>
 where
     T: Element + Copy + Send + TryFrom<i128> + Into<i128> + Bounded,
+    T: TryFrom<i8>
+        + TryFrom<i16>
+        + TryFrom<i32>
+        + TryFrom<i64>
+        + TryFrom<u8>
+        + TryFrom<u16>
+        + TryFrom<u32>
+        + TryFrom<u64>,
 {
     let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     if dtype.is_equiv_to(&numpy::dtype::<T>(py)) {
-        return Ok(Values::InPlace(obj.cast::<PyArray1<T>>()?.readonly()));
+        return Ok(Values::InPlace(aligned(obj)?.cast_into::<PyArray1<T>>()?));
     }
     macro_rules! from {
         ($($s:ty),*) => {$(
@@ -189,7 +237,7 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
             if width == 0 {
                 return encode_ucs4(&[], 0, len, name);
             }
-            let view = obj.call_method1("view", ("u4",))?;
+            let view = aligned(&obj.call_method1("view", ("u4",))?)?;
             let chars = view.cast::<PyArray1<u32>>()?.readonly();
             encode_ucs4(chars.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?, width, len, name)
         }
@@ -313,11 +361,11 @@ impl Hasher for RowHash {
 /// Rows from which encoding is split over the cores.
 const PARALLEL_MIN_ROWS: usize = 1 << 16;
 
-/// One contiguous part of a string column, encoded: each row's code in the part, and the first
-/// row of each distinct value (in order of first appearance).
+/// One contiguous part of a string column, encoded: each row's code in the part, and each
+/// distinct value (as read when first seen, with its row), in order of first appearance.
 struct EncodedPart {
     codes: Vec<u32>,
-    firsts: Vec<usize>,
+    firsts: Vec<(usize, Vec<u32>)>,
 }
 
 /// Encodes rows `from..` of `rows` (each row the fixed-width UCS4 value, NUL-padded: equal
@@ -331,7 +379,7 @@ fn encode_part<'a>(rows: impl Iterator<Item = &'a [u32]>, from: usize, name: &st
             None => {
                 let code = u32::try_from(part.firsts.len()).map_err(|_| invalid(format!("{name}: too many values")))?;
                 seen.insert(Row(row), code);
-                part.firsts.push(from + i);
+                part.firsts.push((from + i, row.to_vec()));
                 code
             }
         };
@@ -364,19 +412,20 @@ fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<
             .collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
+    let parts = parts.into_iter().collect::<PyResult<Vec<EncodedPart>>>()?;
+    // Each value as the part that first saw it read it: the host's characters are read once.
     let mut codes = Vec::with_capacity(len);
-    let mut firsts: Vec<usize> = Vec::new();
+    let mut firsts: Vec<(usize, &[u32])> = Vec::new();
     let mut global: HashMap<Row<'_>, u32, BuildHasherDefault<RowHash>> = HashMap::default();
-    for part in parts {
-        let part = part?;
+    for part in &parts {
         let mut renumbered = Vec::with_capacity(part.firsts.len());
-        for first in part.firsts {
-            let code = match global.get(&Row(row(first))) {
+        for (first, text) in &part.firsts {
+            let code = match global.get(&Row(text)) {
                 Some(&code) => code,
                 None => {
                     let code = u32::try_from(firsts.len()).map_err(|_| invalid(format!("{name}: too many values")))?;
-                    global.insert(Row(row(first)), code);
-                    firsts.push(first);
+                    global.insert(Row(text), code);
+                    firsts.push((*first, text));
                     code
                 }
             };
@@ -387,8 +436,7 @@ fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<
     // The dictionary in order of first appearance: its first invalid value is the column's.
     let names = firsts
         .iter()
-        .map(|&first| {
-            let text = row(first);
+        .map(|&(first, text)| {
             let trimmed = text.get(..text.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1)).unwrap_or_default();
             trimmed
                 .iter()

@@ -3,8 +3,9 @@
 //! layouts agree (ids, times, counts), dictionary-encoded with the core's own dictionaries where
 //! they are codes (apps, users, types), and cross to Python as a pyo3-arrow `Table`, which any
 //! consumer of the Arrow PyCapsule interface (`__arrow_c_stream__`) reads: polars, pyarrow,
-//! DuckDB, pandas through pyarrow. No per-row loop runs in Python; each method's Rust part runs
-//! with the GIL released.
+//! DuckDB, pandas through pyarrow. A page of the activity log crosses as one [`PyArrowBatch`]
+//! (`__arrow_c_array__` as well, plain strings). No per-row loop runs in Python; each method's
+//! Rust part runs with the GIL released.
 //!
 //! Every table keeps its full schema when it has no row. Each export hands out its own stream
 //! (the batches are shared, immutable): a consumer that drops a stream half-read changes
@@ -215,16 +216,29 @@ pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
     PyTable::try_new(vec![batch.clone()], batch.schema())
 }
 
-/// Codes into `names` as plain strings; [`NO_CODE`] is null. The buffers are sized first (a
-/// page is built for every call of a paging loop).
-fn plain<K: Copy + Into<u32>, N: AsRef<str>>(keys: &[K], names: &[N]) -> ArrayRef {
-    let name = |k: K| names.get(k.into() as usize).map(AsRef::as_ref);
-    let bytes = keys.iter().map(|&k| name(k).map_or(0, str::len)).sum();
+/// Codes into `names` as plain strings; [`NO_CODE`] is null, any other code past the names an
+/// error (as for [`dictionary`]). The buffers are sized first (a page is built for every call of
+/// a paging loop).
+fn plain<K: Copy + Into<u32>, N: AsRef<str>>(keys: &[K], names: &[N]) -> Result<ArrayRef, ArrowError> {
+    let name = |k: K| -> Result<Option<&str>, ArrowError> {
+        let code = k.into();
+        if code == NO_CODE {
+            return Ok(None);
+        }
+        names
+            .get(code as usize)
+            .map(|n| Some(n.as_ref()))
+            .ok_or_else(|| ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len())))
+    };
+    let mut bytes = 0;
+    for &k in keys {
+        bytes += name(k)?.map_or(0, str::len);
+    }
     let mut builder = StringBuilder::with_capacity(keys.len(), bytes);
     for &k in keys {
-        builder.append_option(name(k));
+        builder.append_option(name(k)?);
     }
-    Arc::new(builder.finish())
+    Ok(Arc::new(builder.finish()))
 }
 
 /// The schema of a page (see [`log_page`]), built once: every page shares it.
@@ -252,10 +266,10 @@ pub fn log_page(c: LogColumns<'_>) -> PyResult<PyArrowBatch> {
     let columns = vec![
         Arc::new(UInt64Array::from(c.ids)) as ArrayRef,
         timestamps(c.at_micros),
-        plain(&c.types, &types),
-        plain(&c.apps, c.app_dictionary),
-        plain(&c.users, c.user_dictionary),
-        plain(&c.actors, c.user_dictionary),
+        plain(&c.types, &types).map_err(arrow_error)?,
+        plain(&c.apps, c.app_dictionary).map_err(arrow_error)?,
+        plain(&c.users, c.user_dictionary).map_err(arrow_error)?,
+        plain(&c.actors, c.user_dictionary).map_err(arrow_error)?,
     ];
     RecordBatch::try_new(page_schema(), columns).map(PyArrowBatch).map_err(arrow_error)
 }
@@ -317,12 +331,12 @@ pub fn connections_table(c: ConnectionColumns<'_>) -> PyResult<PyTable> {
         Field::new("granted_scopes", DataType::UInt64, false),
     ];
     let columns = vec![
-        plain(&c.apps, &c.app_dictionary),
-        plain(&c.users, &c.user_dictionary),
+        plain(&c.apps, &c.app_dictionary).map_err(arrow_error)?,
+        plain(&c.users, &c.user_dictionary).map_err(arrow_error)?,
         strings(c.states.iter().map(|s| s.as_str())),
         timestamps(c.first_installed_at_micros),
         timestamps(c.installed_at_micros),
-        plain(&c.installed_by, &c.user_dictionary),
+        plain(&c.installed_by, &c.user_dictionary).map_err(arrow_error)?,
         opt_timestamps(c.expires_at_micros),
         opt_timestamps(c.last_activity_at_micros),
         timestamps(c.health_since_micros),

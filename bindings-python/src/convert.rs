@@ -93,10 +93,28 @@ pub fn toggles_out<'py, 'a>(
 pub struct Column<'py, T: Element>(PyReadonlyArray1<'py, T>);
 
 impl<T: Element> Column<'_, T> {
-    /// The column's values (the private copy, contiguous).
+    /// The column's values (see [`values_now`]).
     pub fn values(&self) -> PyResult<&[T]> {
-        self.0.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))
+        values_now(&self.0)
     }
+}
+
+/// The values of a numpy array borrowed as `T`, its dtype, dimensions and layout checked again
+/// right here: Python code that ran since the first check (another argument's conversion may call
+/// into Python) could have changed them, e.g. reassigned `dtype`, which would change the length
+/// the slice is given. Take the slices last, once no Python code will run before they are read:
+/// while the GIL is held, only code that already released it can write the array's values, never
+/// its shape or dtype. (C-level checks only: no Python code runs here.)
+pub fn values_now<'a, T: Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    let unchanged =
+        array.dtype().is_equiv_to(&numpy::dtype::<T>(array.py())) && array.ndim() == 1 && array.is_c_contiguous();
+    if !unchanged {
+        return Err(kind_error(
+            ErrorKind::InvalidInput,
+            "an array changed its dtype, shape or layout during the call".to_owned(),
+        ));
+    }
+    array.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// A one-dimensional numpy array of exactly `T` (native byte order), copied into an array only
@@ -109,14 +127,16 @@ pub fn column<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<
     Ok(Column(copy.readonly()))
 }
 
-/// [`column`], read in place when the array is C-contiguous (copied otherwise): the caller reads
-/// it **only while holding the GIL**, so no Python code can change it meanwhile, and then needs
-/// no copy.
-pub fn column_in_place<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py, T>> {
-    if checked::<T>(obj, name)?.is_c_contiguous() {
-        return Ok(Column(obj.cast::<PyArray1<T>>()?.readonly()));
+/// The array of exactly `T` (see [`column`]'s checks) to read in place when it is C-contiguous
+/// and aligned, else a private copy. No borrow is taken here: take it with
+/// [`crate::arrays::Values::read`] once no Python code will run before the values are read (a
+/// borrow held while Python code runs could see the array's dtype reassigned under it).
+pub fn column_in_place<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyArray1<T>>> {
+    let array = checked::<T>(obj, name)?;
+    if array.is_c_contiguous() && obj.getattr("flags")?.getattr("aligned")?.is_truthy()? {
+        return Ok(obj.cast::<PyArray1<T>>()?.clone());
     }
-    column(obj, name)
+    Ok(obj.call_method1("copy", ("C",))?.cast_into::<PyArray1<T>>()?)
 }
 
 /// `obj` checked to be a one-dimensional, unmasked numpy array of exactly `T` in native byte

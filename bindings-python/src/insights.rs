@@ -9,6 +9,7 @@ use connected_apps::{
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
+use crate::arrays::Values;
 use crate::convert::{Instant, column_in_place, enum_in, to_py, wrapper};
 use crate::errors::OrRaise;
 use crate::lock::Locked;
@@ -63,18 +64,42 @@ impl PyRecordInsights {
 pub struct PyRecordAggregate(pub Locked<RecordAggregate>);
 
 impl PyRecordAggregate {
-    /// Counts `columns` apart, then merges the count in under the lock (all or nothing). Columns
-    /// read `in_place` from the host's arrays are counted with the GIL held, so no Python code
-    /// changes them meanwhile; others (our own copies) with the GIL released.
-    fn count(&self, py: Python<'_>, columns: &RecordEventColumns<'_>, in_place: bool) -> PyResult<usize> {
-        let part = if in_place {
-            RecordAggregate::from_columns(columns)
-        } else {
-            py.detach(|| RecordAggregate::from_columns(columns))
-        }
-        .or_raise()?;
+    /// Counts the columns apart, then merges the count in under the lock (all or nothing).
+    /// Columns read in place from the host's arrays are borrowed only now, after every Python call
+    /// of their conversion, and counted with the GIL held; the borrows end before the GIL is
+    /// released for the merge. Our own converted columns are counted with the GIL released.
+    #[allow(clippy::too_many_arguments, reason = "one argument per column and dictionary")]
+    fn count(
+        &self,
+        py: Python<'_>,
+        at: &Values<'_, i64>,
+        apps: &Values<'_, u32>,
+        types: &Values<'_, u32>,
+        actions: &Values<'_, u8>,
+        app_dictionary: &[String],
+        record_type_dictionary: &[String],
+    ) -> PyResult<usize> {
+        let borrowed = at.in_place() || apps.in_place() || types.in_place() || actions.in_place();
+        let (part, rows) = {
+            let (at, apps, types, actions) = (at.read(), apps.read(), types.read(), actions.read());
+            let columns = RecordEventColumns {
+                at_micros: at.as_slice()?,
+                apps: apps.as_slice()?,
+                app_dictionary,
+                record_types: types.as_slice()?,
+                record_type_dictionary,
+                actions: actions.as_slice()?,
+            };
+            let part = if borrowed {
+                RecordAggregate::from_columns(&columns)
+            } else {
+                py.detach(|| RecordAggregate::from_columns(&columns))
+            };
+            (part, columns.at_micros.len())
+        };
+        let part = part.or_raise()?;
         self.0.write(py, |cube| cube.merge_owned(part))?.or_raise()?;
-        Ok(columns.at_micros.len())
+        Ok(rows)
     }
 }
 
@@ -118,26 +143,19 @@ impl PyRecordAggregate {
         record_type_dictionary: Vec<String>,
         actions: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
-        let (at_us, apps) = (column_in_place(at_us, "at_us")?, column_in_place(apps, "apps")?);
-        let (record_types, actions) =
-            (column_in_place(record_types, "record_types")?, column_in_place(actions, "actions")?);
-        let columns = RecordEventColumns {
-            at_micros: at_us.values()?,
-            apps: apps.values()?,
-            app_dictionary: &app_dictionary,
-            record_types: record_types.values()?,
-            record_type_dictionary: &record_type_dictionary,
-            actions: actions.values()?,
-        };
-        self.count(py, &columns, true)
+        let at_us = Values::InPlace(column_in_place(at_us, "at_us")?);
+        let apps = Values::InPlace(column_in_place(apps, "apps")?);
+        let record_types = Values::InPlace(column_in_place(record_types, "record_types")?);
+        let actions = Values::InPlace(column_in_place(actions, "actions")?);
+        self.count(py, &at_us, &apps, &record_types, &actions, &app_dictionary, &record_type_dictionary)
     }
 
     /// Counts record events held in numpy arrays, all or nothing (what
     /// `connected_apps.ingest_record_arrays` calls): `at_us` datetime64 (D to ns) or integers
     /// in µs; `apps`/`record_types` strings (encoded here), or integer codes with their
-    /// dictionary; `actions` integers (`RecordAction.code`). Each array is copied once as it is
-    /// and cast or encoded without the GIL; a wrong dtype, ndim, layout or value raises naming
-    /// the argument, counting nothing.
+    /// dictionary; `actions` integers (`RecordAction.code`). Arrays of the target dtype are read
+    /// in place, others cast or encoded from the host's array in one pass (see arrays.rs); a
+    /// wrong dtype, ndim, layout or value raises naming the argument, counting nothing.
     #[pyo3(signature = (at_us, apps, record_types, actions, *, app_dictionary = None,
                         record_type_dictionary = None))]
     #[allow(clippy::too_many_arguments, reason = "one argument per column or keyword of the Python signature")]
@@ -156,16 +174,7 @@ impl PyRecordAggregate {
         let (record_types, record_type_dictionary) =
             crate::arrays::codes(record_types, record_type_dictionary, "record_types")?;
         let actions = crate::arrays::integers::<u8>(actions, "actions")?;
-        let in_place = at_us.in_place() || apps.in_place() || record_types.in_place() || actions.in_place();
-        let columns = RecordEventColumns {
-            at_micros: at_us.as_slice()?,
-            apps: apps.as_slice()?,
-            app_dictionary: &app_dictionary,
-            record_types: record_types.as_slice()?,
-            record_type_dictionary: &record_type_dictionary,
-            actions: actions.as_slice()?,
-        };
-        self.count(py, &columns, in_place)
+        self.count(py, &at_us, &apps, &record_types, &actions, &app_dictionary, &record_type_dictionary)
     }
 
     /// Adds another cube's counts (X7); raises, changing nothing, when the total would pass

@@ -395,3 +395,24 @@ def test_ingest_arrays_never_wraps_or_truncates(change: dict, error: type, messa
     assert ca.ingest_arrays(engine, [ca.MAX_EVENT_ID - 1, ca.MAX_EVENT_ID], args["at"] if "at" not in change else
                             np.array(["2026-01-02", "2026-01-03"], dtype="datetime64[us]"),
                             np.array([ACTIVITY, ACTIVITY], dtype=np.int64), ["live", "live"]) == 2
+
+
+def test_an_array_whose_dtype_is_changed_by_another_argument_s_check_is_refused_not_overread() -> None:
+    """Another argument's checks run Python code (here a `mask` property), which reassigns the
+    dtype of an array already checked: its length in elements doubles. The engine checks again
+    right before it reads, and refuses; nothing is counted."""
+    n = 1_000
+    at_us = np.full(n, T0_US, dtype=np.int64)
+
+    class Sneaky(np.ndarray):
+        @property
+        def mask(self) -> None:
+            at_us.dtype = np.int32  # type: ignore[misc]
+            return None
+
+    apps = np.zeros(n, dtype=np.uint32).view(Sneaky)
+    cube = ca.RecordAggregate()
+    with pytest.raises(ca.InvalidInputError, match="changed its dtype, shape or layout"):
+        ca.ingest_record_arrays(cube, at_us, apps, np.zeros(n, dtype=np.uint32), np.zeros(n, dtype=np.uint8),
+                                app_dictionary=["live"], record_type_dictionary=["contacts"])
+    assert cube.event_count == 0 and at_us.dtype == np.int32 and len(at_us) == 2 * n

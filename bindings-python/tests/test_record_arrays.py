@@ -138,3 +138,27 @@ def test_the_errors_are_the_documented_types() -> None:
         ca.ingest_record_arrays(ca.RecordAggregate(), **inside)
     with pytest.raises(ca.InvalidInputError, match=r"apps value 4294967296 is outside 0..=4294967295"):
         ca.ingest_record_arrays(ca.RecordAggregate(), **dict(cols, apps=np.full(10, 2**32, dtype=np.int64)))
+
+
+def unaligned(values: np.ndarray) -> np.ndarray:
+    """The same values in memory at an odd address (numpy flags it not aligned)."""
+    raw = np.zeros(values.nbytes + 1, dtype=np.uint8)
+    raw[1:] = np.frombuffer(values.tobytes(), dtype=np.uint8)
+    out = np.frombuffer(raw.data, dtype=values.dtype, count=len(values), offset=1)
+    assert not out.flags.aligned and np.array_equal(out, values)
+    return out
+
+
+def test_unaligned_arrays_of_the_exact_dtypes_are_read_as_the_aligned_ones() -> None:
+    cols = exact()
+    expected = cells_of(**cols)
+    odd = dict(cols, at=unaligned(cols["at"]), apps=unaligned(cols["apps"]), record_types=unaligned(cols["record_types"]))
+    assert cells_of(**odd) == expected
+    cube = ca.RecordAggregate()
+    cube.ingest_columns(odd["at"], odd["apps"], APPS, odd["record_types"], TYPES, odd["actions"])
+    assert cube.cells() == expected
+    casts = dict(cols, at=unaligned(cols["at"].astype("datetime64[us]").astype("datetime64[ns]")),
+                 apps=unaligned(cols["apps"].astype(np.int64)))
+    assert cells_of(**casts) == expected
+    names = np.array(APPS)[cols["apps"]]
+    assert cells_of(**dict(cols, apps=unaligned(names), app_dictionary=None)) == expected

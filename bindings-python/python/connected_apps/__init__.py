@@ -524,10 +524,10 @@ def ingest_record_arrays(
     ``at`` is ``datetime64`` (D to ns, UTC) or integers in µs; ``apps``/``record_types`` hold
     strings (dictionary-encoded in Rust), integer codes with their dictionaries, or a pandas
     ``Categorical`` (or categorical ``Series``: its codes and categories cross as they are; a
-    missing value, code -1, is refused); ``actions`` holds ``RecordAction.code`` values. Arrays of
-    the exact dtypes (int64 µs, uint32 codes, uint8) are not copied: they are read in place while
-    the call holds the GIL; others are copied once and cast in Rust. A wrong dtype, dimension or
-    layout (non-contiguous) raises naming the argument; nothing is counted then.
+    missing value, code -1, is refused); ``actions`` holds ``RecordAction.code`` values. No array
+    is copied first: those of the exact dtypes (int64 µs, uint32 codes, uint8) are read in place
+    while the call holds the GIL, others cast or encoded in Rust in one pass. A wrong dtype,
+    dimension or layout (non-contiguous) raises naming the argument; nothing is counted then.
     """
     import numpy as np
 
