@@ -16,10 +16,10 @@ use std::sync::{Arc, OnceLock};
 use arrow_array::types::{ArrowDictionaryKeyType, UInt8Type, UInt32Type};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, DictionaryArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
-    TimestampMicrosecondArray, UInt64Array, builder::StringBuilder,
+    TimestampMicrosecondArray, UInt64Array,
 };
 use arrow_buffer::ArrowNativeType;
-use arrow_buffer::{BooleanBuffer, NullBuffer};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
 use connected_apps::{ActivityType, ConnectionColumns, LogColumns, RecordAction, RecordCellColumns, UsageColumns};
 use pyo3::exceptions::PyValueError;
@@ -230,15 +230,26 @@ fn plain<K: Copy + Into<u32>, N: AsRef<str>>(keys: &[K], names: &[N]) -> Result<
             .map(|n| Some(n.as_ref()))
             .ok_or_else(|| ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len())))
     };
-    let mut bytes = 0;
+    // Offsets and bytes written directly: a builder's per-value bookkeeping costs more than a
+    // page's data.
+    let mut offsets: Vec<i32> = Vec::with_capacity(keys.len() + 1);
+    let mut values: Vec<u8> = Vec::with_capacity(keys.len() * 16);
+    let mut nulls = 0usize;
+    offsets.push(0);
     for &k in keys {
-        bytes += name(k)?.map_or(0, str::len);
+        match name(k)? {
+            Some(text) => values.extend_from_slice(text.as_bytes()),
+            None => nulls += 1,
+        }
+        let end = i32::try_from(values.len())
+            .map_err(|_| ArrowError::InvalidArgumentError(format!("{} bytes of strings", values.len())))?;
+        offsets.push(end);
     }
-    let mut builder = StringBuilder::with_capacity(keys.len(), bytes);
-    for &k in keys {
-        builder.append_option(name(k)?);
-    }
-    Ok(Arc::new(builder.finish()))
+    let nulls = (nulls > 0).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |i| keys.get(i).is_some_and(|&k| k.into() != NO_CODE)))
+    });
+    let array = StringArray::try_new(OffsetBuffer::new(ScalarBuffer::from(offsets)), Buffer::from_vec(values), nulls)?;
+    Ok(Arc::new(array))
 }
 
 /// The schema of a page (see [`log_page`]), built once: every page shares it.

@@ -21,9 +21,10 @@ use numpy::{
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyTzInfo, PyTzInfoAccess};
+use pyo3::types::{PyBool, PyCFunction, PyDateTime, PyDict, PyFrozenSet, PySet, PyString, PyTzInfo, PyTzInfoAccess};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::de::value::StrDeserializer;
 use serde_json::Value;
 
 use crate::errors::kind_error;
@@ -256,8 +257,12 @@ pub fn enum_out<'py, T: Serialize>(py: Python<'py>, class: &str, value: &T) -> P
 
 /// A Python enum member (or its string value) as a core enum; `what` names it in errors.
 pub fn enum_in<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    let name: String = obj.extract().map_err(|_| PyTypeError::new_err(format!("{what} must be a str enum member")))?;
-    serde_json::from_value(Value::String(name.clone()))
+    let Ok(text) = obj.cast::<PyString>() else {
+        return Err(PyTypeError::new_err(format!("{what} must be a str enum member")));
+    };
+    let name = text.to_cow()?;
+    // The core's serde names, read straight from the string (no JSON value in between).
+    T::deserialize(StrDeserializer::<serde::de::value::Error>::new(&name))
         .map_err(|_| PyValueError::new_err(format!("unknown {what} {name:?}")))
 }
 
