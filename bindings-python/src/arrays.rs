@@ -102,17 +102,11 @@ impl<T: Element> Read<'_, '_, T> {
     }
 }
 
-/// `obj` itself when its data is aligned for its dtype, else an aligned copy (numpy's `copy`):
-/// unaligned memory (e.g. `numpy.frombuffer` at an odd offset) cannot be read as a slice.
-fn aligned<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if obj.getattr("flags")?.getattr("aligned")?.is_truthy()? { Ok(obj.clone()) } else { obj.call_method0("copy") }
-}
-
 /// `f` on the values of a contiguous array of exactly `S` (checked by the caller), read in place
 /// with the GIL held (no Python code can change them meanwhile): each value is read once, into
 /// what `f` makes of it. No copy of the host's array is made first.
 fn with_values<S: Element, R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[S]) -> PyResult<R>) -> PyResult<R> {
-    let obj = aligned(obj)?;
+    let obj = crate::convert::aligned(obj)?;
     let readonly = obj.cast::<PyArray1<S>>()?.readonly();
     f(readonly.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?)
 }
@@ -172,7 +166,7 @@ where
     let py = obj.py();
     let dtype = array(obj, name)?.dtype();
     if dtype.is_equiv_to(&numpy::dtype::<T>(py)) {
-        return Ok(Values::InPlace(aligned(obj)?.cast_into::<PyArray1<T>>()?));
+        return Ok(Values::InPlace(crate::convert::aligned(obj)?.cast_into::<PyArray1<T>>()?));
     }
     macro_rules! from {
         ($($s:ty),*) => {$(
@@ -237,7 +231,7 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
             if width == 0 {
                 return encode_ucs4(&[], 0, len, name);
             }
-            let view = aligned(&obj.call_method1("view", ("u4",))?)?;
+            let view = crate::convert::aligned(&obj.call_method1("view", ("u4",))?)?;
             let chars = view.cast::<PyArray1<u32>>()?.readonly();
             encode_ucs4(chars.as_slice().map_err(|e| PyTypeError::new_err(e.to_string()))?, width, len, name)
         }
@@ -274,7 +268,8 @@ pub fn encoded(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<u32>, Vec<St
 }
 
 /// A fast, non-keyed hash for the strings of one call (their values come from the caller, who
-/// gains nothing by colliding them but a slower call of their own): eight bytes at a time.
+/// gains nothing by colliding them but a slower call of their own): eight bytes at a time, or
+/// the one word a [`Row`] hashes itself to.
 #[derive(Default)]
 struct Words(u64);
 
@@ -310,6 +305,10 @@ impl Hasher for Words {
     fn write_usize(&mut self, n: usize) {
         self.mix(n as u64);
     }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
 }
 
 /// One fixed-width UCS4 row as a hash key: hashed two characters at a time, each pair multiplied
@@ -338,26 +337,6 @@ impl std::hash::Hash for Row<'_> {
     }
 }
 
-/// Passes a [`Row`]'s hash on, its low bits folded into the top ones the table reads.
-#[derive(Default)]
-struct RowHash(u64);
-
-impl Hasher for RowHash {
-    fn finish(&self) -> u64 {
-        (self.0 ^ (self.0 >> 29)).wrapping_mul(0x9e_37_79_b9_7f_4a_7c_15)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Rows from which encoding is split over the cores.
 const PARALLEL_MIN_ROWS: usize = 1 << 16;
 
@@ -371,7 +350,7 @@ struct EncodedPart {
 /// Encodes rows `from..` of `rows` (each row the fixed-width UCS4 value, NUL-padded: equal
 /// strings have equal rows, so rows are compared whole).
 fn encode_part<'a>(rows: impl Iterator<Item = &'a [u32]>, from: usize, name: &str) -> PyResult<EncodedPart> {
-    let mut seen: HashMap<Row<'_>, u32, BuildHasherDefault<RowHash>> = HashMap::default();
+    let mut seen: HashMap<Row<'_>, u32, BuildHasherDefault<Words>> = HashMap::default();
     let mut part = EncodedPart { codes: Vec::with_capacity(rows.size_hint().0), firsts: Vec::new() };
     for (i, row) in rows.enumerate() {
         let code = match seen.get(&Row(row)) {
@@ -416,7 +395,7 @@ fn encode_ucs4(chars: &[u32], width: usize, len: usize, name: &str) -> PyResult<
     // Each value as the part that first saw it read it: the host's characters are read once.
     let mut codes = Vec::with_capacity(len);
     let mut firsts: Vec<(usize, &[u32])> = Vec::new();
-    let mut global: HashMap<Row<'_>, u32, BuildHasherDefault<RowHash>> = HashMap::default();
+    let mut global: HashMap<Row<'_>, u32, BuildHasherDefault<Words>> = HashMap::default();
     for part in &parts {
         let mut renumbered = Vec::with_capacity(part.firsts.len());
         for (first, text) in &part.firsts {

@@ -51,6 +51,11 @@ fn strings<'a>(names: impl Iterator<Item = &'a str>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(names))
 }
 
+/// The error of a code past a dictionary's names (a bug, never bad input).
+fn past_names(code: usize, names: usize) -> ArrowError {
+    ArrowError::InvalidArgumentError(format!("code {code} past {names} names"))
+}
+
 /// Codes into `names` as a dictionary column; [`NO_CODE`] is null (its key stored as 0). With
 /// fewer rows than names (a page), only the names used are kept, renumbered in order of use
 /// (a table indexed by code, not a hash map: a page of 100 rows pays for no hashing).
@@ -65,7 +70,7 @@ where
     let nulls = keys.iter().any(|k| is_null(*k)).then(|| {
         NullBuffer::new(BooleanBuffer::collect_bool(keys.len(), |i| keys.get(i).is_some_and(|k| !is_null(*k))))
     });
-    let past_names = |code: usize| ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len()));
+    let past_names = |code: usize| past_names(code, names.len());
     let (keys, values) = if keys.len() < names.len() {
         const UNUSED: u32 = u32::MAX;
         let mut renumbered = vec![UNUSED; names.len()];
@@ -217,18 +222,14 @@ pub fn log_table(c: LogColumns<'_>) -> PyResult<PyTable> {
 }
 
 /// Codes into `names` as plain strings; [`NO_CODE`] is null, any other code past the names an
-/// error (as for [`dictionary`]). The buffers are sized first (a page is built for every call of
-/// a paging loop).
+/// error (as for [`dictionary`]).
 fn plain<K: Copy + Into<u32>, N: AsRef<str>>(keys: &[K], names: &[N]) -> Result<ArrayRef, ArrowError> {
     let name = |k: K| -> Result<Option<&str>, ArrowError> {
         let code = k.into();
         if code == NO_CODE {
             return Ok(None);
         }
-        names
-            .get(code as usize)
-            .map(|n| Some(n.as_ref()))
-            .ok_or_else(|| ArrowError::InvalidArgumentError(format!("code {code} past {} names", names.len())))
+        names.get(code as usize).map(|n| Some(n.as_ref())).ok_or_else(|| past_names(code as usize, names.len()))
     };
     // Offsets and bytes written directly: a builder's per-value bookkeeping costs more than a
     // page's data.

@@ -133,11 +133,16 @@ pub fn column<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<
 /// [`crate::arrays::Values::read`] once no Python code will run before the values are read (a
 /// borrow held while Python code runs could see the array's dtype reassigned under it).
 pub fn column_in_place<'py, T: Element>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyArray1<T>>> {
-    let array = checked::<T>(obj, name)?;
-    if array.is_c_contiguous() && obj.getattr("flags")?.getattr("aligned")?.is_truthy()? {
-        return Ok(obj.cast::<PyArray1<T>>()?.clone());
+    if checked::<T>(obj, name)?.is_c_contiguous() {
+        return Ok(aligned(obj)?.cast_into::<PyArray1<T>>()?);
     }
     Ok(obj.call_method1("copy", ("C",))?.cast_into::<PyArray1<T>>()?)
+}
+
+/// `obj` itself when its data is aligned for its dtype, else an aligned copy (numpy's `copy`):
+/// unaligned memory (e.g. `numpy.frombuffer` at an odd offset) cannot be read as a slice.
+pub fn aligned<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if obj.getattr("flags")?.getattr("aligned")?.is_truthy()? { Ok(obj.clone()) } else { obj.call_method0("copy") }
 }
 
 /// `obj` checked to be a one-dimensional, unmasked numpy array of exactly `T` in native byte
